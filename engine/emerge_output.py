@@ -1,0 +1,92 @@
+"""Turns emerge's plain-text output (``--color=n --nospinner``, ``--console=pipe``) into progress events.
+
+Line shapes are those listed in test-bed-notes.md ("Lines a parser should match"), seen from the real
+Portage 3.0.83.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from engine.events import EmergeFailure, EmergeProgress, Event
+
+_EMERGING = re.compile(r"^>>> Emerging (binary )?\((\d+) of (\d+)\) (\S+?)(?:::(\S+))?$")
+_INSTALLING = re.compile(r"^>>> Installing \((\d+) of (\d+)\) (\S+?)(?:::(\S+))?$")
+_COMPLETED = re.compile(r"^>>> Completed \((\d+) of (\d+)\) (\S+?)(?:::(\S+))?$")
+_STAGE = re.compile(
+    r"^>>> (Unpacking source|Preparing source|Configuring source|Compiling source|Test phase|"
+    r"Install \S+ into|Creating binpkg|Extracting info|Extracting \S+)"
+)
+_STAGE_NAMES = {
+    "Unpacking source": "unpack", "Preparing source": "prepare", "Configuring source": "configure",
+    "Compiling source": "compile", "Test phase": "test", "Install": "install",
+    "Creating binpkg": "binpkg", "Extracting info": "extract", "Extracting": "extract",
+}
+_ERROR = re.compile(r"^ \* ERROR: (\S+?)::(\S+) failed \((\w+) phase\):")
+_FAILED = re.compile(r"^>>> Failed to emerge (\S+?)(?:::\S+)?, Log file:")
+_LOG_PATH = re.compile(r"^>>>\s+'(.+build\.log)'")
+_SUMMARY_LOG = re.compile(r"^ \*\s+'(.+/build\.log)'")
+_SUMMARY_PKG = re.compile(r"^ \*\s+\((\S+?):\S*::\S+, (?:ebuild|binary) scheduled for merge\)")
+
+
+@dataclass
+class EmergeOutputParser:
+    """Feed lines in order; ``feed`` returns the events each line implies."""
+
+    phase: str
+    _current: tuple[int, int, str, bool] | None = None
+    _failed_pending: str | None = None
+    _error_phase: dict[str, str] = field(default_factory=dict)
+    _summary_pkg: str | None = None
+    failures: list[EmergeFailure] = field(default_factory=list)
+
+    def feed(self, line: str) -> list[Event]:
+        line = line.rstrip("\n")
+        if m := _EMERGING.match(line):
+            binary = bool(m.group(1))
+            index, total, package = int(m.group(2)), int(m.group(3)), m.group(4)
+            self._current = (index, total, package, binary)
+            return [self._progress("emerging")]
+        if m := _INSTALLING.match(line):
+            return [self._at(m, "installing")]
+        if m := _COMPLETED.match(line):
+            return [self._at(m, "completed")]
+        if (m := _STAGE.match(line)) and self._current:
+            word = m.group(1)
+            stage = _STAGE_NAMES.get(word) or _STAGE_NAMES.get(word.split()[0], word)
+            return [self._progress(stage)]
+        if m := _ERROR.match(line):
+            self._error_phase[m.group(1)] = m.group(3)
+            return []
+        if m := _FAILED.match(line):
+            self._failed_pending = m.group(1)
+            return []
+        if self._failed_pending and (m := _LOG_PATH.match(line)):
+            return [self._failure(self._failed_pending, m.group(1))]
+        if m := _SUMMARY_PKG.match(line):
+            self._summary_pkg = m.group(1)
+            return []
+        if self._summary_pkg and (m := _SUMMARY_LOG.match(line)):
+            package, self._summary_pkg = self._summary_pkg, None
+            if not any(f.package == package for f in self.failures):
+                return [self._failure(package, m.group(1))]
+        return []
+
+    def _at(self, m: re.Match[str], stage: str) -> EmergeProgress:
+        index, total, package = int(m.group(1)), int(m.group(2)), m.group(3)
+        binary = bool(self._current and self._current[2] == package and self._current[3])
+        self._current = (index, total, package, binary)
+        return self._progress(stage)
+
+    def _progress(self, stage: str) -> EmergeProgress:
+        assert self._current is not None
+        index, total, package, binary = self._current
+        return EmergeProgress(phase=self.phase, index=index, total=total, package=package,
+                              binary=binary, stage=stage)
+
+    def _failure(self, package: str, log_path: str | None) -> EmergeFailure:
+        self._failed_pending = None
+        failure = EmergeFailure(phase=self.phase, package=package, log_path=log_path,
+                                ebuild_phase=self._error_phase.get(package))
+        self.failures.append(failure)
+        return failure
