@@ -1,0 +1,159 @@
+"""Renders the engine's event stream for people reading a terminal or a CI log.
+
+On a TTY a single status line (emerge i of n, downloads) is redrawn in place under the output; in a
+log (not a TTY) everything is plain appended text with no control characters.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from engine.events import (
+    BuildFinished, BuildStarted, DownloadFinished, DownloadProgress, EmergeFailure, EmergeProgress,
+    ErrorEvent, Event, OutputLine, PhaseFinished, PhaseSkipped, PhaseStarted, StepFinished,
+    StepStarted, WarningEvent,
+)
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def human_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s"
+
+
+class HeadlessRenderer:
+    """An event sink; call it with each event in order."""
+
+    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr, *, tty: bool | None = None) -> None:
+        self.out = out
+        self.err = err
+        self.tty = out.isatty() if tty is None else tty
+        self._status = ""
+        self._last_download_print = 0.0
+        self._failures: list[EmergeFailure] = []
+
+    def __call__(self, event: Event) -> None:
+        handler = getattr(self, "_on_" + event.kind, None)
+        if handler is not None:
+            handler(event)
+
+    # -- output helpers -------------------------------------------------------------------------
+    def _print(self, text: str, *, stream: TextIO | None = None) -> None:
+        stream = stream or self.out
+        if self.tty and self._status:
+            self.out.write("\r\x1b[2K")
+        stream.write(text + "\n")
+        if self.tty and self._status:
+            self.out.write(self._status)
+        stream.flush()
+        if stream is not self.out:
+            self.out.flush()
+
+    def _set_status(self, text: str) -> None:
+        if not self.tty:
+            return
+        self._status = text
+        self.out.write("\r\x1b[2K" + text)
+        self.out.flush()
+
+    def _clear_status(self) -> None:
+        if self.tty and self._status:
+            self.out.write("\r\x1b[2K")
+            self.out.flush()
+        self._status = ""
+
+    def _bold(self, text: str) -> str:
+        return f"\x1b[1m{text}\x1b[0m" if self.tty else text
+
+    # -- events -----------------------------------------------------------------------------------
+    def _on_build_started(self, e: BuildStarted) -> None:
+        variant = f", variant {e.variant}" if e.variant else ""
+        self._print(self._bold(f"genpack-tui {e.action}: {e.artifact} ({e.arch}{variant})"))
+
+    def _on_phase_started(self, e: PhaseStarted) -> None:
+        reason = f" — {e.reason}" if e.reason else ""
+        self._print(self._bold(f"==> {e.phase}{reason}"))
+
+    def _on_phase_skipped(self, e: PhaseSkipped) -> None:
+        self._print(f"==> {e.phase}: skipped — {e.reason}")
+
+    def _on_phase_finished(self, e: PhaseFinished) -> None:
+        self._clear_status()
+        verdict = "done" if e.ok else "FAILED"
+        self._print(self._bold(f"==> {e.phase} {verdict} in {human_duration(e.duration)}"))
+
+    def _on_step_started(self, e: StepStarted) -> None:
+        self._print(f"--> {e.title}")
+
+    def _on_step_finished(self, e: StepFinished) -> None:
+        if not e.ok:
+            self._print(f"--> {e.step} failed after {human_duration(e.duration)}")
+        elif e.duration >= 1.0:
+            self._print(f"    ({e.step}: {human_duration(e.duration)})")
+
+    def _on_output(self, e: OutputLine) -> None:
+        self._print(e.text, stream=self.err if e.stream == "stderr" else self.out)
+
+    def _on_emerge_progress(self, e: EmergeProgress) -> None:
+        kind = "binary" if e.binary else "source"
+        text = f"[{e.phase}] emerge {e.index}/{e.total} {e.package} ({kind}) {e.stage}"
+        if self.tty:
+            self._set_status(text)
+        elif e.stage == "emerging":
+            self._print(text)
+
+    def _on_emerge_failure(self, e: EmergeFailure) -> None:
+        self._failures.append(e)
+
+    def _on_download_progress(self, e: DownloadProgress) -> None:
+        if e.total:
+            text = f"download {e.url.rsplit('/', 1)[-1]}: {human_size(e.received)} of {human_size(e.total)}"
+        else:
+            text = f"download {e.url.rsplit('/', 1)[-1]}: {human_size(e.received)}"
+        if self.tty:
+            self._set_status(text)
+        elif time.monotonic() - self._last_download_print >= 10:
+            self._last_download_print = time.monotonic()
+            self._print(text)
+
+    def _on_download_finished(self, e: DownloadFinished) -> None:
+        self._clear_status()
+        what = "unchanged" if e.cached else f"downloaded {human_size(e.size)}"
+        self._print(f"    {e.url}: {what}")
+
+    def _on_warning(self, e: WarningEvent) -> None:
+        self._print(f"warning: {e.message}", stream=self.err)
+
+    def _on_error(self, e: ErrorEvent) -> None:
+        self._clear_status()
+        self._print(f"error: {e.message}", stream=self.err)
+        if e.detail:
+            self._print(e.detail, stream=self.err)
+
+    def _on_build_finished(self, e: BuildFinished) -> None:
+        self._clear_status()
+        if e.ok:
+            self._print(self._bold(f"Succeeded in {human_duration(e.duration)}."))
+            for output in e.outputs:
+                self._print(f"  {output['path']} ({human_size(int(output['size']))})")
+            return
+        self._print(self._bold(f"Failed after {human_duration(e.duration)}." + (f" {e.message}" if e.message else "")),
+                    stream=self.err)
+        for failure in self._failures:
+            phase = f" in {failure.ebuild_phase} phase" if failure.ebuild_phase else ""
+            log = f", log: {failure.log_path} (inside the lower image)" if failure.log_path else ""
+            self._print(f"  failed package: {failure.package}{phase}{log}", stream=self.err)
