@@ -1,0 +1,114 @@
+"""Content fingerprints per phase (decisions.md §7): rebuild decisions from content, not mtimes.
+
+A fingerprint is a mapping of named components to digests:
+  lower: one component per lower-relevant config field, one per Portage input directory
+         (savedconfig/ patches/ kernel/ env/ overlay/), one per upstream source (stage3, portage, overlay);
+  upper: "lower" (the whole lower fingerprint) + users/groups/services/setup_commands/... + files/;
+  pack:  "upper" + compression and outfile.
+Keeping components separate lets a rerun say exactly why: "use changed → lower".
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+LOWER_DIRS = ("savedconfig", "patches", "kernel", "env", "overlay")
+UPPER_DIRS = ("files",)
+
+
+def digest_value(value: Any) -> str:
+    data = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def digest_tree(root: Path) -> str:
+    """Digest of a directory's names, types, exec bits, symlink targets and file contents.
+
+    Absent and empty directories differ ("absent" vs a digest): genpack treats an absent kernel/ by
+    removing what was installed before, which is a real change.
+    """
+    if not root.is_dir():
+        return "absent"
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, root)
+        h.update(f"d {rel_dir}\0".encode())
+        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
+            path = os.path.join(dirpath, name)
+            rel = os.path.normpath(os.path.join(rel_dir, name))
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                h.update(f"l {rel} {os.readlink(path)}\0".encode())
+            elif stat.S_ISREG(st.st_mode):
+                h.update(f"f {rel} {st.st_mode & 0o111:o}\0".encode())
+                with open(path, "rb") as f:
+                    for chunk in iter(lambda: f.read(1 << 20), b""):
+                        h.update(chunk)
+            else:
+                h.update(f"o {rel} {stat.S_IFMT(st.st_mode):o}\0".encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    phase: str
+    components: dict[str, str]
+
+    @property
+    def digest(self) -> str:
+        return digest_value(self.components)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"phase": self.phase, "digest": self.digest, "components": self.components}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Fingerprint":
+        components = data.get("components")
+        if not isinstance(components, dict) or not isinstance(data.get("phase"), str):
+            raise ValueError("not a fingerprint record")
+        return cls(phase=data["phase"], components={str(k): str(v) for k, v in components.items()})
+
+    def changes_since(self, old: "Fingerprint | None") -> list[str]:
+        """Names of the components that differ from ``old`` (all of them when there is no old one)."""
+        if old is None:
+            return sorted(self.components)
+        names = set(self.components) | set(old.components)
+        return sorted(n for n in names if self.components.get(n) != old.components.get(n))
+
+
+def lower_fingerprint(phase_inputs: Mapping[str, Any], artifact_dir: Path,
+                      sources: Mapping[str, str]) -> Fingerprint:
+    components = {f"config.{k}": digest_value(v) for k, v in phase_inputs.items()}
+    components.update({f"{d}/": digest_tree(artifact_dir / d) for d in LOWER_DIRS})
+    components.update({f"source.{k}": v for k, v in sources.items()})
+    return Fingerprint("lower", components)
+
+
+def upper_fingerprint(phase_inputs: Mapping[str, Any], artifact_dir: Path, lower: Fingerprint) -> Fingerprint:
+    components = {"lower": lower.digest}
+    components.update({f"config.{k}": digest_value(v) for k, v in phase_inputs.items()})
+    components.update({f"{d}/": digest_tree(artifact_dir / d) for d in UPPER_DIRS})
+    return Fingerprint("upper", components)
+
+
+def pack_fingerprint(phase_inputs: Mapping[str, Any], upper: Fingerprint) -> Fingerprint:
+    components = {"upper": upper.digest}
+    components.update({f"config.{k}": digest_value(v) for k, v in phase_inputs.items()})
+    return Fingerprint("pack", components)
+
+
+def describe_changes(names: list[str]) -> str:
+    """'use, packages and kernel/ changed' for the reason shown to the user."""
+    pretty = [n.removeprefix("config.").removeprefix("source.") + (" (upstream)" if n.startswith("source.") else "")
+              for n in names]
+    if not pretty:
+        return "nothing changed"
+    if len(pretty) == 1:
+        return f"{pretty[0]} changed"
+    return f"{', '.join(pretty[:-1])} and {pretty[-1]} changed"

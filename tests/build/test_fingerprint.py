@@ -1,0 +1,67 @@
+import os
+from pathlib import Path
+
+from engine.build.fingerprint import (
+    Fingerprint, describe_changes, digest_tree, lower_fingerprint, pack_fingerprint, upper_fingerprint,
+)
+from engine.build.stamps import clear_stamp, read_stamp, write_stamp
+
+INPUTS = {"use": {"app-misc/hello": "extra"}, "packages": ["app-misc/hello"]}
+SOURCES = {"stage3": "s1", "portage": "p1", "overlay": "o1"}
+
+
+def test_tree_digest_follows_content_names_modes_and_links(tmp_path: Path):
+    root = tmp_path / "files"
+    assert digest_tree(root) == "absent"
+    root.mkdir()
+    empty = digest_tree(root)
+    assert empty != "absent"
+    (root / "a.sh").write_text("echo a\n")
+    d1 = digest_tree(root)
+    assert d1 != empty
+    os.utime(root / "a.sh", (1, 1))
+    assert digest_tree(root) == d1, "mtimes must not matter"
+    (root / "a.sh").chmod(0o755)
+    d2 = digest_tree(root)
+    assert d2 != d1
+    (root / "a.sh").write_text("echo b\n")
+    assert digest_tree(root) != d2
+    (root / "link").symlink_to("a.sh")
+    d3 = digest_tree(root)
+    (root / "link").unlink()
+    (root / "link").symlink_to("elsewhere")
+    assert digest_tree(root) != d3
+
+
+def test_changes_name_exactly_what_changed(tmp_path: Path):
+    old = lower_fingerprint(INPUTS, tmp_path, SOURCES)
+    changed = lower_fingerprint({**INPUTS, "use": {"app-misc/hello": "-extra"}}, tmp_path, SOURCES)
+    assert changed.changes_since(old) == ["config.use"]
+    assert describe_changes(changed.changes_since(old)) == "use changed"
+    (tmp_path / "kernel").mkdir()
+    newer = lower_fingerprint(INPUTS, tmp_path, {**SOURCES, "portage": "p2"})
+    assert newer.changes_since(old) == ["kernel/", "source.portage"]
+    assert describe_changes(newer.changes_since(old)) == "kernel/ and portage (upstream) changed"
+    assert old.changes_since(None) == sorted(old.components)
+
+
+def test_a_services_edit_changes_upper_but_not_lower(tmp_path: Path):
+    lower = lower_fingerprint(INPUTS, tmp_path, SOURCES)
+    up1 = upper_fingerprint({"services": ["a"]}, tmp_path, lower)
+    up2 = upper_fingerprint({"services": ["a", "b"]}, tmp_path, lower)
+    assert up2.changes_since(up1) == ["config.services"]
+    assert pack_fingerprint({"compression": "xz"}, up2).changes_since(pack_fingerprint({"compression": "xz"}, up1)) == ["upper"]
+    lower2 = lower_fingerprint({**INPUTS, "packages": []}, tmp_path, SOURCES)
+    assert upper_fingerprint({"services": ["a"]}, tmp_path, lower2).changes_since(up1) == ["lower"]
+
+
+def test_stamps_round_trip_and_clear(tmp_path: Path):
+    fp = Fingerprint("lower", {"x": "1"})
+    stamp = tmp_path / "lower.done"
+    assert read_stamp(stamp) is None
+    write_stamp(stamp, fp)
+    assert read_stamp(stamp) == fp
+    stamp.write_text("lower build complete\n")  # genpack's own marker: not ours, treated as unknown
+    assert read_stamp(stamp) is None
+    clear_stamp(stamp)
+    assert not stamp.exists()
