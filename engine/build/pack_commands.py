@@ -1,0 +1,45 @@
+"""The pack phase's commands (genpack-behaviour.md §7): mksquashfs and the EFI superfloppy.
+
+genpack runs these inside the lower container through genpack-create-image; genpack-tui runs the same
+commands on the host against the mounted upper layer, which spares a container start. Options,
+excludes and sizes are genpack's.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+COMPRESSION_OPTIONS = {
+    "gzip": ["-Xcompression-level", "1"],
+    "xz": ["-comp", "xz", "-b", "1M"],
+    "lzo": ["-comp", "lzo"],
+    "none": ["-no-compression"],
+}
+EXCLUDES = ["build", "build.d", "build.d/*", "var/log/*.log", "var/tmp/*"]
+SUPERFLOPPY_MAX_SQUASHFS = 4 * 1024 ** 3
+SUPERFLOPPY_HEADROOM = 100 * 1024 * 1024
+MIB = 1024 * 1024
+
+
+def mksquashfs_argv(upper_root: Path, output: Path, compression: str) -> list[str]:
+    if compression not in COMPRESSION_OPTIONS:
+        raise ValueError(f"unknown compression {compression!r}; expected one of {', '.join(COMPRESSION_OPTIONS)}")
+    return ["mksquashfs", str(upper_root), str(output), "-wildcards", "-noappend", "-no-exports",
+            *COMPRESSION_OPTIONS[compression], "-e", *EXCLUDES]
+
+
+def superfloppy_size(squashfs_size: int) -> int:
+    """The squashfs plus 100 MiB, rounded up to a whole MiB."""
+    return ((squashfs_size + SUPERFLOPPY_HEADROOM + MIB - 1) // MIB) * MIB
+
+
+def superfloppy_argvs(image: Path, efi_loaders: list[Path], squashfs: Path) -> list[list[str]]:
+    """mtools commands that format ``image`` (already truncated to size) and fill it."""
+    i = str(image)
+    argvs = [
+        ["mformat", "-i", i, "-F", "-h", "255", "-t", "4096", "-n", "32", "::"],
+        ["mmd", "-i", i, "::/EFI"],
+        ["mmd", "-i", i, "::/EFI/BOOT"],
+    ]
+    argvs += [["mcopy", "-i", i, str(efi), f"::/EFI/BOOT/{efi.name}"] for efi in efi_loaders]
+    argvs.append(["mcopy", "-i", i, str(squashfs), "::/system.img"])
+    return argvs
