@@ -1,0 +1,75 @@
+"""Where sources come from: the mirror, the overlay tarball, and the URLs built from them.
+
+Defaults are genpack's; ``--mirror``/``--overlay-url`` arguments win over the environment variables
+``GENPACK_MIRROR``/``GENPACK_OVERLAY_URL``, which win over the defaults.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+from urllib.parse import urlsplit
+
+from .arches import stage3_arch
+from .errors import SourceError
+
+DEFAULT_MIRROR = "https://distfiles.gentoo.org/"
+DEFAULT_OVERLAY_URL = "https://github.com/wbrxcorp/genpack-overlay/archive/refs/heads/main.tar.gz"
+MIRROR_ENV = "GENPACK_MIRROR"
+OVERLAY_URL_ENV = "GENPACK_OVERLAY_URL"
+STAGE3_VARIANT = "systemd"
+
+
+@dataclass(frozen=True)
+class SourceLocations:
+    mirror: str  # always ends with "/"
+    overlay_url: str
+
+
+def _check_url(value: str, origin: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SourceError(f"{origin}: expected an http:// or https:// URL, got {value!r}")
+    return value
+
+
+def resolve_locations(
+    mirror: str | None = None,
+    overlay_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> SourceLocations:
+    env = os.environ if environ is None else environ
+    if mirror:
+        chosen_mirror = _check_url(mirror, "--mirror")
+    elif env.get(MIRROR_ENV):
+        chosen_mirror = _check_url(env[MIRROR_ENV], MIRROR_ENV)
+    else:
+        chosen_mirror = DEFAULT_MIRROR
+    if overlay_url:
+        chosen_overlay = _check_url(overlay_url, "--overlay-url")
+    elif env.get(OVERLAY_URL_ENV):
+        chosen_overlay = _check_url(env[OVERLAY_URL_ENV], OVERLAY_URL_ENV)
+    else:
+        chosen_overlay = DEFAULT_OVERLAY_URL
+    if not chosen_mirror.endswith("/"):
+        chosen_mirror += "/"
+    return SourceLocations(mirror=chosen_mirror, overlay_url=chosen_overlay)
+
+
+def autobuilds_url(mirror: str, machine: str) -> str:
+    directory, _ = stage3_arch(machine)
+    return f"{mirror}releases/{directory}/autobuilds/"
+
+
+def stage3_list_url(mirror: str, machine: str, stage3_variant: str = STAGE3_VARIANT) -> str:
+    _, name_arch = stage3_arch(machine)
+    return f"{autobuilds_url(mirror, machine)}latest-stage3-{name_arch}-{stage3_variant}.txt"
+
+
+def snapshot_url(mirror: str) -> str:
+    return f"{mirror}snapshots/portage-latest.tar.xz"
+
+
+def digests_url(stage3_url: str) -> str:
+    return stage3_url + ".DIGESTS"
