@@ -1,0 +1,87 @@
+"""Image files and the work directory, as genpack lays them out (genpack-behaviour §4, §5.2, §6)."""
+from __future__ import annotations
+
+import array
+import errno
+import fcntl
+import os
+from pathlib import Path
+
+from . import privileged
+from .errors import PrivilegedOperationError
+
+GIB = 1024**3
+LOWER_IMAGE_SIZE = 128 * GIB  # genpack's default "lower-layer-capacity"
+UPPER_IMAGE_SIZE = 20 * GIB
+
+_FS_IOC_GETFLAGS = 0x80086601
+_FS_IOC_SETFLAGS = 0x40086602
+_FS_NODUMP_FL = 0x00000040
+# errors meaning "this filesystem has no such flag", e.g. tmpfs or overlayfs: not worth failing a build for
+_FLAG_UNSUPPORTED = frozenset({errno.ENOTTY, errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS, errno.EPERM})
+
+
+def create_ext4_image(path: Path, size_bytes: int, *, replace: bool = False) -> Path:
+    """A sparse journal-less ext4 image at ``path``, built under a temporary name and renamed into place,
+    so an interrupted creation never leaves a half-made image under the real name."""
+    path = Path(os.path.abspath(path))
+    if path.exists() and not replace:
+        raise PrivilegedOperationError("create image", path, "already exists")
+    temp = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    temp.unlink(missing_ok=True)
+    try:
+        privileged.create_sparse_image(temp, size_bytes)
+        privileged.mkfs_ext4(temp)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def set_nodump(path: Path) -> bool:
+    """Set FS_NODUMP_FL (``chattr +d``) keeping the other flags; False where the filesystem has no flags."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        flags = array.array("i", [0])
+        fcntl.ioctl(fd, _FS_IOC_GETFLAGS, flags, True)
+        if flags[0] & _FS_NODUMP_FL:
+            return True
+        flags[0] |= _FS_NODUMP_FL
+        fcntl.ioctl(fd, _FS_IOC_SETFLAGS, flags, False)
+        return True
+    except OSError as exc:
+        if exc.errno in _FLAG_UNSUPPORTED:
+            return False
+        raise
+    finally:
+        os.close(fd)
+
+
+def has_nodump(path: Path) -> bool:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        flags = array.array("i", [0])
+        fcntl.ioctl(fd, _FS_IOC_GETFLAGS, flags, True)
+        return bool(flags[0] & _FS_NODUMP_FL)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def create_work_root(work_dir: Path) -> bool:
+    """Create ``work/`` if missing and mark it no-dump on creation (as genpack's ``create_work_root``).
+
+    Returns True if this call created it. Unlike genpack, a filesystem without inode flags (tmpfs,
+    overlayfs) does not make the build fail: the flag only keeps backups from copying huge images.
+    """
+    work_dir = Path(work_dir)
+    try:
+        work_dir.mkdir()
+    except FileExistsError:
+        if not work_dir.is_dir():
+            raise PrivilegedOperationError("create work directory", work_dir, "exists and is not a directory") from None
+        return False
+    set_nodump(work_dir)
+    return True

@@ -1,0 +1,114 @@
+"""Context managers for the mounts a build needs; each unmounts on every exit path.
+
+Inside the build worker these live in a private mount namespace anyway (worker_main), so a
+SIGKILL cannot leak them; the context managers make the normal and the signalled (SIGINT,
+SIGTERM) paths clean as well, which matters for loop images that are used again afterwards.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator
+
+from . import privileged
+from .errors import PrivilegedOperationError
+from .host import HostInfo
+
+_BUSY_RETRIES = 5
+
+
+def _mount_dir(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"genpack-tui-{prefix}-"))
+
+
+def release(target: Path) -> None:
+    """Unmount ``target``; retry briefly while busy (a container may still be exiting), then lazily."""
+    for attempt in range(_BUSY_RETRIES):
+        if not os.path.ismount(target):
+            return
+        try:
+            privileged.umount(target)
+            return
+        except PrivilegedOperationError:
+            time.sleep(0.1 * (attempt + 1))
+    if os.path.ismount(target):
+        privileged.umount(target, lazy=True)
+
+
+@contextlib.contextmanager
+def _scratch_dir(target: Path | None, prefix: str) -> Iterator[Path]:
+    if target is not None:
+        yield target
+        return
+    made = _mount_dir(prefix)
+    try:
+        yield made
+    finally:
+        with contextlib.suppress(OSError):
+            made.rmdir()
+
+
+@contextlib.contextmanager
+def mounted_image(image: Path, target: Path | None = None, *, readonly: bool = False, fstype: str = "ext4") -> Iterator[Path]:
+    """Loop-mount ``image`` on ``target`` (or a fresh temporary directory) for the ``with`` block."""
+    with _scratch_dir(target, "img") as mountpoint:
+        privileged.loop_mount(image, mountpoint, readonly=readonly, fstype=fstype)
+        try:
+            yield mountpoint
+        finally:
+            release(mountpoint)
+
+
+@contextlib.contextmanager
+def bound(source: Path, target: Path, *, readonly: bool = False) -> Iterator[Path]:
+    privileged.bind_mount(source, target, readonly=readonly)
+    try:
+        yield target
+    finally:
+        release(target)
+
+
+@contextlib.contextmanager
+def upper_layer(upper_image: Path, subdir: str = "upper") -> Iterator[Path]:
+    """Mount the upper image and yield ``<mount>/<subdir>``, the directory nspawn's --overlay writes to."""
+    if not subdir or "/" in subdir or subdir in (".", ".."):
+        raise PrivilegedOperationError("upper layer", upper_image, f"invalid subdirectory {subdir!r}")
+    with mounted_image(upper_image) as mountpoint:
+        upper = mountpoint / subdir
+        upper.mkdir(exist_ok=True)
+        yield upper
+
+
+@contextlib.contextmanager
+def overlay_root(lower_dir: Path, upper_image: Path, subdir: str = "upper") -> Iterator[Path]:
+    """Our own overlayfs of ``lower_dir`` under the upper image's ``subdir``; yields the merged view.
+
+    For host-side work on the combined tree (containers use nspawn's --overlay instead).
+    The work directory sits next to the upper directory in the same image, as overlayfs requires.
+    """
+    with upper_layer(upper_image, subdir) as upper:
+        work = upper.parent / f".{subdir}-work"
+        work.mkdir(exist_ok=True)
+        try:
+            with _scratch_dir(None, "merged") as merged:
+                privileged.overlay_mount([lower_dir], upper, work, merged)
+                try:
+                    yield merged
+                finally:
+                    release(merged)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def container_root(image: Path, host: HostInfo, *, readonly: bool = False) -> Iterator[Path]:
+    """What to give NspawnSpec.root: the image itself where ``--image=`` works, else our mount of it."""
+    if host.can_use_image_option and not readonly:
+        yield image
+        return
+    with mounted_image(image, readonly=readonly) as mountpoint:
+        yield mountpoint

@@ -1,0 +1,243 @@
+"""The only module that does privileged things: mount, umount, mkfs.ext4, tar extraction as root,
+``cp -a``, systemd-nspawn, sparse images and the private mount namespace.
+
+Every function checks its arguments first (absolute paths of the right kind, no NUL or newline,
+sizes > 0, filesystem types and options from fixed sets) and raises PrivilegedOperationError naming
+the operation and the path. Commands are argv lists, never shell strings. Loop devices are attached
+by ``mount -o loop``, which sets LO_FLAGS_AUTOCLEAR: they vanish with their last mount.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shlex
+import subprocess
+import threading
+from pathlib import Path
+from typing import BinaryIO, Sequence
+
+from . import process, syscalls
+from .errors import PrivilegedOperationError
+from .host import HostInfo, detect_host
+from .nspawn import NspawnSpec
+
+LOOP_FSTYPES = frozenset({"ext4", "squashfs"})
+_LOOP_OPTIONS = {
+    ("ext4", False): "loop,noatime,nobarrier",
+    ("ext4", True): "loop,ro,noatime,nobarrier",
+    ("squashfs", True): "loop,ro",
+}
+# characters overlayfs' option parser treats specially in lowerdir/upperdir/workdir
+_OVERLAY_SPECIAL = frozenset(":,\\")
+
+
+def _path(operation: str, path: str | os.PathLike[str], kind: str | None = None) -> str:
+    """Validate ``path``: absolute, printable, and (for kind "file"/"dir") existing of that type."""
+    text = os.fspath(path)
+    if "\0" in text or "\n" in text:
+        raise PrivilegedOperationError(operation, repr(text), "path contains a NUL or newline character")
+    if not os.path.isabs(text):
+        raise PrivilegedOperationError(operation, text, "path must be absolute")
+    if kind == "file" and not os.path.isfile(text):
+        raise PrivilegedOperationError(operation, text, "not an existing regular file")
+    if kind == "dir" and not os.path.isdir(text):
+        raise PrivilegedOperationError(operation, text, "not an existing directory")
+    return os.path.normpath(text)
+
+
+def _require_root(operation: str, path: str | None) -> None:
+    if os.geteuid() != 0:
+        raise PrivilegedOperationError(operation, path, "needs root privileges")
+
+
+def _run(operation: str, path: str, argv: Sequence[str]) -> None:
+    try:
+        result = subprocess.run(list(argv), stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")
+    except FileNotFoundError:
+        raise PrivilegedOperationError(operation, path, f"command not found: {argv[0]}") from None
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip()
+        raise PrivilegedOperationError(
+            operation, path, f"`{shlex.join(argv)}` failed with exit code {result.returncode}" + (f": {detail}" if detail else "")
+        )
+
+
+def create_sparse_image(path: str | os.PathLike[str], size_bytes: int) -> Path:
+    """A new sparse file of ``size_bytes``; refuses to overwrite an existing file."""
+    target = _path("create image", path)
+    if not isinstance(size_bytes, int) or isinstance(size_bytes, bool) or size_bytes <= 0:
+        raise PrivilegedOperationError("create image", target, f"size must be a positive number of bytes, got {size_bytes!r}")
+    if not os.path.isdir(os.path.dirname(target)):
+        raise PrivilegedOperationError("create image", target, "parent directory does not exist")
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    except FileExistsError:
+        raise PrivilegedOperationError("create image", target, "file already exists") from None
+    try:
+        os.ftruncate(fd, size_bytes)
+    except OSError as exc:
+        os.close(fd)
+        os.unlink(target)
+        raise PrivilegedOperationError("create image", target, f"cannot size it to {size_bytes} bytes: {exc.strerror}") from None
+    os.close(fd)
+    return Path(target)
+
+
+def mkfs_ext4(image: str | os.PathLike[str], label: str | None = None) -> None:
+    """ext4 without a journal, as genpack (``-O ^has_journal``), quietly, without asking (-F)."""
+    target = _path("mkfs.ext4", image, "file")
+    argv = ["mkfs.ext4", "-q", "-F", "-O", "^has_journal"]
+    if label is not None:
+        if not label or len(label) > 16 or not label.replace("-", "").replace("_", "").isalnum():
+            raise PrivilegedOperationError("mkfs.ext4", target, f"invalid label {label!r} (1-16 letters, digits, - or _)")
+        argv += ["-L", label]
+    _run("mkfs.ext4", target, [*argv, target])
+
+
+def loop_mount(image: str | os.PathLike[str], target: str | os.PathLike[str], readonly: bool = False, fstype: str = "ext4") -> None:
+    """Mount an image file through an auto-clearing loop device (noatime, nobarrier as genpack-helper)."""
+    source = _path("loop mount", image, "file")
+    mountpoint = _path("loop mount", target, "dir")
+    _require_root("loop mount", source)
+    if fstype not in LOOP_FSTYPES:
+        raise PrivilegedOperationError("loop mount", source, f"filesystem type {fstype!r} is not one of {', '.join(sorted(LOOP_FSTYPES))}")
+    options = _LOOP_OPTIONS.get((fstype, readonly))
+    if options is None:
+        raise PrivilegedOperationError("loop mount", source, f"{fstype} can only be mounted read-only")
+    _run("loop mount", source, ["mount", "-t", fstype, "-o", options, source, mountpoint])
+
+
+def overlay_mount(
+    lower_dirs: Sequence[str | os.PathLike[str]],
+    upper: str | os.PathLike[str],
+    work: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+) -> None:
+    """overlayfs with ``lower_dirs`` (first is topmost) below a writable ``upper``."""
+    if not lower_dirs:
+        raise PrivilegedOperationError("overlay mount", os.fspath(target), "at least one lower directory is needed")
+    dirs = [_path("overlay mount", d, "dir") for d in (*lower_dirs, upper, work, target)]
+    _require_root("overlay mount", dirs[-1])
+    for d in dirs[:-1]:
+        if _OVERLAY_SPECIAL & set(d):
+            raise PrivilegedOperationError("overlay mount", d, "overlayfs paths must not contain ':', ',' or '\\'")
+    *lowers, upper_dir, work_dir, mountpoint = dirs
+    options = f"lowerdir={':'.join(lowers)},upperdir={upper_dir},workdir={work_dir}"
+    _run("overlay mount", mountpoint, ["mount", "-t", "overlay", "overlay", "-o", options, mountpoint])
+
+
+def bind_mount(source: str | os.PathLike[str], target: str | os.PathLike[str], readonly: bool = False) -> None:
+    src = _path("bind mount", source)
+    dst = _path("bind mount", target)
+    _require_root("bind mount", src)
+    kind = "dir" if os.path.isdir(src) else "file" if os.path.isfile(src) else None
+    if kind is None:
+        raise PrivilegedOperationError("bind mount", src, "source is neither a directory nor a regular file")
+    _path("bind mount", dst, kind)
+    _run("bind mount", dst, ["mount", "--bind", src, dst])
+    if readonly:
+        try:
+            _run("bind mount", dst, ["mount", "-o", "remount,bind,ro", dst])
+        except PrivilegedOperationError:
+            umount(dst)
+            raise
+
+
+def umount(target: str | os.PathLike[str], lazy: bool = False) -> None:
+    mountpoint = _path("umount", target)
+    _require_root("umount", mountpoint)
+    if not os.path.ismount(mountpoint):
+        raise PrivilegedOperationError("umount", mountpoint, "not a mount point")
+    _run("umount", mountpoint, ["umount", *(["--lazy"] if lazy else []), mountpoint])
+
+
+def extract_tar(archive: str | os.PathLike[str], dest: str | os.PathLike[str], strip_components: int = 0) -> None:
+    """GNU tar ``xpf`` as root, numeric owners and xattrs kept; compression is detected by tar."""
+    source = _path("extract tar", archive, "file")
+    target = _path("extract tar", dest, "dir")
+    _require_root("extract tar", source)
+    if not isinstance(strip_components, int) or isinstance(strip_components, bool) or strip_components < 0:
+        raise PrivilegedOperationError("extract tar", source, f"strip_components must be >= 0, got {strip_components!r}")
+    argv = ["tar", "xpf", source, "-C", target, "--numeric-owner", "--xattrs", "--xattrs-include=*"]
+    if strip_components:
+        argv.append(f"--strip-components={strip_components}")
+    _run("extract tar", source, argv)
+
+
+def copy_tree_preserving(source: str | os.PathLike[str], dest: str | os.PathLike[str]) -> None:
+    """``cp -a source/. dest``: contents with owners, modes, device nodes and links (e.g. /dev copy-up)."""
+    src = _path("copy tree", source, "dir")
+    dst = _path("copy tree", dest, "dir")
+    _require_root("copy tree", src)
+    _run("copy tree", dst, ["cp", "-a", "--", os.path.join(src, "."), dst])
+
+
+def enter_private_mount_namespace() -> None:
+    """Detach this process's mounts from the host: whatever it mounts dies with it (decisions §11)."""
+    _require_root("enter private mount namespace", None)
+    if threading.active_count() != 1:
+        raise PrivilegedOperationError("enter private mount namespace", None, "must be called while single-threaded")
+    try:
+        syscalls.unshare_mount_namespace()
+    except OSError as exc:
+        raise PrivilegedOperationError("enter private mount namespace", None, str(exc)) from None
+    _run("enter private mount namespace", "/", ["mount", "--make-rprivate", "/"])
+
+
+def _nspawn_argv(spec: NspawnSpec, host: HostInfo | None) -> list[str]:
+    host = host or detect_host()
+    _require_root("systemd-nspawn", str(spec.root))
+    if host.nspawn_path is None:
+        raise PrivilegedOperationError("systemd-nspawn", str(spec.root), "systemd-nspawn is not installed (package systemd-container)")
+    return spec.argv(host)
+
+
+def run_nspawn(
+    spec: NspawnSpec,
+    on_line: process.LineCallback,
+    *,
+    stdin: bytes | BinaryIO | None = None,
+    host: HostInfo | None = None,
+) -> int:
+    """Run a container non-interactively (``--console=pipe`` unless the spec says otherwise)."""
+    if spec.console is None:
+        spec = _with_console(spec, "pipe")
+    return process.run_streaming(_nspawn_argv(spec, host), on_line, stdin=stdin)
+
+
+def run_nspawn_interactive(spec: NspawnSpec, *, host: HostInfo | None = None) -> int:
+    """Run a container for a person (``bash``, ``upper-bash``): our terminal, or a pty when stdin is not one."""
+    return process.run_interactive(_nspawn_argv(spec, host))
+
+
+def _with_console(spec: NspawnSpec, console: str) -> NspawnSpec:
+    return dataclasses.replace(spec, console=console)
+
+
+def mountpoints_under(prefix: str, mountinfo: str = "/proc/self/mountinfo") -> list[str]:
+    """Mount points at or below ``prefix`` (for checks and tests)."""
+    found: list[str] = []
+    with open(mountinfo) as f:
+        for line in f:
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+            if point == prefix or point.startswith(prefix.rstrip("/") + "/"):
+                found.append(point)
+    return found
+
+
+def loop_devices() -> list[str]:
+    """Backing files of attached loop devices as the kernel reports them (``/sys/block/loop*``)."""
+    found = []
+    for entry in sorted(Path("/sys/block").glob("loop*")):
+        backing = entry / "loop" / "backing_file"
+        if backing.exists():
+            found.append(backing.read_text().strip())
+    return found
+
+
+__all__ = [
+    "create_sparse_image", "mkfs_ext4", "loop_mount", "overlay_mount", "bind_mount", "umount",
+    "extract_tar", "copy_tree_preserving", "enter_private_mount_namespace", "run_nspawn",
+    "run_nspawn_interactive", "mountpoints_under", "loop_devices",
+]

@@ -1,0 +1,126 @@
+"""Build worker process: ``python -m engine.runtime.worker_main``.
+
+Reads a JSON job ``{"target": "package.module:function", "args": {...}}`` from stdin, enters a
+private mount namespace (so no mount or loop device outlives this process, SIGKILL included),
+calls ``function(sink, **args)`` and writes every event as a JSON line to stdout.
+
+fd 1 is then pointed at stderr, so nothing a child process prints can corrupt the event stream;
+children's output is meant to arrive as OutputLine events (process.run_streaming). With
+``--interactive JOB_JSON`` the job comes from argv instead and stdio stay with the terminal
+(``bash``/``upper-bash``); events then go to stderr as JSON lines, or nowhere with ``--quiet``.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import signal
+import sys
+import traceback
+from typing import IO, Any, Callable
+
+from ..events import ErrorEvent, Event, EventSink, JsonLinesWriter
+from . import privileged, syscalls
+from .errors import RuntimeEngineError
+
+PARENT_ENV = "GENPACK_TUI_WORKER_PARENT"
+EXIT_FAILED = 1
+EXIT_BAD_JOB = 2
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM/SIGHUP turned into an exception, so ``finally`` blocks unmount before we exit."""
+
+
+def _on_terminate(signum: int, frame: object) -> None:
+    raise Terminated(signal.Signals(signum).name)
+
+
+def resolve_target(target: str) -> Callable[..., Any]:
+    module_name, sep, attr = target.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"job target must look like 'package.module:function', got {target!r}")
+    function = getattr(importlib.import_module(module_name), attr, None)
+    if not callable(function):
+        raise ValueError(f"job target {target!r} is not a callable")
+    return function
+
+
+def parse_job(text: str) -> tuple[str, dict[str, Any]]:
+    job = json.loads(text)
+    if not isinstance(job, dict) or not isinstance(job.get("target"), str):
+        raise ValueError("job must be a JSON object with a string 'target'")
+    args = job.get("args", {})
+    if not isinstance(args, dict):
+        raise ValueError("job 'args' must be a JSON object")
+    return job["target"], args
+
+
+def run(target: str, args: dict[str, Any], sink: EventSink) -> int:
+    """Call the job; exceptions become an ErrorEvent and an exit code."""
+    try:
+        function = resolve_target(target)
+        result = function(sink, **args)
+        return result if isinstance(result, int) and not isinstance(result, bool) else 0
+    except KeyboardInterrupt:
+        sink(ErrorEvent(message="interrupted (SIGINT); mounts were released"))
+        return EXIT_INTERRUPTED
+    except Terminated as exc:
+        sink(ErrorEvent(message=f"terminated ({exc}); mounts were released"))
+        return EXIT_TERMINATED
+    except RuntimeEngineError as exc:
+        sink(ErrorEvent(message=str(exc)))
+        return EXIT_FAILED
+    except Exception as exc:
+        sink(ErrorEvent(message=f"{type(exc).__name__}: {exc}", detail=traceback.format_exc()))
+        return EXIT_FAILED
+
+
+def _guard_against_orphanhood() -> None:
+    syscalls.set_parent_death_signal(signal.SIGKILL)
+    expected = os.environ.get(PARENT_ENV)
+    if expected and expected.isdigit() and os.getppid() != int(expected):
+        os._exit(EXIT_FAILED)  # the parent died before we could ask to follow it
+
+
+def main(argv: list[str] | None = None) -> int:
+    _guard_against_orphanhood()
+    parser = argparse.ArgumentParser(prog="python -m engine.runtime.worker_main")
+    parser.add_argument("--interactive", metavar="JOB_JSON", help="job from argv; keep the terminal")
+    parser.add_argument("--quiet", action="store_true", help="with --interactive: discard events")
+    options = parser.parse_args(argv)
+
+    events: IO[str]
+    if options.interactive is None:
+        events = os.fdopen(os.dup(1), "w", encoding="utf-8")
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+        job_text = sys.stdin.read()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+    else:
+        events = open(os.devnull, "w") if options.quiet else sys.stderr
+        job_text = options.interactive
+    sink: EventSink = JsonLinesWriter(events)
+
+    signal.signal(signal.SIGTERM, _on_terminate)
+    signal.signal(signal.SIGHUP, _on_terminate)
+    try:
+        target, args = parse_job(job_text)
+    except ValueError as exc:
+        sink(ErrorEvent(message=f"invalid worker job: {exc}"))
+        return EXIT_BAD_JOB
+    try:
+        privileged.enter_private_mount_namespace()
+    except RuntimeEngineError as exc:
+        sink(ErrorEvent(message=str(exc)))
+        return EXIT_FAILED
+    return run(target, args, sink)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
