@@ -1,0 +1,51 @@
+"""What a test bed build produces, and the variants tests publish to simulate upstream changes."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .overlay import build_overlay
+from .snapshot import build_snapshot
+from .stage3 import timestamp_of
+
+DEFAULT_BUMP = {"app-misc/hello": "1.1"}
+
+
+@dataclass(frozen=True)
+class TestbedArtifacts:
+    __test__ = False  # not a pytest test class despite the name
+
+    stage3: Path              # stage3-amd64-systemd-<YYYYMMDDTHHMMSSZ>.tar.xz
+    portage_snapshot: Path    # portage-latest.tar.xz (top dir portage/)
+    overlay_tarball: Path     # genpack-overlay-main.tar.gz (top dir genpack-overlay-main/)
+    recipe_hash: str
+    directory: Path           # <cache>/<recipe_hash>/
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def stage3_timestamp(self) -> str:
+        return timestamp_of(self.stage3)
+
+    def bumped_snapshot(self, bumps: dict[str, str] | None = None) -> Path:
+        """A snapshot whose tree differs from ``portage_snapshot`` (default: app-misc/hello-1.1 added)."""
+        bumps = dict(bumps or DEFAULT_BUMP)
+        label = "_".join(f"{cp.replace('/', '-')}-{v}" for cp, v in sorted(bumps.items()))
+        dest = self.directory / "variants" / f"portage-{label}.tar.xz"
+        if not dest.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            build_snapshot(dest, bumps)
+        return dest
+
+    def changed_overlay(self, revision: int = 1) -> Path:
+        """An overlay tarball differing from ``overlay_tarball`` (genpack/base gets an -r<revision>)."""
+        dest = self.directory / "variants" / f"genpack-overlay-r{revision}.tar.gz"
+        if not dest.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            build_overlay(dest, revision)
+        return dest
+
+    def to_json(self) -> str:
+        return json.dumps({"stage3": str(self.stage3), "portage_snapshot": str(self.portage_snapshot),
+                           "overlay_tarball": str(self.overlay_tarball), "recipe_hash": self.recipe_hash,
+                           "directory": str(self.directory), "timings": self.timings}, indent=1)

@@ -1,0 +1,99 @@
+"""build_testbed(): build or reuse the cached stage3, Portage snapshot and overlay tarball."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from . import privileged, recipe
+from .artifacts import TestbedArtifacts
+from .overlay import OVERLAY_NAME, build_overlay
+from .snapshot import SNAPSHOT_NAME, build_snapshot
+from .stage3 import TIMINGS_FILE, build_stage3, find_cached_stage3
+
+LineSink = Callable[[str], None]
+
+
+class TestbedUnavailable(RuntimeError):
+    """The test bed cannot be built on this host (not root, a host tool missing, no Debian mirror)."""
+
+    __test__ = False
+
+
+def default_cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "genpack-tui" / "testbed"
+
+
+@contextmanager
+def _locked(cache_root: Path) -> Iterator[None]:
+    """One builder per cache at a time (test sessions of several engineers share it)."""
+    cache_root.mkdir(parents=True, exist_ok=True)
+    with open(cache_root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _remove_stale_work_dirs(cache_root: Path) -> None:
+    for parent in (cache_root, cache_root / "stage3"):
+        if parent.is_dir():
+            for p in parent.glob(".tmp-*"):
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def check_can_build() -> None:
+    problems = []
+    if not privileged.is_root():
+        problems.append("it must run as root (debootstrap and systemd-nspawn)")
+    missing = privileged.missing_host_tools()
+    if missing:
+        problems.append("missing host programs: " + ", ".join(missing))
+    if problems:
+        raise TestbedUnavailable("cannot build the test bed stage3: " + "; ".join(problems))
+
+
+def _build_trees(cache_root: Path, on_line: LineSink | None) -> Path:
+    target = cache_root / recipe.recipe_hash()
+    if (target / SNAPSHOT_NAME).is_file() and (target / OVERLAY_NAME).is_file():
+        return target
+    work = cache_root / f".tmp-{target.name}-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        build_snapshot(work / SNAPSHOT_NAME)
+        build_overlay(work / OVERLAY_NAME)
+        if on_line:
+            on_line(f"testbed: tree snapshot and overlay tarball written to {target}")
+        shutil.rmtree(target, ignore_errors=True)
+        work.rename(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = None) -> TestbedArtifacts:
+    """Build (first time, about a minute, needs root and the Debian mirror) or reuse the test bed."""
+    cache_root = (cache_root or default_cache_root()).resolve()
+    with _locked(cache_root):
+        _remove_stale_work_dirs(cache_root)
+        stage3 = find_cached_stage3(cache_root)
+        if stage3 is None:
+            check_can_build()
+            start = time.monotonic()
+            stage3 = build_stage3(cache_root, on_line=on_line)
+            if on_line:
+                on_line(f"testbed: stage3 built in {time.monotonic() - start:.1f} s: {stage3}")
+        directory = _build_trees(cache_root, on_line)
+    timings_file = stage3.parent / TIMINGS_FILE
+    timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
+    return TestbedArtifacts(stage3=stage3, portage_snapshot=directory / SNAPSHOT_NAME,
+                            overlay_tarball=directory / OVERLAY_NAME, recipe_hash=recipe.recipe_hash(),
+                            directory=directory, timings=timings)

@@ -1,0 +1,55 @@
+"""Where files live on a Gentoo mirror and in a GitHub branch archive, and the small text files
+(latest-stage3 pointer, DIGESTS) a mirror publishes next to a stage3."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import recipe
+
+AUTOBUILDS = f"releases/{recipe.STAGE3_ARCH}/autobuilds"
+LATEST_STAGE3 = f"{AUTOBUILDS}/latest-stage3-{recipe.STAGE3_ARCH}-systemd.txt"
+SNAPSHOT = "snapshots/portage-latest.tar.xz"
+OVERLAY = "genpack-overlay/archive/refs/heads/main.tar.gz"
+
+# Test double: the real file is signed with Gentoo's release key; nobody verifies it (genpack
+# does not), so the block only has the right shape.
+_DUMMY_SIGNATURE = (
+    "iQIzBAEBCgAdFiEEdGVzdGJlZC1kdW1teS1zaWduYXR1cmUAAAAACgkQdGVzdGJl",
+    "ZC1kdW1teSBzaWduYXR1cmUgb2YgdGhlIGdlbnBhY2stdHVpIHRlc3QgYmVkLCBu",
+    "b3QgYSByZWFsIE9wZW5QR1Agc2lnbmF0dXJlLg==",
+    "=TeSt",
+)
+
+
+def stage3_path(stage3_name: str, timestamp: str) -> str:
+    return f"{AUTOBUILDS}/{timestamp}/{stage3_name}"
+
+
+def latest_stage3_text(stage3_name: str, timestamp: str, size: int, now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    lines = [
+        "-----BEGIN PGP SIGNED MESSAGE-----",
+        "Hash: SHA512",
+        "",
+        f"# Latest as of {now.strftime('%a, %d %b %Y %H:%M:%S +0000')}",
+        f"# ts={int(now.timestamp())}",
+        f"{timestamp}/{stage3_name} {size}",
+        "-----BEGIN PGP SIGNATURE-----",
+        "",
+        *_DUMMY_SIGNATURE,
+        "-----END PGP SIGNATURE-----",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def digests_text(file: Path) -> str:
+    """Gentoo's DIGESTS format: a ``# <ALGO> HASH`` line, then ``<hex>  <file name>``."""
+    blake2b, sha512 = hashlib.blake2b(), hashlib.sha512()
+    with open(file, "rb") as f:
+        while chunk := f.read(1 << 20):
+            blake2b.update(chunk)
+            sha512.update(chunk)
+    return (f"# BLAKE2B HASH\n{blake2b.hexdigest()}  {file.name}\n"
+            f"# SHA512 HASH\n{sha512.hexdigest()}  {file.name}\n")

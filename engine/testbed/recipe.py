@@ -1,0 +1,75 @@
+"""Every input of the test bed, and the hashes that key its cache.
+
+A change to any input (package lists, data files, the code that builds an artifact) changes the
+hash, so a stale cached artifact is never reused.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+STAGE3_DATA = DATA_DIR / "stage3"
+GENTOO_REPO_DATA = DATA_DIR / "gentoo"
+OVERLAY_DATA = DATA_DIR / "genpack-overlay"
+
+DEBIAN_SUITE = "bookworm"
+# Debian minbase plus what Portage, ebuilds, upper (users, services, build scripts, copy-up) and
+# pack (mksquashfs, mtools) use inside the container.
+DEBIAN_PACKAGES = (
+    "python3", "python3-venv", "python-is-python3", "bzip2", "xz-utils", "zstd", "patch", "make",
+    "pax-utils", "file", "rsync", "passwd", "systemd", "squashfs-tools", "mtools", "mount",
+)
+PORTAGE_VERSION = "3.0.83"
+STAGE3_ARCH = "amd64"
+# xz level for the stage3 tarball: measured on the 2-core builder, see the H2 report.
+XZ_LEVEL = 1
+
+PORTAGE_TOOLS = (
+    "emerge", "ebuild", "portageq", "emaint", "quickpkg", "egencache", "env-update", "etc-update",
+    "dispatch-conf", "regenworld", "fixpackages",
+)
+
+
+def digest_tree(*roots: Path) -> str:
+    """sha256 over relative paths, file modes, symlink targets and contents (sorted, stable)."""
+    h = hashlib.sha256()
+    for root in roots:
+        h.update(f"root:{root.name}\0".encode())
+        for p in sorted(root.rglob("*")):
+            if "__pycache__" in p.parts:
+                continue
+            rel = p.relative_to(root).as_posix()
+            if p.is_symlink():
+                h.update(f"L{rel}\0{p.readlink()}\0".encode())
+            elif p.is_file():
+                h.update(f"F{rel}\0{p.stat().st_mode & 0o111:o}\0".encode())
+                h.update(hashlib.sha256(p.read_bytes()).digest())
+            elif p.is_dir():
+                h.update(f"D{rel}\0".encode())
+    return h.hexdigest()
+
+
+def _digest_values(*values: object) -> str:
+    return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
+def _source(module_name: str) -> bytes:
+    return (Path(__file__).parent / f"{module_name}.py").read_bytes()
+
+
+def stage3_hash() -> str:
+    return _digest_values(
+        DEBIAN_SUITE, DEBIAN_PACKAGES, PORTAGE_VERSION, STAGE3_ARCH, XZ_LEVEL, PORTAGE_TOOLS,
+        digest_tree(STAGE3_DATA), _source("stage3"),
+    )[:16]
+
+
+def trees_hash() -> str:
+    return _digest_values(
+        digest_tree(GENTOO_REPO_DATA, OVERLAY_DATA), _source("snapshot"), _source("overlay"),
+    )[:16]
+
+
+def recipe_hash() -> str:
+    return _digest_values(stage3_hash(), trees_hash())[:16]

@@ -1,0 +1,29 @@
+"""serve_testbed(): what ``genpack-tui testbed`` runs — build/reuse the test bed and serve it."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from .build import build_testbed
+from .mirror import MirrorServer
+
+
+def serve_testbed(port: int = 0, cache_root: Path | None = None, out: TextIO = sys.stdout) -> None:
+    """Print ``--mirror=URL`` and ``--overlay-url=URL`` (one per line) and serve until Ctrl-C.
+
+    Build progress goes to stderr as short ``testbed:`` lines; debootstrap's own output is kept off
+    the terminal.
+    """
+    def progress(line: str) -> None:
+        if line.startswith("testbed:"):
+            print(line, file=sys.stderr, flush=True)
+
+    artifacts = build_testbed(cache_root, on_line=progress)
+    with MirrorServer(artifacts, port=port) as server:
+        print(f"--mirror={server.mirror_url}", file=out, flush=True)
+        print(f"--overlay-url={server.overlay_url}", file=out, flush=True)
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            pass
