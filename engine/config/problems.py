@@ -1,0 +1,103 @@
+"""Configuration problems: what is wrong, where (config path + file position), and how bad.
+
+A *config path* names a place in genpack.json5 the way a reader would point at it:
+``variants.cuda.arch.x86_64.use["sci-libs/pytorch"]``, ``users[2].uid``, ``packages[3]``.
+Internally a path is a tuple of keys (str) and list indices (int); :func:`format_path` renders it.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Literal, Sequence
+
+Severity = Literal["error", "warning"]
+PathParts = tuple["str | int", ...]
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_|-]*")
+
+
+def format_path(parts: Sequence[str | int]) -> str:
+    """Render path parts: identifier-like keys dotted, other keys as ``["..."]``, indices as ``[n]``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(part):
+            out += ("." if out else "") + part
+        else:
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
+    return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding. ``excerpt`` (syntax errors only) is the offending source line and a caret line."""
+
+    severity: Severity
+    path: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    excerpt: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def location(self) -> str:
+        if self.file is None:
+            return ""
+        if self.line is None:
+            return self.file
+        if self.column is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def __str__(self) -> str:
+        head = " ".join(
+            part for part in (
+                f"{self.location()}:" if self.file else "",
+                f"{self.severity}:",
+                f"{self.path}:" if self.path else "",
+                self.message,
+            ) if part
+        )
+        return head + ("\n" + self.excerpt if self.excerpt else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "path": self.path,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "excerpt": self.excerpt,
+        }
+
+
+class ConfigError(Exception):
+    """Raised for a configuration that cannot be used; ``problems`` holds every finding."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems) or "invalid configuration"
+
+
+def source_excerpt(text: str, line: int, column: int | None) -> str | None:
+    """The source line ``line`` (1-based) and a caret under ``column``, tabs kept so they align."""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    source = lines[line - 1].rstrip("\r")
+    source = "".join(ch if ch == "\t" or ch.isprintable() else "?" for ch in source)
+    if column is None:
+        return "    " + source
+    prefix = source[: max(column - 1, 0)]
+    caret = "".join("\t" if ch == "\t" else " " for ch in prefix) + "^"
+    return "    " + source + "\n    " + caret

@@ -1,0 +1,135 @@
+"""Checks for single values: package atoms (Portage's own parser), USE strings, keywords, licenses,
+names. Each ``check_*`` returns an error message, or None when the value is fine."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from portage.dep import isvalidatom
+
+# C0/C1 controls and Unicode line separators: any of them would break a line-based Portage file.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# USE flag names as PMS 3.1.4 defines them (the same pattern Portage uses for EAPI 8).
+_USE_FLAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9+_@-]*")
+_USE_EXPAND = re.compile(r"[A-Za-z][A-Za-z0-9_]*:")
+_KEYWORD = re.compile(r"-?(?:\*\*|~?\*|~?[A-Za-z0-9][A-Za-z0-9_-]*)")
+_LICENSE = re.compile(r"-?(?:\*|@?[A-Za-z0-9_+][A-Za-z0-9_.+-]*)")
+_ENV_FILE = re.compile(r"[A-Za-z0-9_+@][A-Za-z0-9_.+@-]*(?:/[A-Za-z0-9_+@][A-Za-z0-9_.+@-]*)*")
+_SET_NAME = re.compile(r"@[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+_PACKAGE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9+_-]*")
+_UNIT = re.compile(r"[A-Za-z0-9:_.\\@-]+")
+_ACCOUNT = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\$?")
+_PROFILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*")
+
+
+def check_text(value: str) -> str | None:
+    """Reject control characters and line breaks, which would inject lines into generated files."""
+    m = _CONTROL.search(value)
+    if m:
+        return f"contains a control character (U+{ord(m.group()):04X}); line breaks and control characters are not allowed"
+    return None
+
+
+def check_atom(value: str, *, wildcard: bool = False, set_reference: bool = False) -> str | None:
+    """A Portage package atom (``>=cat/pkg-1.2:slot::repo[use]``); ``*/*``-style wildcards if allowed."""
+    if not value:
+        return "empty package atom"
+    if set_reference and _SET_NAME.fullmatch(value):
+        return None
+    if isvalidatom(value, allow_wildcard=wildcard, allow_repo=True):
+        return None
+    hint = ""
+    if any(ch.isspace() for ch in value):
+        hint = " (it contains whitespace: write one atom per entry)"
+    elif "/" not in value:
+        hint = " (expected category/package, e.g. app-misc/screen)"
+    elif value.startswith("-"):
+        hint = " ('-' removal works only in packages)"
+    return f"{value!r} is not a valid package atom{hint}"
+
+
+def check_exclude(value: str) -> str | None:
+    """binpkg_excludes entries: atoms (wildcards allowed) or bare package names, as emerge accepts."""
+    if _PACKAGE_NAME.fullmatch(value) or isvalidatom(value, allow_wildcard=True, allow_repo=True):
+        return None
+    if any(ch.isspace() for ch in value):
+        return f"{value!r} contains whitespace: write one package per entry"
+    return f"{value!r} is not a valid package atom or package name"
+
+
+@dataclass
+class UseSpec:
+    """A tokenised USE string: plain flags (``-flag`` disables) and ``USE_EXPAND:`` groups."""
+
+    flags: list[str] = field(default_factory=list)
+    expand: dict[str, list[str]] = field(default_factory=dict)
+
+
+def parse_use(text: str) -> tuple[UseSpec, list[str]]:
+    """Tokenise a USE value such as ``"wayland -X VIDEO_CARDS: virgl zink"``; returns (spec, errors)."""
+    spec = UseSpec()
+    errors: list[str] = []
+    group: str | None = None
+    for token in text.split():
+        if _USE_EXPAND.fullmatch(token):
+            group = token[:-1]
+            spec.expand.setdefault(group, [])
+            continue
+        name = token[1:] if token.startswith("-") else token
+        if name == "*" and token.startswith("-"):
+            pass
+        elif not _USE_FLAG.fullmatch(name):
+            hint = ""
+            if ":" in token:
+                hint = " (a USE_EXPAND group is written 'NAME:' followed by a space, e.g. 'VIDEO_CARDS: virgl')"
+            errors.append(f"{token!r} is not a valid USE flag{hint}")
+            continue
+        if group is None:
+            spec.flags.append(token)
+        else:
+            spec.expand[group].append(token)
+    return spec, errors
+
+
+def check_keyword(token: str) -> str | None:
+    return None if _KEYWORD.fullmatch(token) else f"{token!r} is not a valid keyword (e.g. ~amd64, **)"
+
+
+def check_license(token: str) -> str | None:
+    return None if _LICENSE.fullmatch(token) else f"{token!r} is not a valid license name or @group"
+
+
+def check_env_file(token: str) -> str | None:
+    if _ENV_FILE.fullmatch(token) and ".." not in token.split("/"):
+        return None
+    return f"{token!r} is not a valid file name under /etc/portage/env"
+
+
+def check_unit(value: str) -> str | None:
+    if _UNIT.fullmatch(value) and not value.startswith("-"):
+        return None
+    return f"{value!r} is not a valid systemd unit name"
+
+
+def check_account(value: str) -> str | None:
+    """User and group names as useradd/groupadd accept them (never starting with '-')."""
+    if _ACCOUNT.fullmatch(value) and len(value) <= 32:
+        return None
+    return f"{value!r} is not a valid user/group name (letters, digits, '_', '.', '-'; not starting with '-' or a digit)"
+
+
+def check_profile(value: str) -> str | None:
+    if value == "" or (_PROFILE.fullmatch(value) and ".." not in value.split("/")):
+        return None
+    return f"{value!r} is not a valid profile name (e.g. paravirt, gnome/baremetal)"
+
+
+def check_file_name(value: str, what: str) -> str | None:
+    """Names used in file names (artifact name, variant name)."""
+    if not value:
+        return f"{what} must not be empty"
+    if "/" in value or value in (".", ".."):
+        return f"{what} {value!r} must not contain '/' or be '.' or '..'"
+    if value.startswith("-"):
+        return f"{what} {value!r} must not start with '-'"
+    return None
