@@ -9,7 +9,12 @@ from pathlib import Path
 
 from engine.archive import ArchiveError, create_archive
 from engine.artifact_files import ensure_artifact_files
+from engine.build.request import VARIANT_DEFAULT, BuildRequest
+from engine.build.runner import start_build
+from engine.build.shell import start_shell
 from engine.config import resolve
+from engine.runtime.errors import HostError
+from engine.runtime.host import require_root
 from engine.events import BuildFinished, BuildStarted, ErrorEvent, EventBus, JsonLinesWriter, OutputLine
 from genpack_tui.cli import _variant_arg
 from genpack_tui.headless_renderer import HeadlessRenderer
@@ -51,8 +56,25 @@ def _run(artifact_dir: Path, args: argparse.Namespace, bus: EventBus) -> int:
         bus(BuildFinished(ok=True, duration=time.monotonic() - started,
                           outputs=[{"path": path.name, "size": path.stat().st_size}]))
         return 0
-    message = (f"the '{args.action}' subcommand needs the build engine (lower/upper/pack in containers), "
-               "which this version of genpack-tui does not include yet")
-    bus(ErrorEvent(message=message, phase=args.action))
-    bus(BuildFinished(ok=False, duration=time.monotonic() - started, message="Not built."))
-    return 3
+    request = build_request(artifact_dir, args)
+    try:
+        require_root(args.action)
+    except HostError as exc:
+        bus(ErrorEvent(message=str(exc), phase=args.action))
+        bus(BuildFinished(ok=False, duration=time.monotonic() - started))
+        return 1
+    if args.action in ("bash", "upper-bash"):
+        return start_shell(request)
+    return start_build(request, bus)
+
+
+def build_request(artifact_dir: Path, args: argparse.Namespace) -> BuildRequest:
+    return BuildRequest(
+        action=args.action, artifact_dir=str(artifact_dir),
+        variant=args.variant if args.variant else VARIANT_DEFAULT, arch=args.arch, debug=args.debug,
+        overlay_override=str(args.overlay_override.resolve()) if args.overlay_override else None,
+        independent_binpkgs=args.independent_binpkgs, deep_depclean=args.deep_depclean,
+        compression=args.compression, devel=args.devel, parallel=args.parallel,
+        break_circular_deps=args.break_circular_deps, mirror=args.mirror, overlay_url=args.overlay_url,
+        force=args.force, command=list(args.command),
+    )

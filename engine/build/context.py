@@ -1,0 +1,98 @@
+"""What every phase needs while it runs: the request, the resolved config, paths, the host, events.
+
+``BuildContext.step`` wraps a unit of work in StepStarted/StepFinished events; ``container`` runs a
+command in an nspawn container with genpack-helper's binds and streams its output as events.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from engine.build.paths import WorkPaths
+from engine.build.request import BuildRequest
+from engine.config import Resolution
+from engine.emerge_output import EmergeOutputParser
+from engine.events import EventSink, OutputLine, StepFinished, StepStarted
+from engine.runtime import privileged
+from engine.runtime.host import HostInfo
+from engine.runtime.nspawn import NspawnSpec
+from engine.runtime.ownership import InvokingUser
+
+
+class PhaseFailed(Exception):
+    """A phase could not complete; the message says what failed, for the user."""
+
+
+@dataclass
+class BuildContext:
+    request: BuildRequest
+    resolution: Resolution
+    paths: WorkPaths
+    host: HostInfo
+    user: InvokingUser
+    sink: EventSink
+    emulated: bool = False
+    phase: str = "setup"
+    container_starts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def derived(self):
+        assert self.resolution.derived is not None
+        return self.resolution.derived
+
+    def say(self, text: str, step: str = "") -> None:
+        self.sink(OutputLine(phase=self.phase, step=step, text=text))
+
+    @contextlib.contextmanager
+    def step(self, name: str, title: str) -> Iterator[None]:
+        self.sink(StepStarted(phase=self.phase, step=name, title=title))
+        started = time.monotonic()
+        ok = False
+        try:
+            yield
+            ok = True
+        finally:
+            self.sink(StepFinished(phase=self.phase, step=name, ok=ok, duration=time.monotonic() - started))
+
+    def container(self, root: Path, command: Sequence[str], *, step: str, stdin: bytes | None = None,
+                  env: dict[str, str] | None = None, binpkgs: bool = False, download: bool = False,
+                  overlay_override: bool = True, overlay_upper: Path | None = None,
+                  parser: EmergeOutputParser | None = None,
+                  on_text: Callable[[str], None] | None = None) -> int:
+        """Run ``command`` in a container on ``root``; every output line becomes an event."""
+        spec = NspawnSpec(
+            root=root, command=list(command), artifact_dir=self.paths.artifact_dir,
+            binpkgs_dir=self.paths.binpkgs_dir if binpkgs and not self.derived_independent else None,
+            download_dir=self.paths.download_dir if download else None,
+            overlay_override=self.request.overlay_override_path if overlay_override else None,
+            overlay_upper=overlay_upper, env=env or {},
+        )
+        self.container_starts[self.phase] = self.container_starts.get(self.phase, 0) + 1
+
+        def on_line(text: str, stream: str) -> None:
+            self.sink(OutputLine(phase=self.phase, step=step, text=text, stream=stream))
+            if parser is not None:
+                for event in parser.feed(text):
+                    self.sink(event)
+            if on_text is not None:
+                on_text(text)
+
+        return privileged.run_nspawn(spec, on_line, stdin=stdin, host=self.host)
+
+    def check(self, rc: int, what: str) -> None:
+        if rc != 0:
+            raise PhaseFailed(f"{what} failed with exit status {rc}")
+
+    @property
+    def derived_independent(self) -> bool:
+        return self.request.independent_binpkgs or self.derived.independent_binpkgs
+
+    def emulation_env(self) -> dict[str, str]:
+        """Gentoo bug 703278: portage's pid-sandbox breaks under qemu-user emulation."""
+        return {"FEATURES": "-pid-sandbox"} if self.emulated else {}
+
+    def describe(self) -> dict[str, Any]:
+        return {"artifact": self.resolution.name, "variant": self.resolution.variant, "arch": self.resolution.arch}

@@ -1,0 +1,106 @@
+"""Runs a build request. ``run_build`` is the worker target (engine/runtime/worker_main.py): it runs in
+a private mount namespace, so no mount outlives it whatever happens; ``start_build`` is the caller's side.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.build import lower_phase, pack_phase, upper_phase
+from engine.build.context import BuildContext, PhaseFailed
+from engine.build.fingerprint import Fingerprint
+from engine.build.paths import WorkPaths
+from engine.build.request import BuildRequest
+from engine.build.stamps import read_stamp
+from engine.config import ConfigError, resolve
+from engine.events import (
+    BuildFinished, ErrorEvent, EventSink, OutputLine, PhaseFinished, PhaseStarted,
+)
+from engine.runtime.binfmt import check_cross_arch_executability, describe
+from engine.runtime.errors import RuntimeEngineError
+from engine.runtime.host import require_build_host
+from engine.runtime.lock import acquire_build_lock
+from engine.runtime.ownership import ensure_user_dir, invoking_user
+from engine.runtime.worker import run_job
+from engine.sources.errors import SourceError
+
+PHASES = {"build": ("lower", "upper", "pack"), "lower": ("lower",), "upper": ("upper",), "pack": ("pack",)}
+RUN_TARGET = "engine.build.runner:run_build"
+EXIT_FAILED = 1
+
+
+def start_build(request: BuildRequest, sink: EventSink, cancel: threading.Event | None = None) -> int:
+    """Run ``request`` in a worker process, relaying its events to ``sink``; returns the exit code."""
+    return run_job(RUN_TARGET, {"request": request.to_json()}, sink, cancel=cancel)
+
+
+def make_context(request: BuildRequest, sink: EventSink, phase: str = "setup") -> BuildContext:
+    resolution = resolve(request.artifact_path, variant=request.config_variant(), arch=request.arch)
+    resolution.raise_for_errors()
+    host = require_build_host(request.action)
+    entry = check_cross_arch_executability(resolution.arch)
+    if entry is not None:
+        sink(OutputLine(phase=phase, step="host", text=describe(resolution.arch, entry)))
+    user = invoking_user()
+    paths = WorkPaths(request.artifact_path, resolution.arch, resolution.variant, user.home / ".cache")
+    return BuildContext(request=request, resolution=resolution, paths=paths, host=host, user=user, sink=sink,
+                        emulated=entry is not None, phase=phase)
+
+
+def run_build(sink: EventSink, request: dict[str, Any]) -> int:
+    """Worker target: run the phases of ``request`` in order, skipping up-to-date ones for ``build``."""
+    req = BuildRequest.from_json(request)
+    started = time.monotonic()
+    outputs: list[dict[str, Any]] = []
+    try:
+        ctx = make_context(req, sink)
+        ensure_user_dir(ctx.paths.binpkgs_dir, ctx.user)
+        ensure_user_dir(ctx.paths.download_dir, ctx.user)
+        with acquire_build_lock(ctx.paths.work_dir, f"genpack-tui {req.action}"):
+            outputs = _run_phases(ctx, PHASES[req.action])
+    except (PhaseFailed, ConfigError, RuntimeEngineError, SourceError, OSError) as exc:
+        sink(ErrorEvent(message=str(exc)))
+        sink(BuildFinished(ok=False, duration=time.monotonic() - started))
+        return EXIT_FAILED
+    sink(BuildFinished(ok=True, duration=time.monotonic() - started, outputs=outputs))
+    return 0
+
+
+def _run_phases(ctx: BuildContext, phases: tuple[str, ...]) -> list[dict[str, Any]]:
+    req = ctx.request
+    always = req.force or req.action != "build"
+    outputs: list[Path] = []
+    lower_fp: Fingerprint | None = None
+    upper_fp: Fingerprint | None = None
+    for phase in phases:
+        ctx.phase = phase
+        started = time.monotonic()
+        ctx.sink(PhaseStarted(phase=phase))
+        ok = False
+        try:
+            if phase == "lower":
+                lower_phase.run_lower(ctx, always=always)
+            elif phase == "upper":
+                lower_fp = lower_fp or _recorded(ctx, "lower")
+                upper_phase.run_upper(ctx, lower_fp, always=always)
+            else:
+                upper_fp = upper_fp or _recorded(ctx, "upper")
+                _, outputs = pack_phase.run_pack(ctx, upper_fp, always=always)
+            ok = True
+        finally:
+            ctx.sink(PhaseFinished(phase=phase, ok=ok, duration=time.monotonic() - started))
+        if phase == "lower":
+            lower_fp = _recorded(ctx, "lower")
+        elif phase == "upper":
+            upper_fp = _recorded(ctx, "upper")
+    return [{"path": str(p.relative_to(ctx.paths.artifact_dir)), "size": p.stat().st_size} for p in outputs]
+
+
+def _recorded(ctx: BuildContext, phase: str) -> Fingerprint:
+    stamp = read_stamp(ctx.paths.done_marker(phase))
+    if stamp is None:
+        raise PhaseFailed(f"{phase} has not completed for this variant and arch "
+                          f"({ctx.paths.done_marker(phase)} is missing). Please run '{phase}' first.")
+    return stamp

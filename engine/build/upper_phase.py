@@ -1,0 +1,79 @@
+"""The upper phase (genpack-behaviour.md §6): a fresh upper image over the lower layer."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.build.context import BuildContext, PhaseFailed
+from engine.build.fingerprint import Fingerprint, describe_changes, upper_fingerprint
+from engine.build.stamps import clear_stamp, read_stamp, write_stamp
+from engine.build.upper_commands import FILES_AND_BUILD_SCRIPTS, groupadd_argv, upper_env, useradd_argv
+from engine.events import PhaseSkipped
+from engine.runtime import privileged
+from engine.runtime.images import create_ext4_image
+from engine.runtime.mounts import mounted_image, upper_layer
+
+GIB = 1024 ** 3
+UPPER_SIZE = 20 * GIB
+UPPER_SUBDIR = "upper"
+
+
+def current_fingerprint(ctx: BuildContext, lower: Fingerprint) -> Fingerprint:
+    return upper_fingerprint(ctx.derived.phase_inputs["upper"], ctx.paths.artifact_dir, lower)
+
+
+def run_upper(ctx: BuildContext, lower: Fingerprint, *, always: bool) -> bool:
+    paths = ctx.paths
+    if not paths.lower_image.exists() or read_stamp(paths.done_marker("lower")) is None:
+        raise PhaseFailed(f"Lower image {paths.lower_image} or lower completion marker "
+                          f"{paths.done_marker('lower')} does not exist. Please run 'genpack-tui lower' first.")
+    fingerprint = current_fingerprint(ctx, lower)
+    done = paths.done_marker("upper")
+    stamp = read_stamp(done)
+    changes = fingerprint.changes_since(stamp)
+    if not always and stamp is not None and not changes and paths.upper_image.exists():
+        ctx.sink(PhaseSkipped(phase="upper", reason="up to date"))
+        return False
+    reason = "upper always runs when asked for" if always else (describe_changes(changes) if stamp else "never completed")
+    ctx.say(f"Processing upper layer... ({reason})")
+    clear_stamp(done)
+    if paths.upper_image.exists():
+        ctx.say(f"Removing existing upper image {paths.upper_image.name} for fresh rebuild.")
+    with ctx.step("upper-image", "Creating a fresh upper image (20 GiB, sparse)..."):
+        create_ext4_image(paths.upper_image, UPPER_SIZE, replace=True)
+    paths.download_dir.mkdir(parents=True, exist_ok=True)
+    with mounted_image(paths.lower_image) as lower_root, upper_layer(paths.upper_image, UPPER_SUBDIR) as upper:
+        _populate(ctx, lower_root, upper)
+    write_stamp(done, fingerprint)
+    return True
+
+
+def _populate(ctx: BuildContext, lower_root: Path, upper: Path) -> None:
+    d = ctx.derived
+    env = {**ctx.emulation_env(), **upper_env(d.name, d.profile, d.variant)}
+    plain_env = ctx.emulation_env()
+
+    def run(step: str, title: str, argv: list[str], *, with_env: bool, stdin: bytes | None = None,
+            download: bool = False) -> None:
+        with ctx.step(step, title):
+            rc = ctx.container(lower_root, argv, step=step, env=env if with_env else plain_env, stdin=stdin,
+                               download=download, overlay_upper=upper)
+            ctx.check(rc, title.rstrip("."))
+
+    run("package-scripts", "Executing package scripts and generating metadata...",
+        ["genpack-exec-package-scripts"], with_env=True, download=True)
+    for group in d.groups:
+        run("groups", f"Creating group {group['name']}...", groupadd_argv(group), with_env=False)
+    for user in d.users:
+        run("users", f"Creating user {user['name']}...", useradd_argv(user), with_env=False)
+    run("files", "Copying files/ and running build scripts...", ["sh"], with_env=True,
+        stdin=FILES_AND_BUILD_SCRIPTS.encode(), download=True)
+    for command in d.setup_commands:
+        run("setup-commands", f"Executing setup command: {command}", ["sh", "-c", command], with_env=True,
+            download=True)
+    if d.services:
+        run("services", f"Enabling services: {' '.join(d.services)}", ["systemctl", "enable", *d.services],
+            with_env=False)
+    run("copyup", "Triggering overlayfs copy-up for runtime package files...", ["genpack-copyup"], with_env=False)
+    with ctx.step("copyup-dev", "Copying /dev from lower image to upper image..."):
+        (upper / "dev").mkdir(exist_ok=True)
+        privileged.copy_tree_preserving(lower_root / "dev", upper / "dev")
