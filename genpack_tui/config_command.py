@@ -1,0 +1,114 @@
+"""`genpack-tui config`: the resolved configuration as a provenance tree, or one JSON object."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.text import Text
+from rich.tree import Tree
+
+from engine.config import DEFAULT_VARIANT, FieldProvenance, Origin, Resolution, resolve
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _origin(origin: Origin) -> Text:
+    return Text.assemble(("  ← ", "dim"), (origin.describe(), "cyan"))
+
+
+def _value_line(label: str | None, value: Any, origin: Origin) -> Text:
+    line = Text()
+    if label is not None:
+        line.append(label, "bold")
+        line.append(": ")
+    line.append(_short(value), "green")
+    line.append_text(_origin(origin))
+    return line
+
+
+def _add_field(tree: Tree, fp: FieldProvenance) -> None:
+    if fp.kind == "scalar":
+        entry = fp.entries[0]
+        node = tree.add(_value_line(fp.name, entry.value, entry.origin))
+    else:
+        node = tree.add(Text.assemble((fp.name, "bold"), f" ({len(fp.entries)})"))
+        for entry in fp.entries:
+            label = entry.key if fp.kind == "dict" else None
+            value = entry.value
+            if fp.name in ("users", "groups") and isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k != "name"}
+                label = entry.key
+            sub = node.add(_value_line(label, value, entry.origin))
+            for override in entry.overrides:
+                sub.add(Text.assemble(("overrides ", "magenta"), _short(override.value), _origin(override.origin)))
+        for removal in fp.removed:
+            what = Text.assemble(("removed ", "red"), removal.target, " by ", repr(removal.entry),
+                                 _origin(removal.origin))
+            if removal.removed is None:
+                what.append("  (nothing to remove)", "dim")
+            else:
+                what.append(f"; it came from {removal.removed.origin.describe()}", "dim")
+            node.add(what)
+        for ignored in fp.ignored:
+            node.add(Text.assemble(("ignored ", "dim"), _short(ignored.value), _origin(ignored.origin),
+                                   (f"  ({ignored.reason})", "dim")))
+        return
+    for override in entry.overrides:
+        node.add(Text.assemble(("overrides ", "magenta"), _short(override.value), _origin(override.origin)))
+
+
+def build_tree(res: Resolution) -> Tree:
+    """The human view: merged fields with origins, then derived values, then problems."""
+    title = Text.assemble((res.name or str(res.artifact_dir.name), "bold"),
+                          f" · variant {res.variant or '(none)'} · {res.arch}",
+                          f" · {res.config_file.name}" if res.config_file else "")
+    tree = Tree(title)
+    if res.provenance.layers:
+        tree.add(Text.assemble(("merge order: ", "dim"), " → ".join(res.provenance.layers)))
+    for fp in res.provenance.fields.values():
+        _add_field(tree, fp)
+    if res.derived is not None:
+        d = res.derived
+        node = tree.add(Text("derived", "bold"))
+        for label, value in (("outfile", d.outfile), ("profile_path", d.profile_path),
+                             ("portage_arch", d.portage_arch), ("compression", d.compression),
+                             ("lower capacity (GiB)", d.lower_capacity_gib),
+                             ("independent_binpkgs", d.independent_binpkgs),
+                             ("buildtime_packages_first", d.buildtime_packages_first),
+                             ("circulardep_breaker", d.circulardep_breaker)):
+            node.add(Text.assemble((label, "bold"), ": ", (_short(value), "green")))
+    if res.available_variants:
+        tree.add(Text.assemble(("variants: ", "dim"), ", ".join(res.available_variants),
+                               f" (default: {res.default_variant})" if res.default_variant else ""))
+    if res.problems:
+        node = tree.add(Text(f"problems ({len(res.errors)} errors, {len(res.warnings)} warnings)", "bold"))
+        for problem in res.problems:
+            node.add(Text(str(problem), _SEVERITY_STYLE[problem.severity]))
+    return tree
+
+
+def run_config(artifact_dir: Path, variant: Any = DEFAULT_VARIANT, arch: str | None = None, as_json: bool = False,
+               out: TextIO | None = None, color: bool = False) -> int:
+    """Print the resolved configuration; 0 when it has no error (warnings allowed), 1 otherwise.
+
+    ``variant`` follows :func:`engine.config.resolve`: DEFAULT_VARIANT or "" = default_variant,
+    None = no variant, a name = that variant.
+    """
+    import sys
+
+    out = out if out is not None else sys.stdout
+    res = resolve(Path(artifact_dir), variant=variant, arch=arch)
+    if as_json:
+        out.write(json.dumps(res.to_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        console = Console(file=out, force_terminal=color, no_color=not color, highlight=False,
+                          width=None if color else 160)
+        console.print(build_tree(res))
+    return 0 if res.ok else 1
