@@ -391,22 +391,27 @@ class BuildLog(ScrollView, can_focus=True):
         if index >= len(self._lines):
             return Strip.blank(width, base)
         number = self._first + index
-        strip = self._line_strip(number, base).crop_extend(scroll_x, scroll_x + width, base)
         if number == self._highlight:
-            strip = strip.apply_style(self.get_component_rich_style("buildlog--current-line", partial=True))
-        return strip
+            base = base + self._background("buildlog--current-line")
+            return self._build_strip(number, base).crop_extend(scroll_x, scroll_x + width, base)
+        return self._line_strip(number, base).crop_extend(scroll_x, scroll_x + width, base)
+
+    def _background(self, component: str) -> Style:
+        # Only the (alpha-blended) background, so the line's own ANSI colours stay readable.
+        return Style(bgcolor=self.get_component_rich_style(component).bgcolor)
 
     def _line_strip(self, number: int, base: Style) -> Strip:
         strip = self._cache.get(number)
-        if strip is not None:
-            return strip
+        if strip is None:
+            strip = self._cache[number] = self._build_strip(number, base)
+        return strip
+
+    def _build_strip(self, number: int, base: Style) -> Strip:
         raw = self._lines[number - self._first]
         text = display_text(raw, base)
         if self._matcher is not None:
-            match_style = self.get_component_rich_style("buildlog--match", partial=True)
+            match_style = self._background("buildlog--match")
             for start, end in match_spans(raw, self._matcher):
                 text.stylize(match_style, start, end)
         segments: list[Segment] = list(text.render(self.app.console))
-        strip = Strip(segments, text.cell_len)
-        self._cache[number] = strip
-        return strip
+        return Strip(segments, text.cell_len)
