@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--events", metavar="FILE", type=Path, help="write the build's events as JSON lines to FILE")
     t.add_argument("--json", action="store_true", help="config: print one JSON object")
     t.add_argument("--port", type=int, default=0, help="testbed: port to serve on (default: a free one)")
-    parser.add_argument("action", nargs="?", default="build", choices=ACTIONS, metavar="subcommand",
+    parser.add_argument("action", nargs="?", default=None, choices=ACTIONS, metavar="subcommand",
                         help="one of: " + ", ".join(ACTIONS))
     return parser
 
@@ -100,6 +100,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     head, command = _split_bash_command(argv)
     args = parser.parse_intermixed_args(head)
     args.command = command
+    args.action_given = args.action is not None
+    args.action = args.action or "build"
     if args.json and args.action != "config":
         parser.error("--json is only supported with the 'config' subcommand")
     return args
