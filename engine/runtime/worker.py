@@ -18,9 +18,9 @@ from typing import Any, Sequence
 
 from ..events import ErrorEvent, Event, EventSink, OutputLine, WarningEvent, from_dict
 from .errors import WorkerError
-from .worker_main import PARENT_ENV
 
 WORKER_MODULE = "engine.runtime.worker_main"
+PARENT_ENV = "GENPACK_TUI_WORKER_PARENT"  # lets the worker notice a parent that died before it started
 CANCEL_GRACE = (5.0, 5.0)  # seconds after SIGINT, then after SIGTERM, before SIGKILL
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 

@@ -23,8 +23,8 @@ from typing import IO, Any, Callable
 from ..events import ErrorEvent, Event, EventSink, JsonLinesWriter
 from . import privileged, syscalls
 from .errors import RuntimeEngineError
+from .worker import PARENT_ENV
 
-PARENT_ENV = "GENPACK_TUI_WORKER_PARENT"
 EXIT_FAILED = 1
 EXIT_BAD_JOB = 2
 EXIT_INTERRUPTED = 130
