@@ -76,11 +76,11 @@ def parse_use(text: str) -> tuple[UseSpec, list[str]]:
             spec.expand.setdefault(group, [])
             continue
         name = token[1:] if token.startswith("-") else token
-        if name == "*" and token.startswith("-"):
-            pass
-        elif not _USE_FLAG.fullmatch(name):
+        if not _USE_FLAG.fullmatch(name):
             hint = ""
-            if ":" in token:
+            if token.startswith("+"):
+                hint = f" (Portage ignores '+' flags in package.use; write '{token[1:]}')"
+            elif ":" in token:
                 hint = " (a USE_EXPAND group is written 'NAME:' followed by a space, e.g. 'VIDEO_CARDS: virgl')"
             errors.append(f"{token!r} is not a valid USE flag{hint}")
             continue

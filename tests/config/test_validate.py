@@ -72,6 +72,8 @@ def test_valid_config_has_no_problem() -> None:
     ("use: {'a/b': null}", 'use["a/b"]', "expected a string or list of USE flags, found null"),
     ("use: {'a/b': 'VIDEO_CARDS:virgl'}", 'use["a/b"]', "'NAME:' followed by a space"),
     ("use: {'a/b': 'fo%o'}", 'use["a/b"]', "'fo%o' is not a valid USE flag"),
+    ("use: {'a/b': '+mysql'}", 'use["a/b"]', "Portage ignores '+' flags in package.use; write 'mysql'"),
+    ("use: {'a/b': '-*'}", 'use["a/b"]', "'-*' is not a valid USE flag"),
     ("use: {'a/b': ['x', 1]}", 'use["a/b"][1]', "expected a string, found a number"),
     ("license: {'a/b': null}", 'license["a/b"]', "expected a string or list of licenses"),
     ("license: {'a/b': 'ok b@d'}", 'license["a/b"]', "not a valid license"),
