@@ -72,6 +72,7 @@ class PhaseFinished(Event):
     phase: str
     ok: bool
     duration: float
+    containers: int = 0  # systemd-nspawn starts during the phase
 
 
 @dataclass(frozen=True)

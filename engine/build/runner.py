@@ -90,7 +90,8 @@ def _run_phases(ctx: BuildContext, phases: tuple[str, ...]) -> list[dict[str, An
                 _, outputs = pack_phase.run_pack(ctx, upper_fp, always=always)
             ok = True
         finally:
-            ctx.sink(PhaseFinished(phase=phase, ok=ok, duration=time.monotonic() - started))
+            ctx.sink(PhaseFinished(phase=phase, ok=ok, duration=time.monotonic() - started,
+                                       containers=ctx.container_starts.get(phase, 0)))
         if phase == "lower":
             lower_fp = _recorded(ctx, "lower")
         elif phase == "upper":

@@ -1,0 +1,89 @@
+"""Build benchmark on the offline test bed (needs root). Prints figures; asserts nothing.
+
+- cold build (fresh artifact dir; the shared binpkg cache is moved aside for the run), no-op build and
+  services-edit build of the example artifact, with ratios against the cold build;
+- systemd-nspawn starts per phase (from the events);
+- pack time against a raw ``mksquashfs`` of the same upper tree with the same options.
+
+    sudo .venv/bin/python benchmarks/bench_build.py
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from engine.build.pack_commands import mksquashfs_argv  # noqa: E402
+from engine.runtime.mounts import mounted_image  # noqa: E402
+from engine.runtime.ownership import invoking_user  # noqa: E402
+from engine.testbed import MirrorServer, build_testbed  # noqa: E402
+
+
+def run(mirror: MirrorServer, artifact: Path, *args: str) -> tuple[float, list[dict]]:
+    events = artifact.parent / "events.jsonl"
+    argv = [sys.executable, "-m", "genpack_tui", "--headless", "-C", str(artifact), f"--mirror={mirror.mirror_url}",
+            f"--overlay-url={mirror.overlay_url}", "--events", str(events), *args]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    started = time.monotonic()
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    if proc.returncode != 0:
+        sys.exit(f"build failed:\n{proc.stderr[-3000:]}")
+    return elapsed, [json.loads(line) for line in events.read_text().splitlines()]
+
+
+def containers(events: list[dict]) -> str:
+    counts = {e["phase"]: e.get("containers", 0) for e in events if e["kind"] == "phase_finished"}
+    return ", ".join(f"{phase} {n}" for phase, n in counts.items()) or "none"
+
+
+def phase_time(events: list[dict], phase: str) -> float:
+    return next(e["duration"] for e in events if e["kind"] == "phase_finished" and e["phase"] == phase)
+
+
+def main() -> None:
+    if os.geteuid() != 0:
+        sys.exit("run as root")
+    artifacts = build_testbed()
+    binpkgs = invoking_user().binpkgs_dir("x86_64")
+    aside = binpkgs.with_name("binpkgs.bench-aside")
+    with MirrorServer(artifacts) as mirror, tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        artifact = Path(tmp) / "hello"
+        shutil.copytree(REPO / "examples" / "hello", artifact)
+        if binpkgs.exists():
+            binpkgs.rename(aside)
+        try:
+            cold, cold_events = run(mirror, artifact, "build")
+        finally:
+            if aside.exists():
+                shutil.rmtree(binpkgs, ignore_errors=True)
+                aside.rename(binpkgs)
+        noop, noop_events = run(mirror, artifact, "build")
+        config = artifact / "genpack.json5"
+        config.write_text(config.read_text().replace('services: ["hello-greeter.service"]', "services: []"))
+        edit, edit_events = run(mirror, artifact, "build")
+
+        print(f"cold build           {cold:8.1f} s   (containers: {containers(cold_events)})")
+        print(f"no-op build          {noop:8.1f} s   ratio to cold {noop / cold:.3f}   (containers: {containers(noop_events)})")
+        print(f"services-edit build  {edit:8.1f} s   ratio to cold {edit / cold:.3f}   (containers: {containers(edit_events)})")
+
+        pack_seconds = phase_time(edit_events, "pack")
+        with mounted_image(artifact / "work/x86_64/upper.img", readonly=True) as upper:
+            out = Path(tmp) / "raw.squashfs"
+            started = time.monotonic()
+            subprocess.run(mksquashfs_argv(upper / "upper", out, "gzip") + ["-no-progress"], check=True,
+                           capture_output=True)
+            raw = time.monotonic() - started
+        print(f"pack phase           {pack_seconds:8.2f} s   raw mksquashfs {raw:.2f} s   ratio {pack_seconds / raw:.2f}")
+
+
+if __name__ == "__main__":
+    main()
