@@ -1,24 +1,25 @@
 """Bring the three sources of a lower image up to date in genpack's work/ layout; all network is here.
 
-    work/<arch>/stage3.tar.xz (+ .headers, + .check.json: which URL it is and whether DIGESTS matched)
-    work/portage.tar.xz (+ .headers)
-    work/genpack-overlay.tar.gz (+ .headers)
+    work/<arch>/stage3.tar.xz          (+ .headers as genpack, + .content.json: URL, sha512, DIGESTS verdict)
+    work/portage.tar.xz                (+ .headers, + .content.json)
+    work/genpack-overlay.tar.gz        (+ .headers, + .content.json)
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.events import EventSink, WarningEvent
 
-from .atomic_file import read_text_or_none, write_text_atomic
+from .content_record import ContentRecord, content_record_path, read_content_record, write_content_record
+from .digests import file_hashes
 from .errors import SourceError
 from .header_info import HeaderInfo
+from .atomic_file import read_text_or_none
 from .http import DownloadClient, FetchResult, headers_path
 from .identity import SourceIdentity, SourceRecord
 from .locations import resolve_locations, snapshot_url
-from .stage3 import Stage3Check, check_stage3, discover_latest_stage3
+from .stage3 import check_stage3, discover_latest_stage3, stage3_filename
 
 
 @dataclass(frozen=True)
@@ -36,22 +37,6 @@ def source_paths(work_dir: Path, arch: str) -> SourcePaths:
     )
 
 
-def check_path(stage3: Path) -> Path:
-    return stage3.with_name(stage3.name + ".check.json")
-
-
-def _read_check(stage3: Path) -> dict[str, object]:
-    try:
-        data = json.loads(read_text_or_none(check_path(stage3)) or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _ignore(_event: object) -> None:
-    return None
-
-
 def update_sources(
     work_dir: Path | str,
     arch: str,
@@ -67,73 +52,70 @@ def update_sources(
     ``mirror``/``overlay_url`` None → environment or genpack's defaults. ``offline`` uses the files
     already present without any request (SourceError if one is missing).
     """
-    work = Path(work_dir)
-    paths = source_paths(work, arch)
+    paths = source_paths(Path(work_dir), arch)
     locations = resolve_locations(mirror, overlay_url)
-    emit = sink or _ignore
-    portage_url = snapshot_url(locations.mirror)
     if offline:
-        return _identity_offline(paths, portage_url, locations.overlay_url)
+        return SourceIdentity(
+            stage3=_offline_record(paths.stage3),
+            portage=_offline_record(paths.portage),
+            overlay=_offline_record(paths.overlay),
+        )
+    emit: EventSink = sink or (lambda _event: None)
     paths.stage3.parent.mkdir(parents=True, exist_ok=True)
-    own_client = client is None
     http = client or DownloadClient()
     try:
         stage3 = _update_stage3(http, locations.mirror, arch, paths.stage3, emit)
-        portage = http.fetch(portage_url, paths.portage, sink=emit)
-        overlay = http.fetch(locations.overlay_url, paths.overlay, sink=emit)
+        portage_url = snapshot_url(locations.mirror)
+        portage = _content(paths.portage, portage_url, http.fetch(portage_url, paths.portage, sink=emit))
+        overlay_url_ = locations.overlay_url
+        overlay = _content(paths.overlay, overlay_url_, http.fetch(overlay_url_, paths.overlay, sink=emit))
     finally:
-        if own_client:
+        if client is None:
             http.close()
-    return SourceIdentity(
-        stage3=stage3,
-        portage=SourceRecord(url=portage_url, info=portage.info),
-        overlay=SourceRecord(url=locations.overlay_url, info=overlay.info),
-    )
+    return SourceIdentity(stage3=stage3, portage=portage, overlay=overlay)
+
+
+def _reusable(previous: ContentRecord | None, fetched: FetchResult) -> bool:
+    return previous is not None and not fetched.changed and previous.info == fetched.info
+
+
+def _content(path: Path, url: str, fetched: FetchResult) -> SourceRecord:
+    previous = read_content_record(path)
+    if _reusable(previous, fetched):
+        assert previous is not None
+        return SourceRecord(url=url, info=fetched.info, sha512=previous.sha512)
+    sha512 = file_hashes(path, {"sha512"})["sha512"]
+    write_content_record(path, ContentRecord(url=url, info=fetched.info, sha512=sha512))
+    return SourceRecord(url=url, info=fetched.info, sha512=sha512)
 
 
 def _update_stage3(client: DownloadClient, mirror: str, arch: str, dest: Path, emit: EventSink) -> SourceRecord:
     entry = discover_latest_stage3(client, mirror, arch)
-    previous = _read_check(dest)
-    # a different tarball name is a different file, whatever the headers say
-    known = "" if previous and previous.get("url") != entry.url else None
-    fetched: FetchResult = client.fetch(entry.url, dest, known_info=known, sink=emit)
-    if not fetched.changed and previous.get("info") == fetched.info and previous.get("verified") is True:
-        check = Stage3Check(sha512=str(previous["sha512"]), verified=True, digests_url=str(previous["digests_url"]))
+    previous = read_content_record(dest)
+    # a new release has a new file name; the headers of a same-sized file on another server prove nothing
+    renamed = previous is not None and stage3_filename(previous.url) != stage3_filename(entry.url)
+    fetched = client.fetch(entry.url, dest, known_info="" if renamed else None, sink=emit)
+    if _reusable(previous, fetched) and previous is not None and previous.verified:
+        record = previous
     else:
         check = check_stage3(client, entry.url, dest)
-        write_text_atomic(
-            check_path(dest),
-            json.dumps(
-                {"url": entry.url, "info": fetched.info, "sha512": check.sha512, "verified": check.verified,
-                 "digests_url": check.digests_url},
-                indent=2,
-            ) + "\n",
+        record = ContentRecord(
+            url=entry.url, info=fetched.info, sha512=check.sha512, verified=check.verified,
+            digests_url=check.digests_url,
         )
-    if not check.verified:
-        emit(WarningEvent(message=f"stage3 not verified: the mirror has no {check.digests_url}", phase="lower"))
-    return SourceRecord(url=entry.url, info=fetched.info, sha512=check.sha512, verified=check.verified)
+        write_content_record(dest, record)
+    if not record.verified:
+        emit(WarningEvent(message=f"stage3 not verified: the mirror has no {record.digests_url}", phase="lower"))
+    return SourceRecord(url=entry.url, info=fetched.info, sha512=record.sha512, verified=record.verified)
 
 
-def _stored_info(path: Path) -> str:
+def _offline_record(path: Path) -> SourceRecord:
     if not path.is_file():
         raise SourceError(f"offline: {path} is missing; run once with network access first")
     info = HeaderInfo.parse(read_text_or_none(headers_path(path)))
-    if info is None:
-        raise SourceError(f"offline: {headers_path(path)} is missing or unreadable; run once with network access")
-    return info.format()
-
-
-def _identity_offline(paths: SourcePaths, portage_url: str, overlay_url: str) -> SourceIdentity:
-    stage3_info = _stored_info(paths.stage3)
-    check = _read_check(paths.stage3)
-    if check.get("info") != stage3_info or not isinstance(check.get("url"), str):
-        raise SourceError(f"offline: {check_path(paths.stage3)} does not describe {paths.stage3}; run with network")
-    stage3 = SourceRecord(
-        url=str(check["url"]), info=stage3_info, sha512=check.get("sha512"),  # type: ignore[arg-type]
-        verified=check.get("verified") is True,
-    )
-    return SourceIdentity(
-        stage3=stage3,
-        portage=SourceRecord(url=portage_url, info=_stored_info(paths.portage)),
-        overlay=SourceRecord(url=overlay_url, info=_stored_info(paths.overlay)),
-    )
+    record = read_content_record(path)
+    if info is None or record is None or record.info != info.format():
+        raise SourceError(
+            f"offline: {content_record_path(path)} does not describe {path}; run once with network access"
+        )
+    return SourceRecord(url=record.url, info=record.info, sha512=record.sha512, verified=record.verified)

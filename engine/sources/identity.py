@@ -2,12 +2,15 @@
 
 A lower image gets ``<image>.sources.json``; comparing it with what the mirror offers now says what
 changed, in words ("portage snapshot changed: ETag "a" → "b"").
+
+Two records are the same source when their content (sha512) is the same: fetching the same files from
+another mirror, or from a test-bed server on another port, changes nothing that needs rebuilding.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +27,15 @@ class IdentityError(ValueError):
 
 @dataclass(frozen=True)
 class SourceRecord:
-    url: str
-    info: str  # genpack's header identity string
-    sha512: str | None = None
-    verified: bool | None = None  # stage3: checked against the mirror's DIGESTS
+    url: str = field(compare=False)
+    info: str = field(compare=False)  # genpack's header identity string
+    sha512: str
+    verified: bool | None = field(default=None, compare=False)  # stage3: matched the mirror's DIGESTS
 
     def changes(self, newer: "SourceRecord") -> list[str]:
+        """What differs, in words; empty when the content is the same (wherever it came from)."""
+        if self == newer:
+            return []
         details = []
         if self.url != newer.url:
             details.append(f"URL {self.url} → {newer.url}")
@@ -39,8 +45,7 @@ class SourceRecord:
                 details.extend(old.changes(new))
             else:
                 details.append(f"headers {self.info!r} → {newer.info!r}")
-        if self.sha512 and newer.sha512 and self.sha512 != newer.sha512:
-            details.append(f"sha512 {self.sha512[:12]}… → {newer.sha512[:12]}…")
+        details.append(f"sha512 {self.sha512[:12]}… → {newer.sha512[:12]}…")
         return details
 
 
@@ -60,10 +65,8 @@ class SourceIdentity:
         records = {}
         for name in LABELS:
             entry = data.get(name)
-            if not isinstance(entry, dict) or not isinstance(entry.get("url"), str) or not isinstance(
-                entry.get("info"), str
-            ):
-                raise ValueError(f"'{name}' needs string 'url' and 'info'")
+            if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("url", "info", "sha512")):
+                raise ValueError(f"'{name}' needs string 'url', 'info' and 'sha512'")
             records[name] = SourceRecord(
                 url=entry["url"], info=entry["info"], sha512=entry.get("sha512"), verified=entry.get("verified")
             )
@@ -79,11 +82,8 @@ class SourceIdentity:
         return out
 
     def digest(self) -> str:
-        """A stable hash of what identifies the sources (for phase fingerprints)."""
-        canonical = {
-            name: {"url": r.url, "info": r.info, "sha512": r.sha512}
-            for name, r in ((n, getattr(self, n)) for n in LABELS)
-        }
+        """A stable hash of the sources' content (for phase fingerprints); URLs and headers do not count."""
+        canonical = {name: getattr(self, name).sha512 for name in LABELS}
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .content_record import content_record_path
 from .digests import file_hashes, parse_digests, verify_file
 from .errors import SourceError
 from .http import DownloadClient, headers_path
@@ -76,8 +77,8 @@ def stage3_filename(stage3_url: str) -> str:
 def check_stage3(client: DownloadClient, stage3_url: str, path: Path) -> Stage3Check:
     """Verify ``path`` against ``<stage3_url>.DIGESTS``.
 
-    No DIGESTS on the mirror (404) → not verified, only hashed. A mismatch deletes ``path`` and its
-    ``.headers`` (so the next run downloads again) and raises SourceError.
+    No DIGESTS on the mirror (404) → not verified, only hashed. A mismatch deletes ``path`` with its
+    ``.headers`` and ``.content.json`` (so the next run downloads again) and raises SourceError.
     """
     url = digests_url(stage3_url)
     text = client.get_text(url, missing_ok=True)
@@ -88,5 +89,6 @@ def check_stage3(client: DownloadClient, stage3_url: str, path: Path) -> Stage3C
     except SourceError:
         path.unlink(missing_ok=True)
         headers_path(path).unlink(missing_ok=True)
+        content_record_path(path).unlink(missing_ok=True)
         raise
     return Stage3Check(sha512=computed["sha512"], verified=True, digests_url=url)

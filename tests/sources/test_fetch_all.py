@@ -9,7 +9,8 @@ import pytest
 
 from engine.events import DownloadFinished, Event, WarningEvent
 from engine.sources.errors import SourceError
-from engine.sources.fetch_all import check_path, source_paths, update_sources
+from engine.sources.content_record import content_record_path
+from engine.sources.fetch_all import source_paths, update_sources
 from engine.sources.http import DownloadClient, RetryPolicy, headers_path
 from tests.fixtures.sources import publish_stage3
 
@@ -99,7 +100,7 @@ def test_digest_mismatch_deletes_stage3_and_fails(gentoo_mirror, tmp_path):
     with pytest.raises(SourceError, match="does not match its BLAKE2B digest"):
         run(gentoo_mirror, tmp_path / "work")
     stage3 = tmp_path / "work" / "x86_64" / "stage3.tar.xz"
-    assert not stage3.exists() and not headers_path(stage3).exists()
+    assert not stage3.exists() and not headers_path(stage3).exists() and not content_record_path(stage3).exists()
     assert not (tmp_path / "work" / "portage.tar.xz").exists()  # nothing further was fetched
 
 
@@ -147,7 +148,39 @@ def test_unreachable_mirror_is_a_source_error(tmp_path):
                            client=client)
 
 
-def test_check_record_is_written(gentoo_mirror, tmp_path):
+def test_content_records_are_written(gentoo_mirror, tmp_path):
     ident = run(gentoo_mirror, tmp_path / "work")
-    record = json.loads(check_path(tmp_path / "work" / "x86_64" / "stage3.tar.xz").read_text())
+    paths = source_paths(tmp_path / "work", "x86_64")
+    record = json.loads(content_record_path(paths.stage3).read_text())
     assert record["url"] == ident.stage3.url and record["verified"] is True and record["info"] == ident.stage3.info
+    assert record["sha512"] == hashlib.sha512(STAGE3).hexdigest()
+    portage = json.loads(content_record_path(paths.portage).read_text())
+    assert portage["sha512"] == ident.portage.sha512 == hashlib.sha512(b"portage tree v1").hexdigest()
+
+
+def test_files_from_genpack_without_content_records_are_hashed_once(gentoo_mirror, tmp_path):
+    first = run(gentoo_mirror, tmp_path / "work")
+    paths = source_paths(tmp_path / "work", "x86_64")
+    for path in (paths.stage3, paths.portage, paths.overlay):
+        content_record_path(path).unlink()  # what a work/ made by genpack looks like
+    before = len(gentoo_mirror.requests)
+    again = run(gentoo_mirror, tmp_path / "work")
+    assert again == first and again.stage3.verified is True
+    assert all(r.status in (200, 304) for r in gentoo_mirror.requests[before:])
+    assert sum(r.status == 200 and r.body_bytes > 1000 for r in gentoo_mirror.requests[before:]) == 0
+
+
+def test_the_same_files_on_another_server_are_not_downloaded_again(gentoo_mirror, tmp_path):
+    first = run(gentoo_mirror, tmp_path / "work")
+    # a test-bed mirror restarted on another port serves the same files with the same validators:
+    # here the same server under another prefix, with the ETags copied over
+    for path, served in list(gentoo_mirror.files.items()):
+        if path.startswith("/gentoo/"):
+            copy = gentoo_mirror.put("other" + path, served.body)
+            copy.etag, copy.last_modified = served.etag, served.last_modified
+    before = len(gentoo_mirror.requests)
+    moved = update_sources(tmp_path / "work", "x86_64", gentoo_mirror.url("other/gentoo/"),
+                           gentoo_mirror.url("overlay/main.tar.gz"))
+    assert moved == first and first.changes(moved) == []
+    assert moved.stage3.url.startswith(gentoo_mirror.url("other/gentoo/"))
+    assert [r.status for r in gentoo_mirror.requests[before:] if r.path.endswith("Z.tar.xz")] == [304]
