@@ -103,7 +103,7 @@ class PaneTerminal(Terminal):
 
     def scroll_history(self, rows: int) -> None:
         """Lift the view ``rows`` up into the scroll-back (negative: back down towards live)."""
-        offset = min(max(self.scroll_offset_rows - rows, 0), len(self.scrollback))
+        offset = min(max(self.scroll_offset_rows + rows, 0), len(self.scrollback))
         if offset != self.scroll_offset_rows:
             self.scroll_offset_rows = offset
             self.refresh()
