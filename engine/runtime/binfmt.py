@@ -3,6 +3,7 @@
 A foreign-arch build needs a binfmt_misc registration of a static qemu-user with the ``F``
 (fix-binary) flag, because the interpreter must be usable from inside the container.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Errors raised by the container runtime; each message names the operation and the path involved."""
+
 from __future__ import annotations
 
 from pathlib import Path

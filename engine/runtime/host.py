@@ -1,4 +1,5 @@
 """What this host can do, detected at run time (never assumed): root, systemd, udev, nspawn, filesystems."""
+
 from __future__ import annotations
 
 import os

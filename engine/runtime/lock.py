@@ -4,6 +4,7 @@ The lock file holds the holder's pid, command and start time so a second instanc
 is building. The kernel drops the lock when the holder dies, however it dies; the file itself is
 never deleted (deleting lock files races with a newcomer that has just opened it).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -61,7 +62,7 @@ class BuildLock:
     def held(self) -> bool:
         return self._fd is not None
 
-    def acquire(self) -> "BuildLock":
+    def acquire(self) -> BuildLock:
         if self._fd is not None:
             return self
         create_work_root(self.path.parent)
@@ -86,10 +87,12 @@ class BuildLock:
         finally:
             os.close(fd)  # closing the last descriptor drops the flock
 
-    def __enter__(self) -> "BuildLock":
+    def __enter__(self) -> BuildLock:
         return self.acquire()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.release()
 
 

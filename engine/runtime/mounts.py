@@ -4,6 +4,7 @@ Inside the build worker these live in a private mount namespace anyway (worker_m
 SIGKILL cannot leak them; the context managers make the normal and the signalled (SIGINT,
 SIGTERM) paths clean as well, which matters for loop images that are used again afterwards.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -11,8 +12,8 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from . import privileged
 from .errors import PrivilegedOperationError
@@ -53,7 +54,9 @@ def _scratch_dir(target: Path | None, prefix: str) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def mounted_image(image: Path, target: Path | None = None, *, readonly: bool = False, fstype: str = "ext4") -> Iterator[Path]:
+def mounted_image(
+    image: Path, target: Path | None = None, *, readonly: bool = False, fstype: str = "ext4"
+) -> Iterator[Path]:
     """Loop-mount ``image`` on ``target`` (or a fresh temporary directory) for the ``with`` block."""
     with _scratch_dir(target, "img") as mountpoint:
         privileged.loop_mount(image, mountpoint, readonly=readonly, fstype=fstype)

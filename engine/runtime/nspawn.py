@@ -5,14 +5,15 @@ directory we mounted ourselves (``-D``) or, only on hosts with udev and systemd 
 file (``--image=``). The upper layer is given to nspawn's own ``--overlay=+/:<upper>:/`` (verified
 on a host without systemd as PID 1 with a loop-mounted upper; see engine/runtime/README.md).
 """
+
 from __future__ import annotations
 
 import itertools
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from .errors import PrivilegedOperationError
 from .host import HostInfo
@@ -102,7 +103,10 @@ class NspawnSpec:
             return ["-D", text]
         if os.path.isfile(text):
             if not host.can_use_image_option:
-                raise _fail(text, "--image= needs udev and systemd as PID 1 on this host; mount the image and pass the directory")
+                raise _fail(
+                    text,
+                    "--image= needs udev and systemd as PID 1 on this host; mount the image and pass the directory",
+                )
             return [f"--image={text}"]
         raise _fail(text, "container root is neither a directory nor an image file")
 

@@ -1,11 +1,12 @@
 """The person behind ``sudo``: whose cache to use and who gets the outputs (decisions §14)."""
+
 from __future__ import annotations
 
 import os
 import pwd
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ sizes > 0, filesystem types and options from fixed sets) and raises PrivilegedOp
 the operation and the path. Commands are argv lists, never shell strings. Loop devices are attached
 by ``mount -o loop``, which sets LO_FLAGS_AUTOCLEAR: they vanish with their last mount.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,8 +15,9 @@ import re
 import shlex
 import subprocess
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO, Sequence
+from typing import BinaryIO
 
 from . import process, syscalls
 from .errors import PrivilegedOperationError
@@ -59,7 +61,9 @@ def _run(operation: str, path: str, argv: Sequence[str]) -> None:
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip()
         raise PrivilegedOperationError(
-            operation, path, f"`{shlex.join(argv)}` failed with exit code {result.returncode}" + (f": {detail}" if detail else "")
+            operation,
+            path,
+            f"`{shlex.join(argv)}` failed with exit code {result.returncode}" + (f": {detail}" if detail else ""),
         )
 
 
@@ -67,7 +71,9 @@ def create_sparse_image(path: str | os.PathLike[str], size_bytes: int) -> Path:
     """A new sparse file of ``size_bytes``; refuses to overwrite an existing file."""
     target = _path("create image", path)
     if not isinstance(size_bytes, int) or isinstance(size_bytes, bool) or size_bytes <= 0:
-        raise PrivilegedOperationError("create image", target, f"size must be a positive number of bytes, got {size_bytes!r}")
+        raise PrivilegedOperationError(
+            "create image", target, f"size must be a positive number of bytes, got {size_bytes!r}"
+        )
     if not os.path.isdir(os.path.dirname(target)):
         raise PrivilegedOperationError("create image", target, "parent directory does not exist")
     try:
@@ -79,7 +85,9 @@ def create_sparse_image(path: str | os.PathLike[str], size_bytes: int) -> Path:
     except OSError as exc:
         os.close(fd)
         os.unlink(target)
-        raise PrivilegedOperationError("create image", target, f"cannot size it to {size_bytes} bytes: {exc.strerror}") from None
+        raise PrivilegedOperationError(
+            "create image", target, f"cannot size it to {size_bytes} bytes: {exc.strerror}"
+        ) from None
     os.close(fd)
     return Path(target)
 
@@ -90,18 +98,24 @@ def mkfs_ext4(image: str | os.PathLike[str], label: str | None = None) -> None:
     argv = ["mkfs.ext4", "-q", "-F", "-O", "^has_journal"]
     if label is not None:
         if not label or len(label) > 16 or not label.replace("-", "").replace("_", "").isalnum():
-            raise PrivilegedOperationError("mkfs.ext4", target, f"invalid label {label!r} (1-16 letters, digits, - or _)")
+            raise PrivilegedOperationError(
+                "mkfs.ext4", target, f"invalid label {label!r} (1-16 letters, digits, - or _)"
+            )
         argv += ["-L", label]
     _run("mkfs.ext4", target, [*argv, target])
 
 
-def loop_mount(image: str | os.PathLike[str], target: str | os.PathLike[str], readonly: bool = False, fstype: str = "ext4") -> None:
+def loop_mount(
+    image: str | os.PathLike[str], target: str | os.PathLike[str], readonly: bool = False, fstype: str = "ext4"
+) -> None:
     """Mount an image file through an auto-clearing loop device (noatime, nobarrier as genpack-helper)."""
     source = _path("loop mount", image, "file")
     mountpoint = _path("loop mount", target, "dir")
     _require_root("loop mount", source)
     if fstype not in LOOP_FSTYPES:
-        raise PrivilegedOperationError("loop mount", source, f"filesystem type {fstype!r} is not one of {', '.join(sorted(LOOP_FSTYPES))}")
+        raise PrivilegedOperationError(
+            "loop mount", source, f"filesystem type {fstype!r} is not one of {', '.join(sorted(LOOP_FSTYPES))}"
+        )
     options = _LOOP_OPTIONS.get((fstype, readonly))
     if options is None:
         raise PrivilegedOperationError("loop mount", source, f"{fstype} can only be mounted read-only")
@@ -158,7 +172,9 @@ def extract_tar(archive: str | os.PathLike[str], dest: str | os.PathLike[str], s
     target = _path("extract tar", dest, "dir")
     _require_root("extract tar", source)
     if not isinstance(strip_components, int) or isinstance(strip_components, bool) or strip_components < 0:
-        raise PrivilegedOperationError("extract tar", source, f"strip_components must be >= 0, got {strip_components!r}")
+        raise PrivilegedOperationError(
+            "extract tar", source, f"strip_components must be >= 0, got {strip_components!r}"
+        )
     argv = ["tar", "xpf", source, "-C", target, "--numeric-owner", "--xattrs", "--xattrs-include=*"]
     if strip_components:
         argv.append(f"--strip-components={strip_components}")
@@ -189,7 +205,9 @@ def _nspawn_argv(spec: NspawnSpec, host: HostInfo | None) -> list[str]:
     host = host or detect_host()
     _require_root("systemd-nspawn", str(spec.root))
     if host.nspawn_path is None:
-        raise PrivilegedOperationError("systemd-nspawn", str(spec.root), "systemd-nspawn is not installed (package systemd-container)")
+        raise PrivilegedOperationError(
+            "systemd-nspawn", str(spec.root), "systemd-nspawn is not installed (package systemd-container)"
+        )
     return spec.argv(host)
 
 
@@ -237,7 +255,17 @@ def loop_devices() -> list[str]:
 
 
 __all__ = [
-    "create_sparse_image", "mkfs_ext4", "loop_mount", "overlay_mount", "bind_mount", "umount",
-    "extract_tar", "copy_tree_preserving", "enter_private_mount_namespace", "run_nspawn",
-    "run_nspawn_interactive", "mountpoints_under", "loop_devices",
+    "create_sparse_image",
+    "mkfs_ext4",
+    "loop_mount",
+    "overlay_mount",
+    "bind_mount",
+    "umount",
+    "extract_tar",
+    "copy_tree_preserving",
+    "enter_private_mount_namespace",
+    "run_nspawn",
+    "run_nspawn_interactive",
+    "mountpoints_under",
+    "loop_devices",
 ]

@@ -5,6 +5,7 @@ while this process is single-threaded (the build worker); in a multi-threaded pr
 prefix util-linux ``setpriv --pdeathsig KILL`` instead, because ``preexec_fn`` is unsafe with threads.
 Note the kernel sends the signal when the *thread* that started the child exits.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -19,16 +20,20 @@ import signal
 import subprocess
 import sys
 import threading
-from typing import IO, Any, BinaryIO, Callable, Mapping, Pattern, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from re import Pattern
+from typing import IO, Any, BinaryIO
 
-from . import syscalls
 from ..events import EventSink, OutputLine
+from . import syscalls
 
 LineCallback = Callable[[str, str], None]  # (text, stream) with stream "stdout" or "stderr"
 
 HARMLESS_LINES: tuple[Pattern[str], ...] = (
     # nspawn without systemd as PID 1, at exit (test-bed-notes pitfall 12)
-    re.compile(r'^Attempted to remove disk file system under "/run/systemd/nspawn/propagate/[^"]*", and we can\'t allow that\.$'),
+    re.compile(
+        r'^Attempted to remove disk file system under "/run/systemd/nspawn/propagate/[^"]*", and we can\'t allow that\.$'
+    ),
 )
 
 TERMINATE_GRACE = 5.0
@@ -122,8 +127,14 @@ def run_streaming(
     full_argv, preexec = guarded(argv)
     emit = _filtered(on_line, filters)
     proc = subprocess.Popen(
-        full_argv, stdin=stdin_arg, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=None if env is None else dict(env), cwd=cwd, preexec_fn=preexec, close_fds=True,
+        full_argv,
+        stdin=stdin_arg,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=None if env is None else dict(env),
+        cwd=cwd,
+        preexec_fn=preexec,
+        close_fds=True,
     )
     try:
         _pump(proc, data, emit)
@@ -136,7 +147,10 @@ def run_streaming(
 def _pump(proc: subprocess.Popen[bytes], data: bytes | None, emit: LineCallback) -> None:
     assert proc.stdout is not None and proc.stderr is not None
     sel = selectors.DefaultSelector()
-    splitters = {proc.stdout.fileno(): _LineSplitter("stdout", emit), proc.stderr.fileno(): _LineSplitter("stderr", emit)}
+    splitters = {
+        proc.stdout.fileno(): _LineSplitter("stdout", emit),
+        proc.stderr.fileno(): _LineSplitter("stderr", emit),
+    }
     for fd in splitters:
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
@@ -164,11 +178,11 @@ def _pump(proc: subprocess.Popen[bytes], data: bytes | None, emit: LineCallback)
                 else:
                     assert proc.stdin is not None
                     try:
-                        view = view[os.write(fd, view[:_CHUNK]):]
+                        view = view[os.write(fd, view[:_CHUNK]) :]
                     except BlockingIOError:
                         continue
                     except BrokenPipeError:
-                        view = view[len(view):]
+                        view = view[len(view) :]
                     if not view:
                         sel.unregister(fd)
                         proc.stdin.close()
@@ -226,7 +240,9 @@ def run_on_pty(
     cmd = [setsid, "--ctty", "--", *argv] if setsid else list(argv)
     full_argv, preexec = guarded(cmd)
     try:
-        proc = subprocess.Popen(full_argv, stdin=slave, stdout=slave, stderr=slave, env=child_env, preexec_fn=preexec, close_fds=True)
+        proc = subprocess.Popen(
+            full_argv, stdin=slave, stdout=slave, stderr=slave, env=child_env, preexec_fn=preexec, close_fds=True
+        )
     finally:
         os.close(slave)
     try:

@@ -1,4 +1,5 @@
 """The few Linux system calls Python's standard library lacks, via ctypes."""
+
 from __future__ import annotations
 
 import ctypes

@@ -4,6 +4,7 @@ Mounts never outlive the build (decisions §11) because every build runs in a ch
 owns a private mount namespace (worker_main); when it dies, however it dies, the kernel drops
 its mounts and the auto-clearing loop devices detach.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,9 @@ import subprocess
 import sys
 import threading
 from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..events import ErrorEvent, Event, EventSink, OutputLine, WarningEvent, from_dict
 from .errors import WorkerError
@@ -40,7 +42,9 @@ def worker_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def interactive_job_argv(target: str, args: dict[str, Any], *, quiet: bool = True, python: str | None = None) -> list[str]:
+def interactive_job_argv(
+    target: str, args: dict[str, Any], *, quiet: bool = True, python: str | None = None
+) -> list[str]:
     """argv of a worker that keeps the terminal (for a shell pane or ``bash``); run it from the main thread."""
     _validate_target(target)
     job = json.dumps({"target": target, "args": args})
@@ -55,7 +59,9 @@ def run_interactive_job(target: str, args: dict[str, Any]) -> int:
 class _Canceller(threading.Thread):
     """SIGINT, then SIGTERM, then SIGKILL, each after a grace period, until the worker is gone."""
 
-    def __init__(self, proc: subprocess.Popen[Any], trigger: threading.Event, done: threading.Event, grace: Sequence[float]) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[Any], trigger: threading.Event, done: threading.Event, grace: Sequence[float]
+    ) -> None:
         super().__init__(name="genpack-worker-cancel", daemon=True)
         self.proc, self.trigger, self.done, self.grace = proc, trigger, done, grace
 
@@ -105,15 +111,21 @@ def run_job(
 
     proc = subprocess.Popen(
         [python or sys.executable, "-m", WORKER_MODULE],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=worker_env(), start_new_session=True, close_fds=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=worker_env(),
+        start_new_session=True,
+        close_fds=True,
     )
     trigger = cancel or threading.Event()
     done = threading.Event()
     canceller = _Canceller(proc, trigger, done, grace)
     canceller.start()
     stderr_tail: deque[str] = deque(maxlen=40)
-    stderr_thread = threading.Thread(target=_relay_stderr, args=(proc, emit, stderr_tail), name="genpack-worker-stderr", daemon=True)
+    stderr_thread = threading.Thread(
+        target=_relay_stderr, args=(proc, emit, stderr_tail), name="genpack-worker-stderr", daemon=True
+    )
     stderr_thread.start()
     saw_error = False
     interrupted: BaseException | None = None

@@ -9,6 +9,7 @@ children's output is meant to arrive as OutputLine events (process.run_streaming
 ``--interactive JOB_JSON`` the job comes from argv instead and stdio stay with the terminal
 (``bash``/``upper-bash``); events then go to stderr as JSON lines, or nowhere with ``--quiet``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,9 +19,10 @@ import os
 import signal
 import sys
 import traceback
-from typing import IO, Any, Callable
+from collections.abc import Callable
+from typing import IO, Any
 
-from ..events import ErrorEvent, Event, EventSink, JsonLinesWriter
+from ..events import ErrorEvent, EventSink, JsonLinesWriter
 from . import privileged, syscalls
 from .errors import RuntimeEngineError
 from .worker import PARENT_ENV

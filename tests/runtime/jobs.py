@@ -1,4 +1,5 @@
 """Job functions the worker tests run in a real worker process (``tests.runtime.jobs:<name>``)."""
+
 from __future__ import annotations
 
 import os
@@ -59,6 +60,8 @@ def nspawn_in_image(sink: EventSink, image: str, command: list[str], announce: b
         if announce:
             sink(StepStarted(phase="test", step="container", title=f"{os.getpid()} {mnt}"))
         try:
-            return privileged.run_nspawn(NspawnSpec(root=mnt, command=command), lines_to_events(sink, "test", "container"))
+            return privileged.run_nspawn(
+                NspawnSpec(root=mnt, command=command), lines_to_events(sink, "test", "container")
+            )
         finally:
             sink(OutputLine(phase="test", step="cleanup", text=f"unmounting {mnt}"))

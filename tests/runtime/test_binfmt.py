@@ -1,4 +1,5 @@
 """genpack's cross-arch check against a fake binfmt_misc directory (the scan root is a parameter)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +14,12 @@ RISCV_MAGIC = "7f454c460201010000000000000000000200f300"
 MASK = "ffffffffffffff00fffffffffffffffffeffffff"
 
 
-def entry(magic: str, flags: str = "POCF", interpreter: str = "/usr/libexec/qemu-binfmt/aarch64-binfmt-P", enabled: bool = True) -> str:
+def entry(
+    magic: str,
+    flags: str = "POCF",
+    interpreter: str = "/usr/libexec/qemu-binfmt/aarch64-binfmt-P",
+    enabled: bool = True,
+) -> str:
     return (
         f"{'enabled' if enabled else 'disabled'}\ninterpreter {interpreter}\nflags: {flags}\n"
         f"offset 0\nmagic {magic}\nmask {MASK}\n"
@@ -39,7 +45,10 @@ def test_registration_with_fix_binary_flag_is_found(binfmt: Path) -> None:
     (binfmt / "qemu-aarch64").write_text(entry(AARCH64_MAGIC, flags="F"))
     found = check_cross_arch_executability("aarch64", "x86_64", binfmt)
     assert found is not None and found.name == "qemu-aarch64" and found.e_machine == 0xB7
-    assert describe("aarch64", found) == "aarch64 binaries will run via /usr/libexec/qemu-binfmt/aarch64-binfmt-P (binfmt flags: F)"
+    assert (
+        describe("aarch64", found)
+        == "aarch64 binaries will run via /usr/libexec/qemu-binfmt/aarch64-binfmt-P (binfmt flags: F)"
+    )
 
 
 def test_missing_registration_message(binfmt: Path) -> None:
@@ -55,7 +64,9 @@ def test_missing_registration_message(binfmt: Path) -> None:
 
 def test_registration_without_f_flag_message(binfmt: Path) -> None:
     (binfmt / "qemu-aarch64").write_text(entry(AARCH64_MAGIC, flags="PO"))
-    with pytest.raises(HostError, match=r"registered without the 'F' \(fix-binary\) flag\. systemd-nspawn requires fix-binary"):
+    with pytest.raises(
+        HostError, match=r"registered without the 'F' \(fix-binary\) flag\. systemd-nspawn requires fix-binary"
+    ):
         check_cross_arch_executability("aarch64", "x86_64", binfmt)
 
 

@@ -1,4 +1,5 @@
 """Real loop images and real systemd-nspawn on a busybox root."""
+
 from __future__ import annotations
 
 import io
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.root
 def run(spec: NspawnSpec, host: HostInfo, stdin: bytes | None = None) -> tuple[int, list[str], list[str]]:
     out: list[str] = []
     err: list[str] = []
-    rc = privileged.run_nspawn(spec, lambda text, stream: (out if stream == "stdout" else err).append(text), stdin=stdin, host=host)
+    rc = privileged.run_nspawn(
+        spec, lambda text, stream: (out if stream == "stdout" else err).append(text), stdin=stdin, host=host
+    )
     return rc, out, err
 
 
@@ -26,7 +29,9 @@ def test_echo_in_a_mounted_ext4_image(busybox_image: Path, runtime_host: HostInf
     with mounts.mounted_image(busybox_image) as root:
         assert privileged.mountpoints_under(str(root)) == [str(root)]
         assert str(busybox_image) in privileged.loop_devices()
-        rc, out, err = run(NspawnSpec(root=root, command=["sh", "-c", "echo hello from $(cat /proc/1/comm); exit 7"]), runtime_host)
+        rc, out, err = run(
+            NspawnSpec(root=root, command=["sh", "-c", "echo hello from $(cat /proc/1/comm); exit 7"]), runtime_host
+        )
     assert rc == 7
     assert out == ["hello from (sd-stubinit)"]  # --as-pid2: a stub init is PID 1
     assert err == []  # the nspawn exit notice was filtered
@@ -40,20 +45,31 @@ def test_binds_are_visible_inside(busybox_image: Path, runtime_host: HostInfo, t
         (d / "marker").write_text(d.name)
     script = (
         "for d in /mnt/host /var/cache/binpkgs /var/cache/download /var/db/repos/genpack-overlay /mnt/extra; do"
-        " echo \"$d=$(cat $d/marker)\"; done;"
+        ' echo "$d=$(cat $d/marker)"; done;'
         " touch /var/db/repos/genpack-overlay/x 2>/dev/null && echo override-writable || echo override-readonly;"
-        " echo \"A=$A B=$B LC_ALL=$LC_ALL\"; touch /mnt/host/made-inside"
+        ' echo "A=$A B=$B LC_ALL=$LC_ALL"; touch /mnt/host/made-inside'
     )
     with mounts.mounted_image(busybox_image) as root:
         spec = NspawnSpec(
-            root=root, command=["sh", "-c", script], artifact_dir=artifact, binpkgs_dir=binpkgs,
-            download_dir=download, overlay_override=override, extra_dir=extra, env=[("A", "1"), ("B", "2"), ("A", "3")],
+            root=root,
+            command=["sh", "-c", script],
+            artifact_dir=artifact,
+            binpkgs_dir=binpkgs,
+            download_dir=download,
+            overlay_override=override,
+            extra_dir=extra,
+            env=[("A", "1"), ("B", "2"), ("A", "3")],
         )
         rc, out, _ = run(spec, runtime_host)
     assert rc == 0
     assert out == [
-        "/mnt/host=my:artifact", "/var/cache/binpkgs=binpkgs", "/var/cache/download=download",
-        "/var/db/repos/genpack-overlay=override", "/mnt/extra=extra", "override-readonly", "A=3 B=2 LC_ALL=C.UTF-8",
+        "/mnt/host=my:artifact",
+        "/var/cache/binpkgs=binpkgs",
+        "/var/cache/download=download",
+        "/var/db/repos/genpack-overlay=override",
+        "/mnt/extra=extra",
+        "override-readonly",
+        "A=3 B=2 LC_ALL=C.UTF-8",
     ]
     assert (artifact / "made-inside").exists()
 
@@ -63,7 +79,11 @@ def test_overlay_upper_writes_land_in_the_upper_image_only(
 ) -> None:
     upper_image = make_image("upper.img")
     with mounts.mounted_image(busybox_image) as root, mounts.upper_layer(upper_image) as upper:
-        spec = NspawnSpec(root=root, command=["sh", "-c", "echo new > /etc/newfile; echo x >> /etc/passwd; rm /etc/group"], overlay_upper=upper)
+        spec = NspawnSpec(
+            root=root,
+            command=["sh", "-c", "echo new > /etc/newfile; echo x >> /etc/passwd; rm /etc/group"],
+            overlay_upper=upper,
+        )
         rc, _, err = run(spec, runtime_host)
         assert rc == 0, err
         assert (upper / "etc" / "newfile").read_text() == "new\n"
@@ -92,7 +112,10 @@ def test_own_overlay_root_merges_and_writes_upper(busybox_image: Path, make_imag
 
 def test_pipe_console_streams_lines_in_order(busybox_image: Path, runtime_host: HostInfo, no_leaks: Path) -> None:
     with mounts.mounted_image(busybox_image) as root:
-        rc, out, err = run(NspawnSpec(root=root, command=["sh", "-c", "for i in $(seq 1 500); do echo line $i; done; echo oops >&2"]), runtime_host)
+        rc, out, err = run(
+            NspawnSpec(root=root, command=["sh", "-c", "for i in $(seq 1 500); do echo line $i; done; echo oops >&2"]),
+            runtime_host,
+        )
     assert rc == 0 and out == [f"line {i}" for i in range(1, 501)] and err == ["oops"]
 
 
@@ -104,10 +127,19 @@ def test_stdin_is_fed_to_the_container(busybox_image: Path, runtime_host: HostIn
     assert rc == 0 and out == ["from-script", "ok"]
 
 
-def test_tar_from_stdin_into_the_container(busybox_image: Path, busybox_tarball: Path, runtime_host: HostInfo, no_leaks: Path) -> None:
+def test_tar_from_stdin_into_the_container(
+    busybox_image: Path, busybox_tarball: Path, runtime_host: HostInfo, no_leaks: Path
+) -> None:
     """genpack's way of placing the Portage tree: ``tar xf - -C ... --strip-components=1`` with the tarball on stdin."""
     with mounts.mounted_image(busybox_image) as root, open(busybox_tarball, "rb") as tarball:
-        spec = NspawnSpec(root=root, command=["sh", "-c", "mkdir -p /var/db/repos/gentoo && tar xJf - -C /var/db/repos/gentoo && ls /var/db/repos/gentoo/bin/busybox"])
+        spec = NspawnSpec(
+            root=root,
+            command=[
+                "sh",
+                "-c",
+                "mkdir -p /var/db/repos/gentoo && tar xJf - -C /var/db/repos/gentoo && ls /var/db/repos/gentoo/bin/busybox",
+            ],
+        )
         out: list[str] = []
         rc = privileged.run_nspawn(spec, lambda t, s: out.append(t), stdin=tarball, host=runtime_host)
     assert rc == 0 and out == ["/var/db/repos/gentoo/bin/busybox"]
@@ -117,7 +149,9 @@ def test_pty_run_of_a_container(busybox_image: Path, runtime_host: HostInfo, no_
     from engine.runtime.process import run_on_pty
 
     with mounts.mounted_image(busybox_image) as root:
-        argv = NspawnSpec(root=root, command=["sh", "-c", "[ -t 0 ] && echo has-tty; read a; echo got=$a"], console="interactive").argv(runtime_host)
+        argv = NspawnSpec(
+            root=root, command=["sh", "-c", "[ -t 0 ] && echo has-tty; read a; echo got=$a"], console="interactive"
+        ).argv(runtime_host)
         out = io.BytesIO()
         rc = run_on_pty(argv, io.BytesIO(b"xyz\n"), out)
     text = out.getvalue().decode(errors="replace")

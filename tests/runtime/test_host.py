@@ -1,4 +1,5 @@
 """Host detection from (fake) /proc, /run and /dev trees, and the root requirement message."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,9 @@ from engine.runtime.errors import HostError
 from engine.runtime.host import detect_host, require_build_host, require_root
 
 
-def fake_tree(tmp_path: Path, *, pid1: str, systemd_dir: bool, udev: bool, loop: bool, filesystems: str) -> tuple[Path, Path, Path]:
+def fake_tree(
+    tmp_path: Path, *, pid1: str, systemd_dir: bool, udev: bool, loop: bool, filesystems: str
+) -> tuple[Path, Path, Path]:
     proc, run, dev = tmp_path / "proc", tmp_path / "run", tmp_path / "dev"
     (proc / "1").mkdir(parents=True)
     (proc / "1" / "comm").write_text(pid1 + "\n")
@@ -31,7 +34,9 @@ ALL_FS = "nodev\tsysfs\n\text4\n\tsquashfs\nnodev\toverlay\n"
 
 
 def test_container_like_host(tmp_path: Path) -> None:
-    info = detect_host(*fake_tree(tmp_path, pid1="process_api", systemd_dir=False, udev=False, loop=True, filesystems=ALL_FS))
+    info = detect_host(
+        *fake_tree(tmp_path, pid1="process_api", systemd_dir=False, udev=False, loop=True, filesystems=ALL_FS)
+    )
     assert not info.systemd_pid1 and not info.udev and not info.can_use_image_option
     assert info.nspawn_registration_args == ["--register=no", "--keep-unit"]
     assert {"ext4", "squashfs", "overlay"} <= info.filesystems
@@ -44,12 +49,16 @@ def test_systemd_host(tmp_path: Path) -> None:
 
 
 def test_systemd_comm_without_run_dir_is_not_systemd(tmp_path: Path) -> None:
-    info = detect_host(*fake_tree(tmp_path, pid1="systemd", systemd_dir=False, udev=True, loop=True, filesystems=ALL_FS))
+    info = detect_host(
+        *fake_tree(tmp_path, pid1="systemd", systemd_dir=False, udev=True, loop=True, filesystems=ALL_FS)
+    )
     assert not info.systemd_pid1
 
 
 def test_problems_are_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    info = detect_host(*fake_tree(tmp_path, pid1="init", systemd_dir=False, udev=False, loop=False, filesystems="\text4\n"))
+    info = detect_host(
+        *fake_tree(tmp_path, pid1="init", systemd_dir=False, udev=False, loop=False, filesystems="\text4\n")
+    )
     problems = info.build_problems()
     assert "no loop device support (/dev/loop-control missing)" in problems
     assert any("overlay filesystem" in p for p in problems) and any("squashfs" in p for p in problems)

@@ -1,4 +1,5 @@
 """Image creation (atomic, sparse, journal-less ext4) and work/ with FS_NODUMP_FL."""
+
 from __future__ import annotations
 
 import subprocess

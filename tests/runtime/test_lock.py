@@ -1,11 +1,11 @@
 """One build per artifact: a second holder is refused with a message naming the first."""
+
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,9 @@ def test_second_instance_is_refused_naming_the_holder(tmp_path: Path) -> None:
         with pytest.raises(BuildLocked) as info:
             acquire_build_lock(work, "genpack-tui upper")
         message = str(info.value)
-        assert message.startswith(f"Another build of this artifact is running: pid {os.getpid()} (genpack-tui build --variant cuda), running since ")
+        assert message.startswith(
+            f"Another build of this artifact is running: pid {os.getpid()} (genpack-tui build --variant cuda), running since "
+        )
         assert str(work / ".lock") in message
         assert info.value.holder.pid == os.getpid()
     # released: a new build may start, and the stale record is gone
@@ -35,7 +37,9 @@ def test_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:
         "import sys, time; from pathlib import Path; from engine.runtime.lock import acquire_build_lock;"
         "l = acquire_build_lock(Path(sys.argv[1]), 'holder'); print('locked', flush=True); time.sleep(60)"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code, str(work)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(work)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
+    )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
         with pytest.raises(BuildLocked, match=rf"pid {proc.pid} \(holder\)"):

@@ -1,4 +1,5 @@
 """Golden systemd-nspawn command lines per host condition (pure argv building, no root needed)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,12 +11,24 @@ from engine.runtime.host import HostInfo
 from engine.runtime.nspawn import NspawnSpec, escape_bind_path
 
 NO_SYSTEMD = HostInfo(
-    is_root=True, systemd_pid1=False, udev=False, nspawn_path="/usr/bin/systemd-nspawn", nspawn_version=252,
-    filesystems=frozenset({"ext4", "overlay", "squashfs"}), loop_control=True, machine="x86_64",
+    is_root=True,
+    systemd_pid1=False,
+    udev=False,
+    nspawn_path="/usr/bin/systemd-nspawn",
+    nspawn_version=252,
+    filesystems=frozenset({"ext4", "overlay", "squashfs"}),
+    loop_control=True,
+    machine="x86_64",
 )
 SYSTEMD_UDEV = HostInfo(
-    is_root=True, systemd_pid1=True, udev=True, nspawn_path="/usr/bin/systemd-nspawn", nspawn_version=257,
-    filesystems=frozenset({"ext4", "overlay", "squashfs"}), loop_control=True, machine="x86_64",
+    is_root=True,
+    systemd_pid1=True,
+    udev=True,
+    nspawn_path="/usr/bin/systemd-nspawn",
+    nspawn_version=257,
+    filesystems=frozenset({"ext4", "overlay", "squashfs"}),
+    loop_control=True,
+    machine="x86_64",
 )
 
 
@@ -30,25 +43,44 @@ def dirs(tmp_path: Path) -> dict[str, Path]:
 
 def test_full_spec_without_systemd_pid1(dirs: dict[str, Path]) -> None:
     spec = NspawnSpec(
-        root=dirs["root"], command=["emerge", "-uDN", "@world"], machine="genpack-42",
-        artifact_dir=dirs["art:ifact"], binpkgs_dir=dirs["binpkgs"], download_dir=dirs["download"],
-        overlay_override=dirs["override"], extra_dir=dirs["extra"], overlay_upper=dirs["upper"],
-        env=[("VARIANT", "a"), ("ARTIFACT", "x"), ("VARIANT", "b")], console="pipe",
+        root=dirs["root"],
+        command=["emerge", "-uDN", "@world"],
+        machine="genpack-42",
+        artifact_dir=dirs["art:ifact"],
+        binpkgs_dir=dirs["binpkgs"],
+        download_dir=dirs["download"],
+        overlay_override=dirs["override"],
+        extra_dir=dirs["extra"],
+        overlay_upper=dirs["upper"],
+        env=[("VARIANT", "a"), ("ARTIFACT", "x"), ("VARIANT", "b")],
+        console="pipe",
     )
     t = str(dirs["root"].parent)
     assert spec.argv(NO_SYSTEMD) == [
-        "/usr/bin/systemd-nspawn", "-q", "--suppress-sync=true", "--as-pid2", "-M", "genpack-42",
-        "--register=no", "--keep-unit", "-D", f"{t}/root",
+        "/usr/bin/systemd-nspawn",
+        "-q",
+        "--suppress-sync=true",
+        "--as-pid2",
+        "-M",
+        "genpack-42",
+        "--register=no",
+        "--keep-unit",
+        "-D",
+        f"{t}/root",
         "--capability=CAP_MKNOD,CAP_SYS_ADMIN,CAP_NET_ADMIN",
         f"--bind={t}/art\\:ifact:/mnt/host",
         f"--bind={t}/binpkgs:/var/cache/binpkgs",
         f"--bind={t}/download:/var/cache/download",
         f"--bind-ro={t}/override:/var/db/repos/genpack-overlay",
-        "--setenv=ARTIFACT=x", "--setenv=LC_ALL=C.UTF-8", "--setenv=VARIANT=b",
+        "--setenv=ARTIFACT=x",
+        "--setenv=LC_ALL=C.UTF-8",
+        "--setenv=VARIANT=b",
         "--console=pipe",
         f"--overlay=+/:{t}/upper:/",
         f"--bind={t}/extra:/mnt/extra",
-        "emerge", "-uDN", "@world",
+        "emerge",
+        "-uDN",
+        "@world",
     ]
 
 
@@ -57,8 +89,15 @@ def test_systemd_host_registers_and_may_use_image(tmp_path: Path) -> None:
     image.write_bytes(b"")
     spec = NspawnSpec(root=image, command=["true"], machine="genpack-1", default_env=False)
     assert spec.argv(SYSTEMD_UDEV) == [
-        "/usr/bin/systemd-nspawn", "-q", "--suppress-sync=true", "--as-pid2", "-M", "genpack-1",
-        f"--image={image}", "--capability=CAP_MKNOD,CAP_SYS_ADMIN,CAP_NET_ADMIN", "true",
+        "/usr/bin/systemd-nspawn",
+        "-q",
+        "--suppress-sync=true",
+        "--as-pid2",
+        "-M",
+        "genpack-1",
+        f"--image={image}",
+        "--capability=CAP_MKNOD,CAP_SYS_ADMIN,CAP_NET_ADMIN",
+        "true",
     ]
 
 

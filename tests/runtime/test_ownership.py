@@ -1,4 +1,5 @@
 """The invoking user behind sudo, their cache directories, and giving outputs back."""
+
 from __future__ import annotations
 
 import os

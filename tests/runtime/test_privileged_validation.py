@@ -1,4 +1,5 @@
 """privileged.* refuse bad arguments with a message naming the operation and the path, before running anything."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,7 +40,11 @@ def test_nul_and_newline(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("size", [0, -1, 1.5, True, "10"])
 def test_sizes_must_be_positive_ints(tmp_path: Path, size: object) -> None:
-    check(lambda: privileged.create_sparse_image(tmp_path / "x.img", size), "create image", "size must be a positive number")  # type: ignore[arg-type]
+    check(
+        lambda: privileged.create_sparse_image(tmp_path / "x.img", size),
+        "create image",
+        "size must be a positive number",
+    )  # type: ignore[arg-type]
     assert not (tmp_path / "x.img").exists()
 
 
@@ -50,7 +55,11 @@ def test_sparse_image_refuses_to_overwrite(a_file: Path) -> None:
 
 
 def test_sparse_image_needs_parent(tmp_path: Path) -> None:
-    check(lambda: privileged.create_sparse_image(tmp_path / "no" / "x.img", 1024), "create image", "parent directory does not exist")
+    check(
+        lambda: privileged.create_sparse_image(tmp_path / "no" / "x.img", 1024),
+        "create image",
+        "parent directory does not exist",
+    )
 
 
 def test_sparse_image_is_sparse(tmp_path: Path) -> None:
@@ -62,20 +71,48 @@ def test_sparse_image_is_sparse(tmp_path: Path) -> None:
 def test_kinds_are_checked(tmp_path: Path, a_file: Path) -> None:
     check(lambda: privileged.mkfs_ext4(tmp_path), "mkfs.ext4", "not an existing regular file")
     check(lambda: privileged.loop_mount(a_file, a_file), "loop mount", "not an existing directory")
-    check(lambda: privileged.extract_tar(tmp_path / "missing.tar", tmp_path), "extract tar", "not an existing regular file")
+    check(
+        lambda: privileged.extract_tar(tmp_path / "missing.tar", tmp_path),
+        "extract tar",
+        "not an existing regular file",
+    )
     check(lambda: privileged.copy_tree_preserving(a_file, tmp_path), "copy tree", "not an existing directory")
-    check(lambda: privileged.overlay_mount([tmp_path / "nope"], tmp_path, tmp_path, tmp_path), "overlay mount", "not an existing directory")
+    check(
+        lambda: privileged.overlay_mount([tmp_path / "nope"], tmp_path, tmp_path, tmp_path),
+        "overlay mount",
+        "not an existing directory",
+    )
 
 
 @pytest.mark.root
 def test_fixed_sets_of_types_and_options(tmp_path: Path, a_file: Path, runtime_host) -> None:
-    check(lambda: privileged.loop_mount(a_file, tmp_path, fstype="vfat"), "loop mount", "filesystem type 'vfat' is not one of ext4, squashfs")
-    check(lambda: privileged.loop_mount(a_file, tmp_path, fstype="squashfs"), "loop mount", "squashfs can only be mounted read-only")
-    check(lambda: privileged.extract_tar(a_file, tmp_path, strip_components=-1), "extract tar", "strip_components must be >= 0")
+    check(
+        lambda: privileged.loop_mount(a_file, tmp_path, fstype="vfat"),
+        "loop mount",
+        "filesystem type 'vfat' is not one of ext4, squashfs",
+    )
+    check(
+        lambda: privileged.loop_mount(a_file, tmp_path, fstype="squashfs"),
+        "loop mount",
+        "squashfs can only be mounted read-only",
+    )
+    check(
+        lambda: privileged.extract_tar(a_file, tmp_path, strip_components=-1),
+        "extract tar",
+        "strip_components must be >= 0",
+    )
     odd = tmp_path / "a,b"
     odd.mkdir()
-    check(lambda: privileged.overlay_mount([odd], tmp_path, tmp_path, tmp_path), "overlay mount", "must not contain ':', ',' or '\\'")
-    check(lambda: privileged.overlay_mount([], tmp_path, tmp_path, tmp_path), "overlay mount", "at least one lower directory")
+    check(
+        lambda: privileged.overlay_mount([odd], tmp_path, tmp_path, tmp_path),
+        "overlay mount",
+        "must not contain ':', ',' or '\\'",
+    )
+    check(
+        lambda: privileged.overlay_mount([], tmp_path, tmp_path, tmp_path),
+        "overlay mount",
+        "at least one lower directory",
+    )
     check(lambda: privileged.umount(tmp_path), "umount", "not a mount point")
     check(lambda: privileged.mkfs_ext4(a_file, label="bad label!"), "mkfs.ext4", "invalid label")
 

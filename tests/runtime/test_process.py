@@ -1,9 +1,9 @@
 """Streaming runner and pty runner with real processes."""
+
 from __future__ import annotations
 
 import io
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -27,8 +27,12 @@ def collect(argv: list[str], **kwargs: object) -> tuple[int, list[tuple[str, str
 def test_lines_of_both_streams_and_exit_code() -> None:
     rc, lines = collect(["sh", "-c", "echo out1; echo err1 >&2; printf 'out2\\r\\nlast-no-newline'; exit 3"])
     assert rc == 3
-    assert [l for l in lines if l[1] == "stdout"] == [("out1", "stdout"), ("out2", "stdout"), ("last-no-newline", "stdout")]
-    assert [l for l in lines if l[1] == "stderr"] == [("err1", "stderr")]
+    assert [line for line in lines if line[1] == "stdout"] == [
+        ("out1", "stdout"),
+        ("out2", "stdout"),
+        ("last-no-newline", "stdout"),
+    ]
+    assert [line for line in lines if line[1] == "stderr"] == [("err1", "stderr")]
 
 
 def test_harmless_nspawn_line_is_filtered() -> None:
@@ -115,8 +119,11 @@ def test_guarded_uses_setpriv_when_threads_run() -> None:
 def test_pty_run_has_a_controlling_terminal_and_reads_input() -> None:
     out = io.BytesIO()
     rc = run_on_pty(
-        ["sh", "-c", "tty; stty size; read answer; echo \"got <$answer>\"; [ -t 0 ] && echo interactive; exit 4"],
-        io.BytesIO(b"forty-two\n"), out, rows=30, cols=100,
+        ["sh", "-c", 'tty; stty size; read answer; echo "got <$answer>"; [ -t 0 ] && echo interactive; exit 4'],
+        io.BytesIO(b"forty-two\n"),
+        out,
+        rows=30,
+        cols=100,
     )
     text = out.getvalue().decode()
     assert rc == 4

@@ -1,4 +1,5 @@
 """The build worker: events relayed, private mounts, and no mount or loop device left after signals."""
+
 from __future__ import annotations
 
 import json
@@ -74,7 +75,9 @@ def _start_mounted_job(target: str, args: dict, cancel: threading.Event | None =
         if isinstance(event, StepStarted):
             mounted.set()
 
-    thread = threading.Thread(target=lambda: result.setdefault("rc", run_job(target, args, sink, cancel=cancel, grace=(5.0, 5.0))))
+    thread = threading.Thread(
+        target=lambda: result.setdefault("rc", run_job(target, args, sink, cancel=cancel, grace=(5.0, 5.0)))
+    )
     thread.start()
     assert mounted.wait(30), f"job did not mount: {events}"
     started = next(e for e in events if isinstance(e, StepStarted))
@@ -95,7 +98,9 @@ def _assert_no_leftovers(image: Path, mountpoint: str) -> None:
 
 def test_sigkill_mid_mount_leaves_no_mount_and_no_loop_device(make_image, runtime_host) -> None:
     image = make_image()
-    thread, events, result, pid, mountpoint = _start_mounted_job("tests.runtime.jobs:mount_and_wait", {"image": str(image)})
+    thread, events, result, pid, mountpoint = _start_mounted_job(
+        "tests.runtime.jobs:mount_and_wait", {"image": str(image)}
+    )
     # the mount is real, but only inside the worker's namespace
     assert str(image) in privileged.loop_devices()
     assert not privileged.mountpoints_under(mountpoint)
@@ -111,7 +116,9 @@ def test_sigkill_mid_mount_leaves_no_mount_and_no_loop_device(make_image, runtim
 def test_cancel_sends_sigint_and_the_worker_unmounts(make_image, runtime_host) -> None:
     image = make_image()
     cancel = threading.Event()
-    thread, events, result, pid, mountpoint = _start_mounted_job("tests.runtime.jobs:mount_and_wait", {"image": str(image)}, cancel)
+    thread, events, result, pid, mountpoint = _start_mounted_job(
+        "tests.runtime.jobs:mount_and_wait", {"image": str(image)}, cancel
+    )
     cancel.set()
     thread.join(30)
     assert result["rc"] == 130
@@ -123,7 +130,9 @@ def test_cancel_sends_sigint_and_the_worker_unmounts(make_image, runtime_host) -
 
 def test_sigterm_unmounts_too(make_image, runtime_host) -> None:
     image = make_image()
-    thread, events, result, pid, mountpoint = _start_mounted_job("tests.runtime.jobs:mount_and_wait", {"image": str(image)})
+    thread, events, result, pid, mountpoint = _start_mounted_job(
+        "tests.runtime.jobs:mount_and_wait", {"image": str(image)}
+    )
     os.kill(pid, signal.SIGTERM)
     thread.join(30)
     assert result["rc"] == 143 and outputs(events, "cleanup") == [f"unmounting {mountpoint}"]
