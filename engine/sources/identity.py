@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from .atomic_file import read_text_or_none, write_text_atomic
+from .errors import SourceError
 from .header_info import HeaderInfo
 
 FORMAT_VERSION = 1
 LABELS = {"stage3": "stage3", "portage": "portage snapshot", "overlay": "genpack overlay"}
 
 
-class IdentityError(ValueError):
+class IdentityError(SourceError, ValueError):
     """A stored identity file that cannot be read; the message names the file."""
 
 

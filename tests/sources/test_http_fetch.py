@@ -254,3 +254,28 @@ def test_module_level_fetch(sources_server, tmp_path):
     sources_server.put("f", b"data")
     assert fetch(sources_server.url("f"), tmp_path / "f").changed
     assert not fetch(sources_server.url("f"), Path(tmp_path / "f")).changed
+
+
+def test_head_refused_falls_back_to_get_headers(sources_server):
+    served = sources_server.put("f", BODY, refuse_head=True)
+    assert head_info(sources_server.url("f")) == (
+        f"Last-Modified:{served.last_modified} ETag:{served.etag} Content-Length:{len(BODY)}"
+    )
+    assert sources_server.count("HEAD", "f", 405) == 1 and sources_server.count("GET", "f", 200) == 1
+
+
+def test_body_without_content_length(sources_server, client, tmp_path):
+    served = sources_server.put("f", BODY, without_length=True)
+    events: list[Event] = []
+    result = client.fetch(sources_server.url("f"), tmp_path / "f", sink=events.append)
+    assert (tmp_path / "f").read_bytes() == BODY
+    assert result.info == f"Last-Modified:{served.last_modified} ETag:{served.etag} Content-Length:"
+    assert all(e.total is None for e in events if isinstance(e, DownloadProgress))
+    assert not client.fetch(sources_server.url("f"), tmp_path / "f").changed
+
+
+def test_unwritable_destination_is_a_source_error(sources_server, client, tmp_path):
+    sources_server.put("f", BODY)
+    with pytest.raises(SourceError) as caught:
+        client.fetch(sources_server.url("f"), tmp_path / "no-such-dir" / "f")
+    assert "cannot write the download" in str(caught.value) and "no-such-dir" in str(caught.value)

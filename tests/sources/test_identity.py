@@ -94,3 +94,11 @@ def test_unparsable_info_is_shown_whole():
     assert identity().changes(newer)[0].startswith(
         f"portage snapshot changed: headers {info(chr(34) + 'a' + chr(34))!r} → 'garbage', sha512 "
     )
+
+
+def test_identity_error_is_a_source_error(tmp_path):
+    from engine.sources.errors import SourceError
+
+    identity_path(tmp_path / "lower.img").write_text("{")
+    with pytest.raises(SourceError):
+        load_identity(tmp_path / "lower.img")
