@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -181,3 +184,29 @@ def test_readonly_loop_mount_and_bind(busybox_image: Path, tmp_path: Path, no_le
         with mounts.bound(root / "etc", target, readonly=True):
             assert (target / "passwd").exists()
     assert not os.path.ismount(target)
+
+
+def test_container_root_mounts_unless_image_option_works(busybox_image: Path, runtime_host: HostInfo, no_leaks) -> None:
+    with mounts.container_root(busybox_image, runtime_host) as root:
+        if runtime_host.can_use_image_option:
+            assert root == busybox_image
+        else:
+            assert root.is_dir() and (root / "bin" / "busybox").exists()
+    systemd_host = dataclasses.replace(runtime_host, systemd_pid1=True, udev=True)
+    with mounts.container_root(busybox_image, systemd_host) as root:
+        assert root == busybox_image
+
+
+def test_interactive_container_on_a_pty(busybox_image: Path, runtime_host: HostInfo, no_leaks) -> None:
+    """``bash``-style run: run_nspawn_interactive from a process whose stdin is not a terminal."""
+    code = (
+        "import sys; from pathlib import Path; from engine.runtime import privileged; from engine.runtime.nspawn import NspawnSpec\n"
+        "spec = NspawnSpec(root=Path(sys.argv[1]), command=['sh'])\n"
+        "sys.exit(privileged.run_nspawn_interactive(spec))\n"
+    )
+    with mounts.mounted_image(busybox_image) as root:
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(root)], input=b"[ -t 0 ] && echo on-a-tty\nexit 6\n",
+            capture_output=True, cwd=Path(__file__).parents[2], timeout=60,
+        )
+    assert proc.returncode == 6 and b"on-a-tty" in proc.stdout

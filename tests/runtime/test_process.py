@@ -145,3 +145,25 @@ def test_pty_from_a_real_pipe() -> None:
     with os.fdopen(r, "rb") as stdin:
         rc = run_on_pty(["sh", "-i"], stdin, out)
     assert rc == 0 and b"from-pipe" in out.getvalue()
+
+
+def _run_interactive_code(inner: str) -> str:
+    return f"import sys; from engine.runtime.process import run_interactive; sys.exit(run_interactive({inner}))"
+
+
+def test_run_interactive_on_a_terminal_uses_it_directly() -> None:
+    """stdin is a TTY: the child shares our terminal (same pty as the caller)."""
+    out = io.BytesIO()
+    code = _run_interactive_code("['sh', '-c', 'tty; exit 3']")
+    probe = "import os, sys; print('caller', os.ttyname(0), flush=True); " + code
+    rc = run_on_pty([sys.executable, "-c", probe], io.BytesIO(b""), out)
+    lines = out.getvalue().decode().replace("\r", "").split("\n")
+    caller = next(line.split()[1] for line in lines if line.startswith("caller "))
+    assert rc == 3 and caller in lines[1:]
+
+
+def test_run_interactive_without_a_terminal_makes_a_pty() -> None:
+    code = _run_interactive_code("['sh', '-c', 'tty; read x; echo got=$x']")
+    proc = subprocess.run([sys.executable, "-c", code], input=b"abc\n", capture_output=True, cwd=PROJECT)
+    text = proc.stdout.decode().replace("\r", "")
+    assert proc.returncode == 0 and "/dev/pts/" in text and "got=abc" in text
