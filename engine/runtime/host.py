@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -72,6 +73,7 @@ def _filesystems(proc: Path) -> frozenset[str]:
     return frozenset(line.split()[-1] for line in _read(proc / "filesystems").splitlines() if line.strip())
 
 
+@functools.cache
 def _nspawn_version(path: str) -> int | None:
     try:
         out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10).stdout

@@ -65,3 +65,9 @@ def nspawn_in_image(sink: EventSink, image: str, command: list[str], announce: b
             )
         finally:
             sink(OutputLine(phase="test", step="cleanup", text=f"unmounting {mnt}"))
+
+
+def shell_in_image(sink: EventSink, image: str) -> int:
+    """``bash``-style job: mount the image and give the container our terminal (or a pty)."""
+    with mounts.mounted_image(Path(image)) as mnt:
+        return privileged.run_nspawn_interactive(NspawnSpec(root=mnt, command=["sh"]))

@@ -192,3 +192,13 @@ def test_interactive_job_keeps_the_terminal(runtime_host) -> None:
     assert proc.returncode == 0
     assert proc.stdout.splitlines() == ["stray line from a child", "stray print from the job"]
     assert json.loads(proc.stderr.splitlines()[-1])["text"] == "after the stray output"
+
+
+def test_interactive_shell_job_in_a_worker(busybox_image: Path, runtime_host) -> None:
+    """The ``bash`` path end to end: worker namespace, loop mount, nspawn on a pty fed from a pipe."""
+    argv = interactive_job_argv("tests.runtime.jobs:shell_in_image", {"image": str(busybox_image)})
+    proc = subprocess.run(
+        argv, env=worker_env(), input=b"[ -t 0 ] && echo shell-on-a-tty\nexit 9\n", capture_output=True, cwd=PROJECT, timeout=60
+    )
+    assert proc.returncode == 9 and b"shell-on-a-tty" in proc.stdout
+    assert str(busybox_image) not in privileged.loop_devices()
