@@ -1,0 +1,477 @@
+"""The workbench: edit genpack.json5 in your editor and see, live, what the image will be; run
+phases and watch them; drop into the build containers.
+
+Everything it shows comes from the engine (resolve, phase_statuses, start_build's event stream, the
+shell worker); the app only wires them to widgets:
+
+    title bar        artifact · variant · arch · what runs
+    SelectionBar     variant and arch → re-resolve (thread worker)
+    PhaseBadges      engine/build/status.py per phase
+    Config / Diff / Build / Shell panes (F2-F5)
+    Footer           key bindings; F1 help; Ctrl-P command palette
+
+``run_app(artifact_dir, args)`` is what ``genpack-tui`` without ``--headless`` calls.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
+from typing import IO, Any, Iterable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
+
+from engine.build.request import BuildRequest
+from engine.build.runner import start_build
+from engine.build.status import PhaseStatus, phase_statuses
+from engine.config import Resolution, resolve
+from engine.events import BuildFinished, Event, JsonLinesWriter, PhaseFinished, PhaseStarted
+from genpack_tui.cli import parse_args
+from genpack_tui.headless import build_request
+from genpack_tui.screens.help import HelpScreen
+from genpack_tui.screens.path_prompt import PathPrompt
+from genpack_tui.workbench_build import BUILD_ACTIONS, BuildController, BuildStarter, run_archive
+from genpack_tui.workbench_commands import workbench_commands
+from genpack_tui.workbench_events import EventQueue
+from genpack_tui.workbench_replay import ReplayError, load_events
+from genpack_tui.workbench_selection import NONE_KEY, Selection, describe_variant
+from genpack_tui.workbench_shell import (
+    SHELL_ACTIONS, ShellCommandFactory, engine_shell_command, shell_refusal, shell_request,
+)
+from genpack_tui.workbench_watch import watch_artifact
+from widgets.config_diff import ConfigDiff
+from widgets.config_tree import ConfigTree
+from widgets.phase_badges import PhaseBadges
+from widgets.phase_runner import PhaseRunner, RunOptions
+from widgets.problems import ProblemsPanel
+from widgets.selectors import SelectionBar
+from widgets.shell_pane import ShellPane
+
+PANES = ("config", "diff", "build", "shell")
+EVENTS_PER_TICK = 20_000
+
+
+class WorkbenchApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "genpack-tui"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("f1", "help", "Help", priority=True, id="app.help"),
+        Binding("question_mark", "help", "Help", show=False, id="app.help-key"),
+        Binding("f2", "show_pane('config')", "Config", priority=True, id="app.pane-config"),
+        Binding("f3", "show_pane('diff')", "Diff", priority=True, id="app.pane-diff"),
+        Binding("f4", "show_pane('build')", "Build", priority=True, id="app.pane-build"),
+        Binding("f5", "show_pane('shell')", "Shell", priority=True, id="app.pane-shell"),
+        Binding("v", "cycle_variant", "Variant", tooltip="Next variant (default, each variant, none)",
+                id="app.variant"),
+        Binding("a", "cycle_arch", "Arch", tooltip="Next target architecture", id="app.arch"),
+        Binding("b", "run_selected", "Run", tooltip="Run the action chosen in the Build pane", id="app.run"),
+        Binding("x", "cancel_build", "Cancel", tooltip="Cancel the running build (the engine cleans up)",
+                id="app.cancel"),
+        Binding("s", "open_shell('bash')", "Shell", tooltip="bash in the lower container", id="app.shell"),
+        Binding("S", "open_shell('upper-bash')", "Upper shell", show=False,
+                tooltip="upper-bash on the upper layer", id="app.upper-shell"),
+        Binding("r", "replay_prompt", "Replay", show=False, tooltip="Replay an --events file from CI",
+                id="app.replay"),
+    ]
+
+    def __init__(
+        self,
+        artifact_dir: Path,
+        args: argparse.Namespace | None = None,
+        *,
+        build_starter: BuildStarter = start_build,
+        shell_command: ShellCommandFactory = engine_shell_command,
+        watch: bool = True,
+    ) -> None:
+        super().__init__()
+        self.artifact_dir = Path(artifact_dir).resolve()
+        self.args = args if args is not None else parse_args(["-C", str(self.artifact_dir)])
+        self.selection = Selection.from_args(self.args.variant, self.args.arch)
+        self.resolution: Resolution | None = None
+        self.statuses: list[PhaseStatus] = []
+        self.events = EventQueue()
+        self.controller = BuildController([self.events], starter=build_starter)
+        self.shell_command = shell_command
+        self.shell_action: str | None = None
+        self.watch_enabled = watch
+        self.resolve_count = 0  # resolutions applied to the UI (tests and benchmarks wait on it)
+        self.change_count = 0  # relevant file-change bursts seen
+        self._generation = 0
+        self._applied_generation = -1
+        self._events_stream: IO[str] | None = None
+        self._diff_generation = 0
+
+    # --- layout --- #
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title-bar")
+        yield SelectionBar(self.selection, id="selection")
+        yield PhaseBadges(id="badges")
+        with TabbedContent(id="panes", initial="config"):
+            with TabPane("Config", id="config"):
+                yield ProblemsPanel(id="problems")
+                yield ConfigTree(id="config-tree")
+            with TabPane("Diff", id="diff"):
+                yield ConfigDiff(self.selection, self._other_selection(self.selection, []), id="config-diff")
+            with TabPane("Build", id="build"):
+                yield PhaseRunner(log_dir=self.artifact_dir / "work" / "logs", id="runner")
+            with TabPane("Shell", id="shell"):
+                with Vertical(id="shell-host"):
+                    yield Static(self._shell_hint(), id="shell-placeholder")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(PhaseRunner).set_options(RunOptions(
+            action=self.args.action if self.args.action in BUILD_ACTIONS else "build",
+            compression=self.args.compression, parallel=self.args.parallel, force=self.args.force))
+        self._update_title()
+        self.request_resolve()
+        self.set_interval(0.1, self._pump_events, name="event-pump")
+        if self.watch_enabled:
+            self._watch_files()
+        self.call_after_refresh(self._initial_action)
+
+    async def _initial_action(self) -> None:
+        action = self.args.action
+        if getattr(self.args, "action_given", False):
+            if action in BUILD_ACTIONS or action == "archive":
+                await self.start_action(RunOptions(action, self.args.compression, self.args.parallel,
+                                                   self.args.force))
+            elif action in SHELL_ACTIONS:
+                await self.action_open_shell(action)
+        elif self.args.events is not None and Path(self.args.events).is_file():
+            await self.replay(Path(self.args.events))
+        self.query_one(ConfigTree).focus()
+
+    # --- resolving --- #
+
+    def request_resolve(self) -> None:
+        self._generation += 1
+        self._resolve(self.selection, self._generation)
+
+    @work(thread=True, exclusive=True, group="resolve", description="resolve the configuration")
+    def _resolve(self, selection: Selection, generation: int) -> None:
+        resolution = resolve(self.artifact_dir, variant=selection.variant_arg(), arch=selection.arch)
+        statuses = phase_statuses(resolution, devel=self.args.devel) if resolution.ok else []
+        self.call_from_thread(self._apply_resolution, selection, generation, resolution, statuses)
+
+    def _apply_resolution(self, selection: Selection, generation: int, resolution: Resolution,
+                          statuses: list[PhaseStatus]) -> None:
+        if generation <= self._applied_generation or selection != self.selection:
+            return
+        self._applied_generation = generation
+        if resolution.merged is not None or self.resolution is None:
+            self.resolution = resolution
+        self.query_one(ConfigTree).show_resolution(resolution)
+        tree = self.query_one(ConfigTree)
+        config_name = resolution.config_file.name if resolution.config_file else None
+        self.query_one(ProblemsPanel).show_problems(resolution.problems, stale=tree.stale, config_name=config_name)
+        unavailable = None if resolution.ok else "phase status unavailable: the configuration has errors"
+        if resolution.ok:
+            self.statuses = statuses
+        self.query_one(PhaseBadges).show_statuses(self.statuses if resolution.ok else [], unavailable=unavailable)
+        if resolution.document is not None:
+            available, default = resolution.available_variants, resolution.default_variant
+            self.query_one(SelectionBar).set_variants(available, default)
+            self.query_one(ConfigDiff).set_variants(available, default)
+        self._last_resolution = resolution
+        self._update_title()
+        self.resolve_count += 1
+        if self.query_one(TabbedContent).active == "diff":
+            self.query_one(ConfigDiff).request()
+
+    @work(exclusive=True, group="watch", description="watch the artifact directory")
+    async def _watch_files(self) -> None:
+        async for _changed in watch_artifact(self.artifact_dir):
+            self.change_count += 1
+            self.request_resolve()
+
+    # --- title --- #
+
+    def _update_title(self) -> None:
+        res = getattr(self, "_last_resolution", None)
+        name = (res.name if res is not None and res.name else None) or (
+            self.resolution.name if self.resolution and self.resolution.name else self.artifact_dir.name)
+        variant = describe_variant(self.selection.variant_key, res.variant if res is not None else None)
+        text = Text.assemble((" genpack-tui ", "bold reverse"), " ", (name, "bold"),
+                             ("  │ variant ", "dim"), (variant, "bold cyan"),
+                             ("  │ arch ", "dim"), (self.selection.arch, "bold cyan"))
+        runner = self.query_one(PhaseRunner)
+        if self.controller.running:
+            phase = runner.current_phase
+            text.append(f"  │ ▶ {self.controller.running}" + (f": {phase}" if phase else ""), "bold yellow")
+        elif res is not None and res.errors:
+            text.append(f"  │ ✖ {len(res.errors)} config error(s)", "bold red")
+        self.query_one("#title-bar", Static).update(text)
+
+    # --- selection --- #
+
+    @on(SelectionBar.Changed, "#selection")
+    def _selection_changed(self, event: SelectionBar.Changed) -> None:
+        self.selection = event.selection
+        self._update_title()
+        self.request_resolve()
+
+    def select(self, selection: Selection) -> None:
+        self.query_one(SelectionBar).select(selection)
+
+    def action_cycle_variant(self) -> None:
+        self.query_one(SelectionBar).cycle_variant()
+
+    def action_cycle_arch(self) -> None:
+        self.query_one(SelectionBar).cycle_arch()
+
+    # --- panes --- #
+
+    def action_show_pane(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = pane
+        if pane == "shell":
+            panes = list(self.query(ShellPane))
+            if panes and panes[0].running:
+                panes[0].focus_terminal()
+        elif pane == "config":
+            self.query_one(ConfigTree).focus()
+        elif pane == "build":
+            self.query_one(PhaseRunner).shown_log.focus()
+
+    @on(TabbedContent.TabActivated, "#panes")
+    def _pane_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "diff":
+            self.query_one(ConfigDiff).request()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.binding_help()))
+
+    def binding_help(self) -> list[tuple[str, str, str]]:
+        rows: list[tuple[str, str, str]] = []
+        classes = (WorkbenchApp, ConfigTree, PhaseRunner, ShellPane)
+        from widgets.log_view import BuildLog
+        for cls in (*classes, BuildLog):
+            for binding in cls.BINDINGS:
+                if isinstance(binding, Binding):
+                    key = binding.key_display or binding.key
+                    rows.append((key, binding.description, binding.tooltip or ""))
+        return rows
+
+    # --- diff --- #
+
+    @staticmethod
+    def _other_selection(selection: Selection, variants: list[str]) -> Selection:
+        others = [v for v in variants if v != selection.variant_key]
+        if others:
+            return Selection(others[0], selection.arch)
+        return Selection(NONE_KEY if selection.variant_key != NONE_KEY else selection.variant_key,
+                         "aarch64" if selection.arch != "aarch64" else "x86_64")
+
+    @on(ConfigDiff.Compare)
+    def _compare(self, event: ConfigDiff.Compare) -> None:
+        self._diff_generation += 1
+        self._diff(event.a, event.b, self._diff_generation)
+
+    @work(thread=True, exclusive=True, group="diff", description="resolve two selections")
+    def _diff(self, a: Selection, b: Selection, generation: int) -> None:
+        res_a = resolve(self.artifact_dir, variant=a.variant_arg(), arch=a.arch)
+        res_b = resolve(self.artifact_dir, variant=b.variant_arg(), arch=b.arch)
+
+        def show() -> None:
+            if generation == self._diff_generation:
+                self.query_one(ConfigDiff).show_diff(res_a, res_b)
+
+        self.call_from_thread(show)
+
+    # --- building --- #
+
+    def base_request(self) -> BuildRequest:
+        request = build_request(self.artifact_dir, self.args)
+        return dataclasses.replace(request, variant=self.selection.request_variant(), arch=self.selection.arch,
+                                   command=[])
+
+    def action_run_selected(self) -> None:
+        self.run_worker(self.start_action(self.query_one(PhaseRunner).options()), group="start",
+                        description="start an action")
+
+    @on(PhaseRunner.StartRequested)
+    async def _start_requested(self, event: PhaseRunner.StartRequested) -> None:
+        await self.start_action(event.options)
+
+    @on(PhaseRunner.CancelRequested)
+    def _cancel_requested(self) -> None:
+        self.action_cancel_build()
+
+    async def start_action(self, options: RunOptions) -> bool:
+        """Start ``options.action`` (build/lower/upper/pack/archive) unless one is running."""
+        if not self.controller.claim(options.action):
+            self.notify(f"A {self.controller.running} is already running.", severity="warning")
+            return False
+        request = dataclasses.replace(self.base_request(), action=options.action,
+                                      compression=options.compression or self.args.compression,
+                                      parallel=options.parallel, force=options.force)
+        runner = self.query_one(PhaseRunner)
+        await runner.begin()
+        self.query_one(TabbedContent).active = "build"
+        runner.shown_log.focus()
+        self._open_events_file()
+        self._run_request(request)
+        self._update_title()
+        return True
+
+    def _open_events_file(self) -> None:
+        if self._events_stream is not None or self.args.events is None:
+            return
+        if not getattr(self.args, "action_given", False):
+            return  # without an action, --events names a file to replay, not one to write
+        try:
+            self._events_stream = open(self.args.events, "w", encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"cannot write events to {self.args.events}: {exc.strerror}", severity="error")
+            return
+        self.controller._bus.subscribe(JsonLinesWriter(self._events_stream))
+
+    @work(thread=True, group="build", description="run a build action")
+    def _run_request(self, request: BuildRequest) -> None:
+        if request.action == "archive":
+            try:
+                rc = run_archive(request.artifact_path, self.controller._bus)
+            finally:
+                self.controller.running = None
+        else:
+            rc = self.controller.run(request)
+        self.call_from_thread(self._build_done, request.action, rc)
+
+    def _build_done(self, action: str, rc: int) -> None:
+        self._pump_events()
+        self._update_title()
+        self.query_one(PhaseBadges).set_running(None)
+        self.request_resolve()
+        if rc == 0:
+            self.notify(f"{action} finished.", title="genpack-tui")
+        else:
+            self.notify(f"{action} failed (exit code {rc}).", severity="error", title="genpack-tui")
+
+    def action_cancel_build(self) -> None:
+        if self.controller.cancel():
+            self.notify("Cancelling: the engine stops the build and cleans up.", severity="warning")
+        else:
+            self.notify("No build is running.")
+
+    def _pump_events(self) -> None:
+        events = self.events.drain(EVENTS_PER_TICK)
+        if not events:
+            return
+        self.query_one(PhaseRunner).handle_events(events)
+        badges = self.query_one(PhaseBadges)
+        for event in events:
+            if isinstance(event, PhaseStarted):
+                badges.set_running(event.phase)
+            elif isinstance(event, (PhaseFinished, BuildFinished)):
+                badges.set_running(None)
+        self._update_title()
+
+    # --- replay --- #
+
+    def action_replay_prompt(self) -> None:
+        initial = str(self.args.events) if self.args.events else ""
+        self.push_screen(PathPrompt("Replay a build from an --events JSON-lines file:", initial, self.artifact_dir),
+                         self._replay_chosen)
+
+    async def _replay_chosen(self, path: Path | None) -> None:
+        if path is not None:
+            await self.replay(path)
+
+    async def replay(self, path: Path) -> bool:
+        """Show the build recorded in ``path`` in the Build pane, as if it ran here."""
+        if self.controller.running:
+            self.notify("A build is running; replay it when it is done.", severity="warning")
+            return False
+        try:
+            events = load_events(path)
+        except ReplayError as exc:
+            self.notify(str(exc), severity="error", title="Cannot replay")
+            return False
+        runner = self.query_one(PhaseRunner)
+        await runner.begin()
+        self.query_one(TabbedContent).active = "build"
+        self.events.extend(events)
+        self._pump_events()
+        self.notify(f"Replayed {len(events)} events from {path.name}.")
+        return True
+
+    # --- shell --- #
+
+    def _shell_hint(self, reason: str | None = None) -> Text:
+        text = Text()
+        if reason:
+            text.append(reason + "\n\n", "bold yellow")
+        text.append("s: bash in the lower container   S: upper-bash on the upper layer\n", "bold")
+        text.append("In the shell every key goes to it (Ctrl-C too). Ctrl-] leaves the pane; F2-F5 switch panes.",
+                    "dim")
+        return text
+
+    async def action_open_shell(self, action: str = "bash") -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "shell"
+        existing = list(self.query(ShellPane))
+        if existing and existing[0].running and self.shell_action == action:
+            existing[0].focus_terminal()
+            return
+        refusal = shell_refusal(self.artifact_dir, self.controller.running)
+        placeholder = self.query_one("#shell-placeholder", Static)
+        if refusal is not None:
+            placeholder.update(self._shell_hint(refusal))
+            placeholder.display = True
+            self.notify(refusal, severity="warning", title="No shell")
+            return
+        if existing and existing[0].running:
+            self.notify("Close the open shell first (exit it, or Ctrl-] then s).", severity="warning")
+            existing[0].focus_terminal()
+            return
+        for pane in existing:
+            await pane.remove()
+        argv, env = self.shell_command(shell_request(self.base_request(), action))
+        self.shell_action = action
+        placeholder.display = False
+        pane = ShellPane(argv, cwd=self.artifact_dir, env=env, id="shell-pane")
+        await self.query_one("#shell-host").mount(pane)
+        pane.focus_terminal()
+
+    @on(ShellPane.Exited)
+    def _shell_exited(self, event: ShellPane.Exited) -> None:
+        reason = f"The {self.shell_action or 'shell'} ended (exit status {event.returncode})."
+        if event.error:
+            reason += f" {event.error}"
+        self.notify(reason)
+        placeholder = self.query_one("#shell-placeholder", Static)
+        placeholder.update(self._shell_hint(reason))
+        placeholder.display = True
+
+    @on(ShellPane.LeaveRequested)
+    def _shell_left(self, event: ShellPane.LeaveRequested) -> None:
+        self.query_one("#panes Tabs", Tabs).focus()
+
+    # --- palette --- #
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from workbench_commands(self)
+
+    async def on_unmount(self) -> None:
+        self.controller.cancel()
+        if self._events_stream is not None:
+            self._events_stream.close()
+
+
+def run_app(artifact_dir: Path, args: argparse.Namespace) -> int:
+    """``genpack-tui`` without --headless: open the workbench; 0 on a normal exit."""
+    app = WorkbenchApp(Path(artifact_dir), args)
+    result = app.run()
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,102 @@
+"""Runs one engine action at a time for the workbench, the way the headless runner does.
+
+``BuildController.run`` is called from a Textual thread worker; the engine's events (plus
+BuildStarted/BuildFinished around what the engine itself reports) go to the sinks given, which
+include the UI's EventQueue and, with ``--events``, a JSON-lines file.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from engine.artifact_files import ensure_artifact_files
+from engine.build.request import BuildRequest
+from engine.build.runner import start_build
+from engine.config import resolve
+from engine.events import BuildFinished, BuildStarted, ErrorEvent, EventBus, EventSink, OutputLine
+from engine.runtime.errors import HostError, RuntimeEngineError
+from engine.runtime.host import require_root
+
+BUILD_ACTIONS = ("build", "lower", "upper", "pack")
+BuildStarter = Callable[[BuildRequest, EventSink, threading.Event], int]
+
+
+class BuildController:
+    def __init__(self, sinks: list[EventSink], starter: BuildStarter = start_build) -> None:
+        self._bus = EventBus(sinks)
+        self._starter = starter
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self.running: str | None = None  # the action in progress
+
+    def cancel(self) -> bool:
+        """Ask the engine to stop (it cleans up); False when nothing runs."""
+        if self.running is None:
+            return False
+        self._cancel.set()
+        return True
+
+    @property
+    def cancelling(self) -> bool:
+        return self._cancel.is_set()
+
+    def claim(self, action: str) -> bool:
+        """Mark ``action`` as running (on the UI thread, before the worker starts); False if busy."""
+        with self._lock:
+            if self.running is not None:
+                return False
+            self.running = action
+            self._cancel = threading.Event()
+            return True
+
+    def run(self, request: BuildRequest) -> int:
+        """Run ``request`` (after ``claim``); returns the engine's exit code. Never raises for a failed build."""
+        started = time.monotonic()
+        bus = self._bus
+        try:
+            resolution = resolve(request.artifact_path, variant=request.config_variant(), arch=request.arch)
+            bus(BuildStarted(action=request.action, artifact=resolution.name or request.artifact_path.name,
+                             variant=resolution.variant, arch=resolution.arch))
+            if not resolution.ok:
+                for problem in resolution.errors:
+                    bus(ErrorEvent(message=str(problem)))
+                bus(BuildFinished(ok=False, duration=time.monotonic() - started,
+                                  message="the configuration has errors; nothing was built"))
+                return 1
+            try:
+                require_root(request.action)
+            except HostError as exc:
+                bus(ErrorEvent(message=str(exc), phase=request.action))
+                bus(BuildFinished(ok=False, duration=time.monotonic() - started))
+                return 1
+            for message in ensure_artifact_files(Path(request.artifact_dir)):
+                bus(OutputLine(phase="setup", step="artifact-files", text=message))
+            return self._starter(request, bus, self._cancel)
+        except (RuntimeEngineError, OSError) as exc:
+            bus(ErrorEvent(message=str(exc), phase=request.action))
+            bus(BuildFinished(ok=False, duration=time.monotonic() - started))
+            return 1
+        finally:
+            with self._lock:
+                self.running = None
+
+
+def run_archive(artifact_dir: Path, sink: EventSink) -> int:
+    """``archive`` from the workbench: the engine's archive writer, reported as a build."""
+    from engine.archive import ArchiveError, create_archive
+
+    started = time.monotonic()
+    resolution = resolve(artifact_dir)
+    name = resolution.name or artifact_dir.name
+    sink(BuildStarted(action="archive", artifact=name, variant=resolution.variant, arch=resolution.arch))
+    try:
+        path = create_archive(artifact_dir, name, sink)
+    except (ArchiveError, OSError) as exc:
+        sink(ErrorEvent(message=str(exc), phase="archive"))
+        sink(BuildFinished(ok=False, duration=time.monotonic() - started))
+        return 1
+    sink(BuildFinished(ok=True, duration=time.monotonic() - started,
+                       outputs=[{"path": path.name, "size": path.stat().st_size}]))
+    return 0

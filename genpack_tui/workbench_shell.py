@@ -1,0 +1,44 @@
+"""The shell pane's command: ``bash`` in the lower container or ``upper-bash`` on the upper layer.
+
+The engine's interactive worker (engine/build/shell.py) mounts the images, takes the build lock and
+runs systemd-nspawn on the pane's pty; this module only builds its argv and says when not to start.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Callable
+
+from engine.build.request import BuildRequest
+from engine.build.shell import SHELL_TARGET
+from engine.runtime.worker import interactive_job_argv, worker_env
+from genpack_tui.workbench_lock import lock_holder
+
+SHELL_ACTIONS = ("bash", "upper-bash")
+ShellCommand = tuple[list[str], dict[str, str]]
+ShellCommandFactory = Callable[[BuildRequest], ShellCommand]
+
+
+def engine_shell_command(request: BuildRequest) -> ShellCommand:
+    """argv and environment of the engine's interactive shell worker for ``request``."""
+    return interactive_job_argv(SHELL_TARGET, {"request": request.to_json()}), worker_env()
+
+
+def shell_request(base: BuildRequest, action: str) -> BuildRequest:
+    if action not in SHELL_ACTIONS:
+        raise ValueError(f"not a shell action: {action}")
+    return dataclasses.replace(base, action=action, command=[])
+
+
+def shell_refusal(artifact_dir: Path, running_build: str | None) -> str | None:
+    """Why a shell must not start now (a build of ours, or anyone's, holds the artifact), or None."""
+    if running_build:
+        return (f"A {running_build} is running and holds the build containers; "
+                "wait for it to finish or cancel it (x) before opening a shell.")
+    holder = lock_holder(Path(artifact_dir) / "work")
+    if holder is not None:
+        return f"The build containers are locked: {holder.describe()}."
+    if os.geteuid() != 0:
+        return "A shell in the build containers needs root (loop mounts and systemd-nspawn); run genpack-tui with sudo."
+    return None

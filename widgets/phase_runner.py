@@ -1,0 +1,466 @@
+"""PhaseRunner: start a build phase, watch the engine's events, read each phase's log.
+
+It renders the same event stream as the headless renderer (engine/events.py): a header line per
+phase and step with durations, emerge and download progress as a progress bar, every output line
+with its colours in the log of its phase (one searchable BuildLog per phase), and, on failure, the
+failing package, its log path and the key that opens a shell in that container. Events arrive in
+batches on the UI thread through ``handle_events`` (live builds and replayed ``--events`` files alike).
+
+Durations come from the events themselves, never from the wall clock, so a replay shows what CI saw.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Checkbox, ContentSwitcher, Input, Label, ProgressBar, Select, Static, Tab, Tabs
+
+from engine.events import (
+    BuildFinished, BuildStarted, DownloadFinished, DownloadProgress, EmergeFailure, EmergeProgress, ErrorEvent,
+    Event, OutputLine, PhaseFinished, PhaseSkipped, PhaseStarted, StepFinished, StepStarted, WarningEvent,
+)
+from genpack_tui.headless_renderer import human_duration, human_size
+from widgets.log_view import BuildLog, SearchError
+
+__all__ = ["PhaseRunner", "RunOptions", "PHASE_LOGS"]
+
+PHASE_LOGS = ("setup", "lower", "upper", "pack")
+ACTIONS = ("build", "lower", "upper", "pack")
+COMPRESSIONS = (("config", ""), ("gzip", "gzip"), ("xz", "xz"), ("lzo", "lzo"), ("none", "none"))
+SHELL_FOR_PHASE = {"lower": "bash", "upper": "upper-bash", "pack": "upper-bash"}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    action: str = "build"
+    compression: str | None = None  # None: the configuration's
+    parallel: bool = False
+    force: bool = False
+
+
+@dataclass
+class PhaseState:
+    phase: str
+    state: str = "pending"  # pending, running, ok, failed, skipped
+    duration: float | None = None
+    reason: str = ""
+
+
+@dataclass
+class Failure:
+    phase: str | None = None
+    package: str | None = None
+    log_path: str | None = None
+    ebuild_phase: str | None = None
+    messages: tuple[str, ...] = ()
+
+    @property
+    def shell_action(self) -> str:
+        return SHELL_FOR_PHASE.get(self.phase or "", "bash")
+
+
+def _log_for(phase: str | None) -> str:
+    return phase if phase in PHASE_LOGS else "setup"
+
+
+class PhaseRunner(Vertical):
+    DEFAULT_CSS = """
+    PhaseRunner {
+        height: 1fr;
+        & > #runner-controls { height: 1; }
+        & > #runner-controls > Select { width: 12; margin-right: 1; }
+        & > #runner-controls > #runner-compression { width: 14; }
+        & > #runner-controls > Checkbox { margin-right: 1; }
+        & > #runner-controls > Button { margin-right: 1; min-width: 8; }
+        & > #runner-summary { height: auto; }
+        & > #runner-progress { height: 1; display: none; }
+        & > #runner-progress.-active { display: block; }
+        & > #runner-progress > #progress-label { width: 1fr; }
+        & > #runner-progress > ProgressBar { width: 34; }
+        & > #runner-failure {
+            height: auto; display: none; border-left: thick $error; background: $error 10%; padding: 0 1;
+        }
+        & > #runner-failure.-visible { display: block; }
+        & > #runner-tabs { height: 1; }
+        & > #runner-logs { height: 1fr; }
+        & > #runner-search { display: none; }
+        & > #runner-search.-visible { display: block; }
+    }
+    """
+
+    BINDINGS = [
+        Binding("slash", "search", "Search", tooltip="Search the shown phase's log", id="runner.search"),
+        Binding("e", "first_error", "First error", id="runner.first-error"),
+        Binding("w", "save_log", "Save log", show=False, id="runner.save-log"),
+    ]
+
+    class StartRequested(Message):
+        def __init__(self, options: RunOptions) -> None:
+            super().__init__()
+            self.options = options
+
+    class CancelRequested(Message):
+        pass
+
+    def __init__(self, *, log_dir: Path | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.log_dir = log_dir  # where "save log" writes
+        self.run_number = 0
+        self.logs = {phase: BuildLog(id=f"log-{phase}-0") for phase in PHASE_LOGS}
+        self.reset()
+
+    # --- state --- #
+
+    def reset(self) -> None:
+        self.started: BuildStarted | None = None
+        self.finished: BuildFinished | None = None
+        self.phases: dict[str, PhaseState] = {}
+        self.steps: dict[tuple[str, str], str] = {}
+        self.progress: EmergeProgress | None = None
+        self.download: DownloadProgress | None = None
+        self.failure: Failure | None = None
+        self.errors: list[str] = []
+        self.last_ts: float | None = None
+        self.event_count = 0
+        self.event_count_total = getattr(self, "event_count_total", 0)
+
+    @property
+    def running(self) -> bool:
+        return self.started is not None and self.finished is None
+
+    @property
+    def current_phase(self) -> str | None:
+        for state in self.phases.values():
+            if state.state == "running":
+                return state.phase
+        return None
+
+    def options(self) -> RunOptions:
+        compression = self.query_one("#runner-compression", Select).value
+        return RunOptions(
+            action=str(self.query_one("#runner-action", Select).value),
+            compression=str(compression) if compression else None,
+            parallel=self.query_one("#runner-parallel", Checkbox).value,
+            force=self.query_one("#runner-force", Checkbox).value,
+        )
+
+    def set_options(self, options: RunOptions) -> None:
+        self.query_one("#runner-action", Select).value = options.action
+        self.query_one("#runner-compression", Select).value = options.compression or ""
+        self.query_one("#runner-parallel", Checkbox).value = options.parallel
+        self.query_one("#runner-force", Checkbox).value = options.force
+
+    # --- layout --- #
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="runner-controls"):
+            yield Select([(a, a) for a in ACTIONS], value="build", allow_blank=False, compact=True,
+                         id="runner-action")
+            yield Select([(f"comp: {label}", key) for label, key in COMPRESSIONS], value="", allow_blank=False,
+                         compact=True, id="runner-compression")
+            yield Checkbox("parallel", compact=True, id="runner-parallel")
+            yield Checkbox("force", compact=True, id="runner-force")
+            yield Button("Run", id="runner-run", compact=True, variant="primary")
+            yield Button("Cancel", id="runner-cancel", compact=True, variant="error", disabled=True)
+        yield Static(self._summary_text(), id="runner-summary")
+        with Horizontal(id="runner-progress"):
+            yield Label("", id="progress-label")
+            yield ProgressBar(show_eta=False, id="progress-bar")
+        yield Static("", id="runner-failure")
+        yield Tabs(*(Tab(phase, id=f"tab-{phase}") for phase in PHASE_LOGS), id="runner-tabs")
+        with ContentSwitcher(initial="log-setup-0", id="runner-logs"):
+            yield from self.logs.values()
+        yield Input(placeholder="search the log (Enter: next match, Esc: close)", id="runner-search")
+
+    def show_log(self, phase: str) -> None:
+        self.query_one("#runner-logs", ContentSwitcher).current = self.logs[phase].id
+        tabs = self.query_one("#runner-tabs", Tabs)
+        if tabs.active != f"tab-{phase}":
+            tabs.active = f"tab-{phase}"
+
+    @property
+    def shown_phase(self) -> str:
+        current = self.query_one("#runner-logs", ContentSwitcher).current
+        return next((phase for phase, log in self.logs.items() if log.id == current), "setup")
+
+    @property
+    def shown_log(self) -> BuildLog:
+        return self.logs[self.shown_phase]
+
+    @on(Tabs.TabActivated, "#runner-tabs")
+    def _tab(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        if event.tab is not None and event.tab.id:
+            phase = event.tab.id.removeprefix("tab-")
+            self.query_one("#runner-logs", ContentSwitcher).current = self.logs[phase].id
+
+    @on(Button.Pressed, "#runner-run")
+    def _run(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.StartRequested(self.options()))
+
+    @on(Button.Pressed, "#runner-cancel")
+    def _cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.CancelRequested())
+
+    # --- events --- #
+
+    async def begin(self) -> None:
+        """Start afresh for a new run (live or replay): new, empty logs."""
+        self.reset()
+        if self.event_count_total:
+            self.run_number += 1
+            switcher = self.query_one("#runner-logs", ContentSwitcher)
+            old = list(self.logs.values())
+            self.logs = {phase: BuildLog(id=f"log-{phase}-{self.run_number}") for phase in PHASE_LOGS}
+            await switcher.mount_all(self.logs.values())
+            await switcher.remove_children(old)
+        self.event_count_total = 0
+        self.show_log("setup")
+        self._refresh_all()
+
+    def handle_events(self, events: Iterable[Event]) -> None:
+        """Apply a batch of events in order (UI thread)."""
+        batched: dict[str, list[str]] = {}
+
+        def out(phase: str | None, line: str) -> None:
+            batched.setdefault(_log_for(phase), []).append(line)
+
+        def flush() -> None:
+            for phase, lines in batched.items():
+                self.logs[phase].append_lines(lines)
+            batched.clear()
+
+        follow_phase: str | None = None
+        for event in events:
+            self.event_count += 1
+            self.event_count_total += 1
+            self.last_ts = event.ts
+            if isinstance(event, OutputLine):
+                out(event.phase, event.text)
+            elif isinstance(event, BuildStarted):
+                self.started = event
+                variant = event.variant or "no variant"
+                out("setup", f"\x1b[1m{event.action} {event.artifact} · {variant} · {event.arch}\x1b[0m")
+            elif isinstance(event, PhaseStarted):
+                flush()
+                self.phases[event.phase] = PhaseState(event.phase, "running", reason=event.reason)
+                self.progress = None
+                log = self.logs[_log_for(event.phase)]
+                log.mark_section(event.phase)
+                reason = f" ({event.reason})" if event.reason else ""
+                out(event.phase, f"\x1b[1;36m━━ {event.phase}{reason} ━━\x1b[0m")
+                follow_phase = _log_for(event.phase)
+            elif isinstance(event, PhaseSkipped):
+                self.phases[event.phase] = PhaseState(event.phase, "skipped", reason=event.reason)
+                out("setup", f"\x1b[2m{event.phase} skipped: {event.reason}\x1b[0m")
+            elif isinstance(event, PhaseFinished):
+                state = self.phases.setdefault(event.phase, PhaseState(event.phase))
+                state.state, state.duration = ("ok" if event.ok else "failed"), event.duration
+                mark = "\x1b[32m✓" if event.ok else "\x1b[31m✖"
+                out(event.phase, f"\x1b[1m━━ {event.phase} {mark} {human_duration(event.duration)}\x1b[0m")
+            elif isinstance(event, StepStarted):
+                flush()
+                self.steps[(event.phase, event.step)] = "running"
+                self.logs[_log_for(event.phase)].mark_section(event.title)
+                out(event.phase, f"\x1b[1m── {event.title}\x1b[0m")
+            elif isinstance(event, StepFinished):
+                self.steps[(event.phase, event.step)] = "ok" if event.ok else "failed"
+                mark = "\x1b[32m✓" if event.ok else "\x1b[31m✖"
+                out(event.phase, f"\x1b[2m── {event.step}\x1b[0m {mark} {human_duration(event.duration)}\x1b[0m")
+            elif isinstance(event, EmergeProgress):
+                self.progress = event
+                self.download = None
+            elif isinstance(event, EmergeFailure):
+                self.failure = Failure(event.phase, event.package, event.log_path, event.ebuild_phase)
+                where = f" in {event.ebuild_phase}" if event.ebuild_phase else ""
+                out(event.phase, f"\x1b[1;31m✖ {event.package} failed{where}"
+                                 f"{f'; log: {event.log_path}' if event.log_path else ''}\x1b[0m")
+            elif isinstance(event, DownloadProgress):
+                self.download = event
+            elif isinstance(event, DownloadFinished):
+                self.download = None
+                what = "up to date" if event.cached else f"downloaded {human_size(event.size)}"
+                out("setup", f"{Path(event.path).name}: {what}")
+            elif isinstance(event, WarningEvent):
+                out(event.phase, f"\x1b[33m⚠ {event.message}\x1b[0m")
+            elif isinstance(event, ErrorEvent):
+                self.errors.append(event.message)
+                out(event.phase, f"\x1b[1;31m✖ {event.message}\x1b[0m")
+                for line in event.detail.splitlines():
+                    out(event.phase, f"\x1b[31m  {line}\x1b[0m")
+            elif isinstance(event, BuildFinished):
+                self.finished = event
+                self.progress = self.download = None
+                self._finish(event, out)
+        flush()
+        if follow_phase:
+            self.show_log(follow_phase)
+        if self.finished is not None and not self.finished.ok and self.failure is not None:
+            self.show_log(_log_for(self.failure.phase))
+        self._refresh_all()
+
+    def _finish(self, event: BuildFinished, out) -> None:
+        if event.ok:
+            out("setup", f"\x1b[1;32m✓ finished in {human_duration(event.duration)}\x1b[0m")
+            for output in event.outputs:
+                out("setup", f"  image: {output.get('path')} ({human_size(int(output.get('size', 0)))})")
+            return
+        failed_phase = next((p.phase for p in self.phases.values() if p.state in ("failed", "running")), None)
+        for state in self.phases.values():
+            if state.state == "running":
+                state.state = "failed"
+        if self.failure is None:
+            self.failure = Failure(failed_phase)
+        elif self.failure.phase is None:
+            self.failure.phase = failed_phase
+        self.failure.messages = tuple(self.errors[-3:]) + ((event.message,) if event.message else ())
+        out("setup", f"\x1b[1;31m✖ failed after {human_duration(event.duration)}\x1b[0m")
+
+    # --- rendering --- #
+
+    def summary_text(self) -> str:
+        return self._summary_text().plain
+
+    def _summary_text(self) -> Text:
+        if self.started is None:
+            return Text("No build yet: choose an action and press Run (or b). Replay a CI build with r.", "dim")
+        s = self.started
+        text = Text.assemble((f"{s.action} ", "bold"), f"{s.artifact} · {s.variant or 'no variant'} · {s.arch}  ")
+        if self.finished is None:
+            elapsed = (self.last_ts or s.ts) - s.ts
+            text.append(f"running {human_duration(max(elapsed, 0.0))}", "bold cyan")
+        elif self.finished.ok:
+            text.append(f"✓ finished in {human_duration(self.finished.duration)}", "bold green")
+        else:
+            text.append(f"✖ failed after {human_duration(self.finished.duration)}", "bold red")
+        marks = {"running": ("▶", "cyan"), "ok": ("✓", "green"), "failed": ("✖", "red"),
+                 "skipped": ("–", "dim"), "pending": ("·", "dim")}
+        for state in self.phases.values():
+            mark, style = marks[state.state]
+            text.append("  ")
+            detail = human_duration(state.duration) if state.duration is not None else state.state
+            if state.state == "skipped":
+                detail = f"skipped ({state.reason})"
+            text.append(f"{mark} {state.phase} {detail}", style)
+        if self.finished is not None and self.finished.ok and self.finished.outputs:
+            text.append("\n")
+            text.append("image: ", "bold")
+            text.append(", ".join(f"{o.get('path')} ({human_size(int(o.get('size', 0)))})"
+                                  for o in self.finished.outputs), "green")
+        return text
+
+    def progress_text(self) -> str:
+        return self.query_one("#progress-label", Label).content.__str__()
+
+    def _refresh_all(self) -> None:
+        if not self.is_mounted:
+            return
+        self.query_one("#runner-summary", Static).update(self._summary_text())
+        row = self.query_one("#runner-progress")
+        bar = self.query_one("#progress-bar", ProgressBar)
+        label = self.query_one("#progress-label", Label)
+        if self.progress is not None:
+            p = self.progress
+            done = p.index if p.stage == "completed" else p.index - 1
+            bar.update(total=p.total, progress=done)
+            kind = "binary" if p.binary else "source"
+            label.update(f"emerge {p.index}/{p.total} {p.package} · {kind} · {p.stage}")
+            row.add_class("-active")
+        elif self.download is not None:
+            d = self.download
+            bar.update(total=d.total, progress=d.received)
+            total = f" of {human_size(d.total)}" if d.total else ""
+            label.update(f"download {d.url.rsplit('/', 1)[-1]}: {human_size(d.received)}{total}")
+            row.add_class("-active")
+        else:
+            row.remove_class("-active")
+        failure_box = self.query_one("#runner-failure", Static)
+        if self.failure is not None and self.finished is not None and not self.finished.ok:
+            failure_box.update(self._failure_text(self.failure))
+            failure_box.add_class("-visible")
+        else:
+            failure_box.remove_class("-visible")
+        busy = self.running
+        self.query_one("#runner-run", Button).disabled = busy
+        self.query_one("#runner-cancel", Button).disabled = not busy
+
+    def failure_text(self) -> str:
+        return self._failure_text(self.failure).plain if self.failure else ""
+
+    def _failure_text(self, failure: Failure) -> Text:
+        text = Text("✖ ", "bold red")
+        if failure.package:
+            text.append(f"{failure.package}", "bold")
+            text.append(f" failed{f' in {failure.ebuild_phase}' if failure.ebuild_phase else ''}"
+                        f" during {failure.phase or 'the build'}")
+            if failure.log_path:
+                text.append("\n  log: ")
+                text.append(failure.log_path, "underline")
+        else:
+            text.append(f"{failure.phase or 'the build'} failed", "bold")
+        for message in failure.messages:
+            text.append(f"\n  {message.splitlines()[0] if message else ''}", "red")
+        container = "lower container" if failure.shell_action == "bash" else "upper layer"
+        text.append(f"\n  e: first error in the log · s: shell in the {container}", "dim")
+        return text
+
+    # --- search and log actions --- #
+
+    def action_search(self) -> None:
+        field = self.query_one("#runner-search", Input)
+        field.add_class("-visible")
+        field.focus()
+
+    def action_first_error(self) -> None:
+        if self.failure is not None and self.failure.phase in self.logs:
+            self.show_log(self.failure.phase)
+        log = self.shown_log
+        if log.first_error() is None:
+            for phase, other in self.logs.items():
+                if other.first_error() is not None:
+                    self.show_log(phase)
+                    return
+            self.notify("No error lines found.", severity="information")
+
+    def action_save_log(self) -> None:
+        if self.log_dir is None:
+            return
+        log = self.shown_log
+        name = self.shown_phase
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        path = self.log_dir / f"{name}.log"
+        count = log.save(path)
+        self.notify(f"Saved {count} lines to {path}")
+
+    @on(Input.Submitted, "#runner-search")
+    def _search(self, event: Input.Submitted) -> None:
+        event.stop()
+        log = self.shown_log
+        if not event.value:
+            log.clear_search()
+            return
+        try:
+            matches = log.search(event.value)
+        except SearchError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if matches:
+            log.next_match()
+        else:
+            self.notify(f"No match for {event.value!r} in the {self.shown_phase} log.")
+
+    def on_key(self, event) -> None:
+        search = self.query_one("#runner-search", Input)
+        if event.key == "escape" and search.has_focus:
+            event.stop()
+            search.remove_class("-visible")
+            self.shown_log.focus()

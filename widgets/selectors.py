@@ -1,0 +1,104 @@
+"""SelectionBar: the variant (default, each variant, none) and arch selectors of the workbench."""
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Label, Select
+
+from genpack_tui.workbench_selection import ARCH_CHOICES, DEFAULT_KEY, Selection, variant_options
+
+__all__ = ["SelectionBar"]
+
+
+class SelectionBar(Horizontal):
+    DEFAULT_CSS = """
+    SelectionBar {
+        height: 1;
+        & > Label { padding: 0 1 0 0; color: $text-muted; }
+        & > Select { width: 28; margin: 0 2 0 0; }
+        & > #arch-select { width: 16; }
+    }
+    """
+
+    class Changed(Message):
+        def __init__(self, bar: "SelectionBar", selection: Selection) -> None:
+            super().__init__()
+            self.bar = bar
+            self.selection = selection
+
+        @property
+        def control(self) -> "SelectionBar":
+            return self.bar
+
+    def __init__(self, selection: Selection, *, prefix: str = "", id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._selection = selection
+        self._prefix = prefix
+        self._variants: tuple[list[str], str | None] = ([], None)
+        self._quiet = False
+        self._variant_keys: list[str] = []
+
+    @property
+    def selection(self) -> Selection:
+        return self._selection
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"{self._prefix}variant")
+        options = variant_options([], None)
+        if self._selection.variant_key not in [key for _label, key in options]:
+            options.insert(1, (self._selection.variant_key, self._selection.variant_key))
+        self._variant_keys = [key for _label, key in options]
+        yield Select(options, value=self._selection.variant_key, allow_blank=False, compact=True,
+                     id="variant-select")
+        yield Label("arch")
+        yield Select([(a, a) for a in ARCH_CHOICES], value=self._selection.arch, allow_blank=False,
+                     compact=True, id="arch-select")
+
+    def set_variants(self, available: list[str], default: str | None) -> None:
+        """Offer the artifact's variants; keeps the current choice when it still exists."""
+        if (list(available), default) == self._variants:
+            return
+        self._variants = (list(available), default)
+        options = variant_options(available, default)
+        keys = [key for _label, key in options]
+        current = self._selection.variant_key
+        if current not in keys:  # e.g. --variant NAME for a name the file lacks: keep it visible
+            options.insert(1, (f"{current} (not in file)", current))
+        self._variant_keys = [key for _label, key in options]
+        select = self.query_one("#variant-select", Select)
+        self._quiet = True
+        try:
+            select.set_options(options)
+            select.value = current
+        finally:
+            self._quiet = False
+
+    def select(self, selection: Selection) -> None:
+        """Change the selection programmatically (posts Changed like a user choice)."""
+        self.query_one("#variant-select", Select).value = selection.variant_key
+        self.query_one("#arch-select", Select).value = selection.arch
+
+    def cycle_variant(self, step: int = 1) -> None:
+        select = self.query_one("#variant-select", Select)
+        keys = self._variant_keys
+        index = keys.index(self._selection.variant_key) if self._selection.variant_key in keys else 0
+        select.value = keys[(index + step) % len(keys)]
+
+    def cycle_arch(self, step: int = 1) -> None:
+        index = ARCH_CHOICES.index(self._selection.arch) if self._selection.arch in ARCH_CHOICES else 0
+        self.query_one("#arch-select", Select).value = ARCH_CHOICES[(index + step) % len(ARCH_CHOICES)]
+
+    @on(Select.Changed)
+    def _changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if self._quiet or event.value is Select.BLANK:
+            return
+        if event.select.id == "variant-select":
+            selection = Selection(str(event.value), self._selection.arch)
+        else:
+            selection = Selection(self._selection.variant_key, str(event.value))
+        if selection != self._selection:
+            self._selection = selection
+            self.post_message(self.Changed(self, selection))
