@@ -256,38 +256,53 @@ def run_on_pty(
 
 
 def _pump_pty(master: int, stdin: BinaryIO | None, stdout: IO[bytes]) -> None:
-    sel = selectors.DefaultSelector()
-    sel.register(master, selectors.EVENT_READ)
+    """Copy input to the pty and its output to ``stdout`` without ever blocking on either side
+    (a child that does not read its input must not stop us from draining its output)."""
+    os.set_blocking(master, False)
+    pending = bytearray()
     in_fd: int | None = None
-    if stdin is not None:
+    if stdin is None:
+        pending += b"\x04"
+    else:
         try:
             in_fd = stdin.fileno()
-            sel.register(in_fd, selectors.EVENT_READ)
         except (AttributeError, OSError, ValueError):
-            in_fd = None
-            os.write(master, stdin.read() + b"\x04")
-    else:
-        os.write(master, b"\x04")
+            pending += stdin.read() + b"\x04"
+    sel = selectors.DefaultSelector()
+    sel.register(master, selectors.EVENT_READ | (selectors.EVENT_WRITE if pending else 0))
+    if in_fd is not None:
+        sel.register(in_fd, selectors.EVENT_READ)
     try:
         while True:
-            for key, _ in sel.select():
-                if key.fd == master:
+            for key, mask in sel.select():
+                if key.fd != master:
+                    chunk = os.read(key.fd, _CHUNK)
+                    if not chunk:
+                        sel.unregister(key.fd)
+                        chunk = b"\x04"  # end of our input: type an EOF
+                    pending += chunk
+                elif mask & selectors.EVENT_READ:
                     try:
                         chunk = os.read(master, _CHUNK)
+                    except BlockingIOError:
+                        continue
                     except OSError as exc:  # EIO: every slave end is closed, the child is gone
                         if exc.errno != errno.EIO:
                             raise
-                        chunk = b""
+                        return
                     if not chunk:
                         return
                     stdout.write(chunk)
                     stdout.flush()
-                else:
-                    chunk = os.read(key.fd, _CHUNK)
-                    if chunk:
-                        os.write(master, chunk)
-                    else:
-                        sel.unregister(key.fd)
-                        os.write(master, b"\x04")
+                elif pending:
+                    try:
+                        del pending[: os.write(master, pending[:_CHUNK])]
+                    except BlockingIOError:
+                        pass
+                    except OSError as exc:
+                        if exc.errno != errno.EIO:
+                            raise
+                        pending.clear()
+                sel.modify(master, selectors.EVENT_READ | (selectors.EVENT_WRITE if pending else 0))
     finally:
         sel.close()

@@ -6,6 +6,7 @@ Compares nspawn's own ``--overlay=+/:<upper>:/`` with mounting overlayfs ourselv
 ``-D <merged>``, and measures image creation, loop mounts, worker start-up and how quickly loop
 devices disappear after a worker is SIGKILLed.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,7 +34,9 @@ def timed(label: str, fn: Callable[[], object], rounds: int = ROUNDS) -> None:
         t0 = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - t0)
-    print(f"{label:<58} median {statistics.median(samples) * 1000:8.1f} ms  (min {min(samples) * 1000:.1f}, n={rounds})")
+    print(
+        f"{label:<58} median {statistics.median(samples) * 1000:8.1f} ms  (min {min(samples) * 1000:.1f}, n={rounds})"
+    )
 
 
 def main() -> None:
@@ -43,9 +46,16 @@ def main() -> None:
     quiet = lambda text, stream: None  # noqa: E731
     with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:
         d = Path(tmp)
-        timed("create 128 GiB sparse ext4 image (mkfs -O ^has_journal)",
-              lambda: (images.create_ext4_image(d / "big.img", images.LOWER_IMAGE_SIZE), (d / "big.img").unlink()), 5)
-        timed("create 20 GiB sparse ext4 image", lambda: (images.create_ext4_image(d / "up.img", images.UPPER_IMAGE_SIZE), (d / "up.img").unlink()), 5)
+        timed(
+            "create 128 GiB sparse ext4 image (mkfs -O ^has_journal)",
+            lambda: (images.create_ext4_image(d / "big.img", images.LOWER_IMAGE_SIZE), (d / "big.img").unlink()),
+            5,
+        )
+        timed(
+            "create 20 GiB sparse ext4 image",
+            lambda: (images.create_ext4_image(d / "up.img", images.UPPER_IMAGE_SIZE), (d / "up.img").unlink()),
+            5,
+        )
         lower = images.create_ext4_image(d / "lower.img", 256 * 1024**2)
         upper_img = images.create_ext4_image(d / "upper.img", 256 * 1024**2)
         with mounts.mounted_image(lower) as root:
@@ -57,13 +67,32 @@ def main() -> None:
 
         timed("loop mount + umount (ext4)", loop_cycle)
         with mounts.mounted_image(lower) as root:
-            timed("nspawn -D <mounted image> true", lambda: privileged.run_nspawn(NspawnSpec(root=root, command=["true"]), quiet, host=host))
+            timed(
+                "nspawn -D <mounted image> true",
+                lambda: privileged.run_nspawn(NspawnSpec(root=root, command=["true"]), quiet, host=host),
+            )
             with mounts.upper_layer(upper_img) as upper:
-                timed("nspawn --overlay=+/:<upper>:/ true (nspawn's overlay)",
-                      lambda: privileged.run_nspawn(NspawnSpec(root=root, command=["true"], overlay_upper=upper), quiet, host=host))
-                timed("nspawn --overlay, write 2000 files",
-                      lambda: privileged.run_nspawn(NspawnSpec(root=root, command=["sh", "-c", "mkdir -p /t; for i in $(seq 2000); do echo > /t/$i; done; rm -r /t"], overlay_upper=upper), quiet, host=host), 3)
+                timed(
+                    "nspawn --overlay=+/:<upper>:/ true (nspawn's overlay)",
+                    lambda: privileged.run_nspawn(
+                        NspawnSpec(root=root, command=["true"], overlay_upper=upper), quiet, host=host
+                    ),
+                )
+                timed(
+                    "nspawn --overlay, write 2000 files",
+                    lambda: privileged.run_nspawn(
+                        NspawnSpec(
+                            root=root,
+                            command=["sh", "-c", "mkdir -p /t; for i in $(seq 2000); do echo > /t/$i; done; rm -r /t"],
+                            overlay_upper=upper,
+                        ),
+                        quiet,
+                        host=host,
+                    ),
+                    3,
+                )
         with mounts.mounted_image(lower) as root:
+
             def own_overlay() -> None:
                 with mounts.overlay_root(root, upper_img) as merged:
                     privileged.run_nspawn(NspawnSpec(root=merged, command=["true"]), quiet, host=host)
@@ -72,11 +101,21 @@ def main() -> None:
 
             def own_overlay_write() -> None:
                 with mounts.overlay_root(root, upper_img) as merged:
-                    privileged.run_nspawn(NspawnSpec(root=merged, command=["sh", "-c", "mkdir -p /t; for i in $(seq 2000); do echo > /t/$i; done; rm -r /t"]), quiet, host=host)
+                    privileged.run_nspawn(
+                        NspawnSpec(
+                            root=merged,
+                            command=["sh", "-c", "mkdir -p /t; for i in $(seq 2000); do echo > /t/$i; done; rm -r /t"],
+                        ),
+                        quiet,
+                        host=host,
+                    )
 
             timed("own overlayfs, write 2000 files", own_overlay_write, 3)
 
-        timed("worker start-up: run_job of a trivial job", lambda: run_job("tests.runtime.jobs:say", {"text": "x"}, lambda e: None))
+        timed(
+            "worker start-up: run_job of a trivial job",
+            lambda: run_job("tests.runtime.jobs:say", {"text": "x"}, lambda e: None),
+        )
 
         # how long until the loop device is gone after SIGKILL of a worker holding a mount
         gaps = []
@@ -84,12 +123,14 @@ def main() -> None:
             got: dict[str, str] = {}
             ready = threading.Event()
 
-            def sink(event: Event) -> None:
+            def sink(event: Event, got: dict[str, str] = got, ready: threading.Event = ready) -> None:
                 if isinstance(event, StepStarted):
                     got["pid"] = event.title.split()[0]
                     ready.set()
 
-            t = threading.Thread(target=run_job, args=("tests.runtime.jobs:mount_and_wait", {"image": str(lower)}, sink))
+            t = threading.Thread(
+                target=run_job, args=("tests.runtime.jobs:mount_and_wait", {"image": str(lower)}, sink)
+            )
             t.start()
             ready.wait(30)
             t0 = time.perf_counter()
@@ -98,7 +139,9 @@ def main() -> None:
                 time.sleep(0.001)
             gaps.append(time.perf_counter() - t0)
             t.join()
-        print(f"{'SIGKILL of a worker -> its loop device detached':<58} median {statistics.median(gaps) * 1000:8.1f} ms  (max {max(gaps) * 1000:.1f}, n=5)")
+        print(
+            f"{'SIGKILL of a worker -> its loop device detached':<58} median {statistics.median(gaps) * 1000:8.1f} ms  (max {max(gaps) * 1000:.1f}, n=5)"
+        )
 
 
 if __name__ == "__main__":

@@ -206,7 +206,10 @@ def test_interactive_container_on_a_pty(busybox_image: Path, runtime_host: HostI
     )
     with mounts.mounted_image(busybox_image) as root:
         proc = subprocess.run(
-            [sys.executable, "-c", code, str(root)], input=b"[ -t 0 ] && echo on-a-tty\nexit 6\n",
-            capture_output=True, cwd=Path(__file__).parents[2], timeout=60,
+            [sys.executable, "-c", code, str(root)],
+            input=b"[ -t 0 ] && echo on-a-tty\nexit 6\n",
+            capture_output=True,
+            cwd=Path(__file__).parents[2],
+            timeout=60,
         )
     assert proc.returncode == 6 and b"on-a-tty" in proc.stdout

@@ -167,3 +167,18 @@ def test_run_interactive_without_a_terminal_makes_a_pty() -> None:
     proc = subprocess.run([sys.executable, "-c", code], input=b"abc\n", capture_output=True, cwd=PROJECT)
     text = proc.stdout.decode().replace("\r", "")
     assert proc.returncode == 0 and "/dev/pts/" in text and "got=abc" in text
+
+
+def test_pty_child_that_ignores_a_large_input_does_not_hang_us() -> None:
+    out = io.BytesIO()
+    lots = b"x" * 100 + b"\n"
+    result: dict[str, int] = {}
+    t = threading.Thread(
+        target=lambda: result.setdefault(
+            "rc", run_on_pty(["sh", "-c", "echo start; sleep 0.3; echo end"], io.BytesIO(lots * 3000), out)
+        )
+    )
+    t.start()
+    t.join(30)
+    assert not t.is_alive() and result["rc"] == 0
+    assert b"start" in out.getvalue() and b"end" in out.getvalue()

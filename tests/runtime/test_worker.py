@@ -198,7 +198,12 @@ def test_interactive_shell_job_in_a_worker(busybox_image: Path, runtime_host) ->
     """The ``bash`` path end to end: worker namespace, loop mount, nspawn on a pty fed from a pipe."""
     argv = interactive_job_argv("tests.runtime.jobs:shell_in_image", {"image": str(busybox_image)})
     proc = subprocess.run(
-        argv, env=worker_env(), input=b"[ -t 0 ] && echo shell-on-a-tty\nexit 9\n", capture_output=True, cwd=PROJECT, timeout=60
+        argv,
+        env=worker_env(),
+        input=b"[ -t 0 ] && echo shell-on-a-tty\nexit 9\n",
+        capture_output=True,
+        cwd=PROJECT,
+        timeout=60,
     )
     assert proc.returncode == 9 and b"shell-on-a-tty" in proc.stdout
     assert str(busybox_image) not in privileged.loop_devices()
