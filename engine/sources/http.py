@@ -244,8 +244,14 @@ class DownloadClient:
             if response.status_code == 304 and known is not None and not resuming:
                 return None
             self._check_status(url, response)
-            if resuming and response.status_code == 206 and self._range_start(response) == offset:
+            if response.status_code == 206:
+                if not resuming or self._range_start(response) != offset:
+                    transfer.validator = ""  # start over with a plain GET
+                    part.unlink(missing_ok=True)
+                    raise _Retryable(SourceError("the server sent a part of the file that was not asked for", url=url))
                 mode = "ab"
+            elif response.status_code != 200:
+                raise SourceError(f"unexpected answer HTTP {response.status_code}", url=url)
             else:
                 info = HeaderInfo.from_headers(response.headers)
                 if known is not None and info == known:

@@ -279,3 +279,12 @@ def test_unwritable_destination_is_a_source_error(sources_server, client, tmp_pa
     with pytest.raises(SourceError) as caught:
         client.fetch(sources_server.url("f"), tmp_path / "no-such-dir" / "f")
     assert "cannot write the download" in str(caught.value) and "no-such-dir" in str(caught.value)
+
+
+def test_a_misplaced_partial_answer_restarts_the_download(sources_server, client, tmp_path):
+    sources_server.put("f", BODY, misplaced_ranges=1)
+    sources_server.drop("f", after_bytes=100_000, times=1)
+    result = client.fetch(sources_server.url("f"), tmp_path / "f")
+    assert result.changed and (tmp_path / "f").read_bytes() == BODY
+    assert [r.status for r in sources_server.requests] == [200, 206, 200]
+    assert "Range" not in sources_server.requests[-1].headers
