@@ -22,8 +22,17 @@ from .host import HostInfo
 _BUSY_RETRIES = 5
 
 
+_scratch_root: Path | None = None
+
+
+def use_scratch_root(path: Path | None) -> None:
+    """Create temporary mount points under ``path`` (the worker's private tmpfs) instead of /tmp."""
+    global _scratch_root
+    _scratch_root = path
+
+
 def _mount_dir(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f"genpack-tui-{prefix}-"))
+    return Path(tempfile.mkdtemp(prefix=f"genpack-tui-{prefix}-", dir=_scratch_root))
 
 
 def release(target: Path) -> None:

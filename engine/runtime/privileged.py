@@ -189,9 +189,14 @@ def copy_tree_preserving(source: str | os.PathLike[str], dest: str | os.PathLike
     _run("copy tree", dst, ["cp", "-a", "--", os.path.join(src, "."), dst])
 
 
-def enter_private_mount_namespace() -> None:
-    """Detach this process's mounts from the host: whatever it mounts dies with it (decisions §11)."""
+def enter_private_mount_namespace(scratch: str | os.PathLike[str] | None = None) -> None:
+    """Detach this process's mounts from the host: whatever it mounts dies with it (decisions §11).
+
+    With ``scratch`` (an empty directory, created if missing), a private tmpfs is mounted there for
+    temporary mount points, so even their directories vanish with the namespace after a SIGKILL.
+    """
     _require_root("enter private mount namespace", None)
+    target = None if scratch is None else _path("enter private mount namespace", scratch)
     if threading.active_count() != 1:
         raise PrivilegedOperationError("enter private mount namespace", None, "must be called while single-threaded")
     try:
@@ -199,6 +204,13 @@ def enter_private_mount_namespace() -> None:
     except OSError as exc:
         raise PrivilegedOperationError("enter private mount namespace", None, str(exc)) from None
     _run("enter private mount namespace", "/", ["mount", "--make-rprivate", "/"])
+    if target is not None:
+        os.makedirs(target, mode=0o700, exist_ok=True)
+        _run(
+            "enter private mount namespace",
+            target,
+            ["mount", "-t", "tmpfs", "-o", "mode=0700,size=16m", "tmpfs", target],
+        )
 
 
 def _nspawn_argv(spec: NspawnSpec, host: HostInfo | None) -> list[str]:

@@ -19,14 +19,18 @@ import os
 import signal
 import sys
 import traceback
+from pathlib import Path
 from collections.abc import Callable
 from typing import IO, Any
 
 from ..events import ErrorEvent, EventSink, JsonLinesWriter
-from . import privileged, syscalls
+from . import mounts, privileged, syscalls
 from .errors import RuntimeEngineError
 from .worker import PARENT_ENV
 
+# One persistent empty directory on the host; inside each worker a private tmpfs holds the
+# temporary mount points, so a SIGKILLed worker leaves not even an empty directory behind.
+SCRATCH_ROOT = Path("/run/genpack-tui/mnt")
 EXIT_FAILED = 1
 EXIT_BAD_JOB = 2
 EXIT_INTERRUPTED = 130
@@ -117,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         sink(ErrorEvent(message=f"invalid worker job: {exc}"))
         return EXIT_BAD_JOB
     try:
-        privileged.enter_private_mount_namespace()
+        privileged.enter_private_mount_namespace(SCRATCH_ROOT)
+        mounts.use_scratch_root(SCRATCH_ROOT)
     except RuntimeEngineError as exc:
         sink(ErrorEvent(message=str(exc)))
         return EXIT_FAILED

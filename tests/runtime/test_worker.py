@@ -94,6 +94,7 @@ def _assert_no_leftovers(image: Path, mountpoint: str) -> None:
     assert str(image) not in subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout
     assert not privileged.mountpoints_under(mountpoint)
     assert mountpoint not in Path("/proc/self/mountinfo").read_text()
+    assert mountpoint.startswith("/run/genpack-tui/mnt/") and not Path(mountpoint).exists()  # private tmpfs
 
 
 def test_sigkill_mid_mount_leaves_no_mount_and_no_loop_device(make_image, runtime_host) -> None:
