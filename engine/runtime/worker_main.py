@@ -19,8 +19,8 @@ import os
 import signal
 import sys
 import traceback
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 from ..events import ErrorEvent, EventSink, JsonLinesWriter
