@@ -11,11 +11,11 @@ from pathlib import Path
 
 from engine.events import EventSink, WarningEvent
 
+from .atomic_file import read_text_or_none
 from .content_record import ContentRecord, content_record_path, read_content_record, write_content_record
 from .digests import file_hashes
 from .errors import SourceError
 from .header_info import HeaderInfo
-from .atomic_file import read_text_or_none
 from .http import DownloadClient, FetchResult, headers_path
 from .identity import SourceIdentity, SourceRecord
 from .locations import resolve_locations, snapshot_url

@@ -340,8 +340,12 @@ class DownloadClient:
                     raise SourceError(f"not a usable URL: {exc}", url=url) from None
                 except httpx.TooManyRedirects:
                     raise SourceError("too many redirects", url=url) from None
+                except (httpx.LocalProtocolError, httpx.ProxyError) as exc:
+                    raise SourceError(f"request failed: {exc}", url=url) from None
                 except httpx.TransportError as exc:
                     raise _Retryable(_transport_failure(url, exc, self.timeouts)) from None
+                except httpx.HTTPError as exc:  # e.g. a body that does not decode
+                    raise SourceError(f"bad answer from the server: {exc}", url=url) from None
                 except OSError as exc:
                     raise SourceError(f"cannot write the download: {exc}", url=url) from None
             except _Retryable as failure:

@@ -288,3 +288,10 @@ def test_a_misplaced_partial_answer_restarts_the_download(sources_server, client
     assert result.changed and (tmp_path / "f").read_bytes() == BODY
     assert [r.status for r in sources_server.requests] == [200, 206, 200]
     assert "Range" not in sources_server.requests[-1].headers
+
+
+def test_undecodable_body_is_a_source_error(sources_server, client, tmp_path):
+    sources_server.put("f", b"this is not gzip data", content_encoding="gzip")
+    with pytest.raises(SourceError, match="bad answer from the server"):
+        client.fetch(sources_server.url("f"), tmp_path / "f")
+    assert not (tmp_path / "f").exists() and not part_path(tmp_path / "f").exists()
