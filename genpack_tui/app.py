@@ -151,7 +151,8 @@ class WorkbenchApp(App[int]):
                 await self.action_open_shell(action)
         elif self.args.events is not None and Path(self.args.events).is_file():
             await self.replay(Path(self.args.events))
-        self.query_one(ConfigTree).focus()
+        if self.query_one(TabbedContent).active == "config":
+            self.query_one(ConfigTree).focus()
 
     # --- resolving --- #
 

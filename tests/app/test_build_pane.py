@@ -1,0 +1,145 @@
+"""Build pane: replayed event streams, per-phase logs, progress, failure, search; a real engine run."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from genpack_tui.app import WorkbenchApp
+from genpack_tui.cli import parse_args
+from tests.fixtures.app import recorded_build_events, wait_for, write_events
+from widgets.phase_runner import PhaseRunner
+
+FIRST_EMERGE = ">>> Emerging (1 of 10) sys-apps/baselayout-2.0::gentoo"
+
+
+def make_app(artifact: Path, *args: str) -> WorkbenchApp:
+    return WorkbenchApp(artifact, parse_args(["-C", str(artifact), "--arch", "x86_64", *args]))
+
+
+def log_text(runner: PhaseRunner, phase: str) -> str:
+    """The phase's log as plain text (colour codes removed)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(runner.logs[phase].lines))
+
+
+async def test_replayed_build_fills_the_phase_runner(hello_artifact: Path, tmp_path: Path) -> None:
+    events_file = write_events(tmp_path / "ci.jsonl", recorded_build_events("ok"))
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert await app.replay(events_file)
+        runner = app.query_one(PhaseRunner)
+        await pilot.pause()
+        assert app.query_one("#panes").active == "build"
+        assert runner.finished is not None and runner.finished.ok
+        assert [(p.phase, p.state, p.duration) for p in runner.phases.values()] == [
+            ("lower", "ok", 63.5), ("upper", "ok", 4.2), ("pack", "ok", 7.9)]
+        summary = runner.summary_text()
+        assert "✓ finished in 1m16s" in summary and "hello-x86_64.squashfs (46.0 MiB)" in summary
+        lower = log_text(runner, "lower")
+        assert "━━ lower (never built) ━━" in lower
+        assert "── emerge @world @genpack-runtime @genpack-buildtime" in lower
+        assert FIRST_EMERGE in lower
+        assert "── emerge ✓ 1m01s" in lower and "━━ lower ✓ 1m04s" in lower
+        assert "useradd -u 1000" in log_text(runner, "upper")
+        assert [title for _n, title in runner.logs["lower"].sections][:2] == [
+            "lower", "Fetch stage3, Portage snapshot and genpack-overlay"]
+        assert runner.failure is None
+
+
+async def test_replay_of_a_failed_build_shows_package_log_and_shell_key(hello_artifact: Path, tmp_path: Path) -> None:
+    events_file = write_events(tmp_path / "ci.jsonl", recorded_build_events("failed"))
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert await app.replay(events_file)
+        await pilot.pause()
+        runner = app.query_one(PhaseRunner)
+        failure = runner.failure_text()
+        assert "app-misc/broken-1.0 failed in compile during lower" in failure
+        assert "/var/tmp/portage/app-misc/broken-1.0/temp/build.log" in failure
+        assert "s: shell in the lower container" in failure
+        assert runner.shown_phase == "lower"
+        runner.shown_log.focus()
+        await pilot.press("e")  # first error
+        await pilot.pause()
+        highlighted = runner.logs["lower"].highlighted_line
+        assert highlighted is not None
+        assert "ERROR: app-misc/broken-1.0::gentoo failed" in runner.logs["lower"].lines[highlighted]
+
+
+async def test_progress_bar_follows_emerge(hello_artifact: Path, tmp_path: Path) -> None:
+    events_file = write_events(tmp_path / "ci.jsonl", recorded_build_events("running"))
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert await app.replay(events_file)
+        await pilot.pause()
+        runner = app.query_one(PhaseRunner)
+        assert runner.running and runner.current_phase == "lower"
+        progress = runner.progress
+        assert progress is not None
+        label = str(runner.query_one("#progress-label").content)
+        kind = "binary" if progress.binary else "source"
+        assert label == f"emerge {progress.index}/{progress.total} {progress.package} · {kind} · {progress.stage}"
+        bar = runner.query_one("#progress-bar")
+        assert bar.total == progress.total
+        assert "running" in runner.summary_text()
+
+
+async def test_search_in_a_phase_log(hello_artifact: Path, tmp_path: Path) -> None:
+    events_file = write_events(tmp_path / "ci.jsonl", recorded_build_events("ok"))
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await app.replay(events_file)
+        runner = app.query_one(PhaseRunner)
+        runner.show_log("lower")
+        runner.shown_log.focus()
+        await pilot.press("slash")
+        await pilot.press(*"Completed", "enter")
+        await pilot.pause()
+        log = runner.logs["lower"]
+        assert log.matches and all("Completed" in log.lines[n - log.first_line] for n in log.matches)
+        assert log.highlighted_line in log.matches
+        await pilot.press("escape")
+        assert log.has_focus
+
+
+async def test_replay_of_a_broken_file_names_the_line(hello_artifact: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"kind": "build_started", "action": "build", "artifact": "x", "variant": null, "arch": "x86_64"}\n'
+                   '{"kind": "nope"}\n')
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert not await app.replay(bad)
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("bad.jsonl: line 2: unknown event kind: 'nope'" in m for m in messages), messages
+
+
+async def test_events_file_given_without_action_is_replayed_on_start(hello_artifact: Path, tmp_path: Path) -> None:
+    events_file = write_events(tmp_path / "ci.jsonl", recorded_build_events("ok"))
+    app = make_app(hello_artifact, "--events", str(events_file))
+    async with app.run_test(size=(100, 32)) as pilot:
+        runner = app.query_one(PhaseRunner)
+        assert await wait_for(lambda: runner.finished is not None)
+        assert runner.finished.ok
+
+
+@pytest.mark.root
+@pytest.mark.skipif(os.geteuid() != 0, reason="the engine's build worker needs root")
+async def test_run_key_starts_the_engine_and_shows_its_failure(hello_artifact: Path, tmp_path: Path) -> None:
+    """A real engine run: `pack` without an upper layer fails in the worker with a clear message."""
+    events_file = tmp_path / "events.jsonl"
+    args = parse_args(["-C", str(hello_artifact), "--arch", "x86_64", "--events", str(events_file), "pack"])
+    app = WorkbenchApp(hello_artifact, args)
+    async with app.run_test(size=(100, 32)) as pilot:
+        runner = app.query_one(PhaseRunner)
+        assert await wait_for(lambda: runner.finished is not None, timeout=60)
+        assert not runner.finished.ok
+        assert "upper has not completed" in runner.failure_text()
+        assert await wait_for(lambda: app.controller.running is None)
+        # the same stream went to --events, as in headless mode
+        kinds = [line for line in events_file.read_text().splitlines() if '"kind": "build_finished"' in line]
+        assert kinds
+        await pilot.press("b")  # run again with the pane's action (pack): a second, fresh run
+        assert await wait_for(lambda: runner.event_count_total > 0 and runner.finished is not None, timeout=60)
