@@ -105,7 +105,10 @@ def _update_stage3(client: DownloadClient, mirror: str, arch: str, dest: Path, e
         )
         write_content_record(dest, record)
     if not record.verified:
-        emit(WarningEvent(message=f"stage3 not verified: the mirror has no {record.digests_url}", phase="lower"))
+        emit(WarningEvent(
+            message=f"stage3 not verified: the mirror publishes no digests for it ({record.digests_url}: not found)",
+            phase="lower",
+        ))
     return SourceRecord(url=entry.url, info=fetched.info, sha512=record.sha512, verified=record.verified)
 
 

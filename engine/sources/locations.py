@@ -73,3 +73,9 @@ def snapshot_url(mirror: str) -> str:
 
 def digests_url(stage3_url: str) -> str:
     return stage3_url + ".DIGESTS"
+
+
+def digests_urls(stage3_url: str) -> tuple[str, ...]:
+    """Where a mirror may publish the stage3's digests: ``.DIGESTS`` (clear-signed since 2023) first,
+    then the older signed copy ``.DIGESTS.asc``."""
+    return (digests_url(stage3_url), digests_url(stage3_url) + ".asc")

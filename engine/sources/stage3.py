@@ -10,7 +10,7 @@ from .content_record import content_record_path
 from .digests import file_hashes, parse_digests, verify_file
 from .errors import SourceError
 from .http import DownloadClient, headers_path
-from .locations import STAGE3_VARIANT, autobuilds_url, digests_url, stage3_list_url
+from .locations import STAGE3_VARIANT, autobuilds_url, digests_urls, stage3_list_url
 
 _BEGIN_SIGNED = "-----BEGIN PGP SIGNED MESSAGE-----"
 _BEGIN_SIGNATURE = "-----BEGIN PGP SIGNATURE-----"
@@ -75,15 +75,19 @@ def stage3_filename(stage3_url: str) -> str:
 
 
 def check_stage3(client: DownloadClient, stage3_url: str, path: Path) -> Stage3Check:
-    """Verify ``path`` against ``<stage3_url>.DIGESTS``.
+    """Verify ``path`` against ``<stage3_url>.DIGESTS`` (or the older ``.DIGESTS.asc``).
 
     No DIGESTS on the mirror (404) → not verified, only hashed. A mismatch deletes ``path`` with its
     ``.headers`` and ``.content.json`` (so the next run downloads again) and raises SourceError.
     """
-    url = digests_url(stage3_url)
-    text = client.get_text(url, missing_ok=True)
-    if text is None:
-        return Stage3Check(sha512=file_hashes(path, {"sha512"})["sha512"], verified=False, digests_url=url)
+    candidates = digests_urls(stage3_url)
+    for url in candidates:
+        text = client.get_text(url, missing_ok=True)
+        if text is not None:
+            break
+    else:
+        sha512 = file_hashes(path, {"sha512"})["sha512"]
+        return Stage3Check(sha512=sha512, verified=False, digests_url=candidates[0])
     try:
         computed = verify_file(path, stage3_filename(stage3_url), parse_digests(text), digests_url=url)
     except SourceError:

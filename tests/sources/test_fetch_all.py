@@ -111,7 +111,7 @@ def test_missing_digests_is_a_warning_and_recorded_unverified(gentoo_mirror, tmp
     assert ident.stage3.verified is False and ident.stage3.sha512 == hashlib.sha512(STAGE3).hexdigest()
     warnings = [e for e in events if isinstance(e, WarningEvent)]
     assert len(warnings) == 1 and warnings[0].message == (
-        f"stage3 not verified: the mirror has no {ident.stage3.url}.DIGESTS"
+        f"stage3 not verified: the mirror publishes no digests for it ({ident.stage3.url}.DIGESTS: not found)"
     )
 
 

@@ -177,3 +177,18 @@ def test_digests_server_error_is_not_taken_for_missing(sources_server, tmp_path)
 
 def test_stage3_filename_from_url():
     assert stage3_filename(BASE + "2025/stage3-amd64-systemd-2025.tar.xz") == "stage3-amd64-systemd-2025.tar.xz"
+
+
+def test_check_stage3_falls_back_to_the_older_digests_asc(sources_server, tmp_path):
+    body = os.urandom(3000)
+    url = publish_stage3(sources_server, body, signed_digests=True)
+    relative = url[len(sources_server.base_url):]
+    signed = sources_server.file(relative + ".DIGESTS").body
+    sources_server.remove(relative + ".DIGESTS")
+    sources_server.put(relative + ".DIGESTS.asc", signed)
+    dest = tmp_path / "stage3.tar.xz"
+    with DownloadClient() as client:
+        client.fetch(url, dest)
+        check = check_stage3(client, url, dest)
+    assert check.verified and check.digests_url == url + ".DIGESTS.asc"
+    assert sources_server.count("GET", relative + ".DIGESTS", 404) == 1
