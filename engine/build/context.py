@@ -61,7 +61,7 @@ class BuildContext:
                   env: dict[str, str] | None = None, binpkgs: bool = False, download: bool = False,
                   overlay_override: bool = True, overlay_upper: Path | None = None,
                   parser: EmergeOutputParser | None = None,
-                  on_text: Callable[[str], None] | None = None) -> int:
+                  on_text: Callable[[str], None] | None = None, quiet: bool = False) -> int:
         """Run ``command`` in a container on ``root``; every output line becomes an event."""
         spec = NspawnSpec(
             root=root, command=list(command), artifact_dir=self.paths.artifact_dir,
@@ -73,6 +73,8 @@ class BuildContext:
         self.container_starts[self.phase] = self.container_starts.get(self.phase, 0) + 1
 
         def on_line(text: str, stream: str) -> None:
+            if quiet:
+                return
             self.sink(OutputLine(phase=self.phase, step=step, text=text, stream=stream))
             if parser is not None:
                 for event in parser.feed(text):

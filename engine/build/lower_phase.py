@@ -181,7 +181,8 @@ def _emerge_sequence(ctx: BuildContext, root: Path) -> None:
                   parser=EmergeOutputParser("lower"))
     if ctx.paths.lower_fresh.exists() or ctx.request.break_circular_deps:
         _run_step(ctx, root, genpack_progs_step(), parser=EmergeOutputParser("lower"))
-        if ctx.container(root, ["which", "genpack-break-circular-dep"], step="break-circular-deps") == 0:
+        if ctx.container(root, ["which", "genpack-break-circular-dep"], step="break-circular-deps",
+                         quiet=True) == 0:
             _run_step(ctx, root, automatic_breaker_step(opts))
         else:
             ctx.sink(WarningEvent(phase="lower", message="genpack-break-circular-dep not available (genpack-progs "
