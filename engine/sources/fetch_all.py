@@ -53,22 +53,23 @@ def update_sources(
     already present without any request (SourceError if one is missing).
     """
     paths = source_paths(Path(work_dir), arch)
-    locations = resolve_locations(mirror, overlay_url)
     if offline:
         return SourceIdentity(
             stage3=_offline_record(paths.stage3),
             portage=_offline_record(paths.portage),
             overlay=_offline_record(paths.overlay),
         )
+    locations = resolve_locations(mirror, overlay_url)
+    portage_url = snapshot_url(locations.mirror)
     emit: EventSink = sink or (lambda _event: None)
     paths.stage3.parent.mkdir(parents=True, exist_ok=True)
     http = client or DownloadClient()
     try:
         stage3 = _update_stage3(http, locations.mirror, arch, paths.stage3, emit)
-        portage_url = snapshot_url(locations.mirror)
         portage = _content(paths.portage, portage_url, http.fetch(portage_url, paths.portage, sink=emit))
-        overlay_url_ = locations.overlay_url
-        overlay = _content(paths.overlay, overlay_url_, http.fetch(overlay_url_, paths.overlay, sink=emit))
+        overlay = _content(
+            paths.overlay, locations.overlay_url, http.fetch(locations.overlay_url, paths.overlay, sink=emit)
+        )
     finally:
         if client is None:
             http.close()
@@ -81,8 +82,7 @@ def _reusable(previous: ContentRecord | None, fetched: FetchResult) -> bool:
 
 def _content(path: Path, url: str, fetched: FetchResult) -> SourceRecord:
     previous = read_content_record(path)
-    if _reusable(previous, fetched):
-        assert previous is not None
+    if previous is not None and _reusable(previous, fetched):
         return SourceRecord(url=url, info=fetched.info, sha512=previous.sha512)
     sha512 = file_hashes(path, {"sha512"})["sha512"]
     write_content_record(path, ContentRecord(url=url, info=fetched.info, sha512=sha512))
@@ -95,10 +95,11 @@ def _update_stage3(client: DownloadClient, mirror: str, arch: str, dest: Path, e
     # a new release has a new file name; the headers of a same-sized file on another server prove nothing
     renamed = previous is not None and stage3_filename(previous.url) != stage3_filename(entry.url)
     fetched = client.fetch(entry.url, dest, known_info="" if renamed else None, sink=emit)
-    if _reusable(previous, fetched) and previous is not None and previous.verified:
-        record = previous
-    else:
-        check = check_stage3(client, entry.url, dest)
+    same = previous if _reusable(previous, fetched) else None
+    if same is not None and same.verified:
+        record = same
+    else:  # new, or never verified: look for the mirror's digests (again)
+        check = check_stage3(client, entry.url, dest, known_sha512=same.sha512 if same else None)
         record = ContentRecord(
             url=entry.url, info=fetched.info, sha512=check.sha512, verified=check.verified,
             digests_url=check.digests_url,

@@ -74,10 +74,12 @@ def stage3_filename(stage3_url: str) -> str:
     return unquote(urlsplit(stage3_url).path.rsplit("/", 1)[-1])
 
 
-def check_stage3(client: DownloadClient, stage3_url: str, path: Path) -> Stage3Check:
+def check_stage3(
+    client: DownloadClient, stage3_url: str, path: Path, *, known_sha512: str | None = None
+) -> Stage3Check:
     """Verify ``path`` against ``<stage3_url>.DIGESTS`` (or the older ``.DIGESTS.asc``).
 
-    No DIGESTS on the mirror (404) → not verified, only hashed. A mismatch deletes ``path`` with its
+    No DIGESTS on the mirror (404) → not verified, only hashed (unless ``known_sha512`` is given). A mismatch deletes ``path`` with its
     ``.headers`` and ``.content.json`` (so the next run downloads again) and raises SourceError.
     """
     candidates = digests_urls(stage3_url)
@@ -86,7 +88,7 @@ def check_stage3(client: DownloadClient, stage3_url: str, path: Path) -> Stage3C
         if text is not None:
             break
     else:
-        sha512 = file_hashes(path, {"sha512"})["sha512"]
+        sha512 = known_sha512 or file_hashes(path, {"sha512"})["sha512"]
         return Stage3Check(sha512=sha512, verified=False, digests_url=candidates[0])
     try:
         computed = verify_file(path, stage3_filename(stage3_url), parse_digests(text), digests_url=url)
