@@ -106,7 +106,7 @@ def run_config(artifact_dir: Path, variant: Any = DEFAULT_VARIANT, arch: str | N
     out = out if out is not None else sys.stdout
     res = resolve(Path(artifact_dir), variant=variant, arch=arch)
     if as_json:
-        out.write(json.dumps(res.to_json(), indent=2, ensure_ascii=False) + "\n")
+        out.write(json.dumps(res.to_json(), indent=2) + "\n")
     else:
         console = Console(file=out, force_terminal=color, no_color=not color, highlight=False,
                           width=None if color else 160)

@@ -31,11 +31,16 @@ class Document:
 
 def _syntax_problem(filename: str, text: str, message: str, line: int | None, column: int | None) -> Problem:
     excerpt = source_excerpt(text, line, column) if line else None
+    message = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
     return Problem("error", "", f"syntax error: {message}", filename, line, column, excerpt)
 
 
+def _is_plain_json(filename: str) -> bool:
+    return filename.endswith(".json")
+
+
 def _parse(text: str, filename: str) -> Any:
-    if filename.endswith(".json") and not filename.endswith(".json5"):
+    if _is_plain_json(filename):
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
@@ -66,7 +71,7 @@ def load_document(text: str, filename: str) -> Document:
         kind = {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(type(data), "a number")
         raise ConfigError([Problem("error", "", f"the top level must be an object ({{ ... }}), found {kind}",
                                    filename, 1, 1)])
-    source_map = scan(text)
+    source_map = scan(text, join_surrogates=_is_plain_json(filename))
     warnings = tuple(
         Problem("warning", format_path(dup.path),
                 f"duplicate key (first at line {dup.first[0]}, column {dup.first[1]}); the last one is used",

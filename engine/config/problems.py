@@ -26,7 +26,7 @@ def format_path(parts: Sequence[str | int]) -> str:
         elif _PLAIN_KEY.fullmatch(part):
             out += ("." if out else "") + part
         else:
-            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
+            out += "[" + json.dumps(part, ensure_ascii=not part.isprintable()) + "]"
     return out
 
 

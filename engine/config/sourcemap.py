@@ -30,7 +30,7 @@ _ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "0
 _ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|(\r\n|[\n\r\u2028\u2029])|(.))", re.DOTALL)
 
 
-def _unescape(body: str) -> str:
+def _unescape(body: str, join_surrogates: bool) -> str:
     def repl(m: re.Match[str]) -> str:
         if m.group(1):
             return chr(int(m.group(1), 16))
@@ -42,8 +42,10 @@ def _unescape(body: str) -> str:
         return _ESCAPES.get(ch, ch)
 
     text = _ESCAPE.sub(repl, body) if "\\" in body else body
-    # json5 joins surrogate pairs written as two \u escapes; do the same so keys match.
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _has_surrogate(text) else text
+    # stdlib json joins a surrogate pair written as two \u escapes, json5 keeps both halves: match the parser.
+    if join_surrogates and _has_surrogate(text):
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _has_surrogate(text: str) -> bool:
@@ -90,8 +92,11 @@ class _Frame:
     seen: dict[str, Pos] = field(default_factory=dict)
 
 
-def scan(text: str) -> SourceMap:
-    """Map every key/value of ``text`` to its position; never raises."""
+def scan(text: str, *, join_surrogates: bool = False) -> SourceMap:
+    """Map every key/value of ``text`` to its position; never raises.
+
+    ``join_surrogates``: decode escaped surrogate pairs into one character, as stdlib json does.
+    """
     result = SourceMap()
     starts = [0] + [m.end() for m in re.finditer(r"\r\n|[\n\u2028\u2029]|\r(?!\n)", text)]
 
@@ -140,7 +145,7 @@ def scan(text: str) -> SourceMap:
                     continue
                 if kind not in ("str", "bare"):
                     break
-                key = _unescape(value[1:-1] if kind == "str" else value)
+                key = _unescape(value[1:-1] if kind == "str" else value, join_surrogates)
                 frame.current = frame.path + (key,)
                 if key in frame.seen:
                     result.duplicates.append(Duplicate(frame.current, frame.seen[key], where))

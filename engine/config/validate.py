@@ -96,7 +96,7 @@ class _Validator:
     def unknown_key(self, path: PathParts, key: str, known: list[str], what: str) -> None:
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        self.report("warning", path, f"unknown key '{key}' {what} is ignored{hint}", at_key=True)
+        self.report("warning", path, f"unknown key {key!r} {what} is ignored{hint}", at_key=True)
 
     # -- blocks ----------------------------------------------------------------------------------
     def block(self, data: dict[Any, Any], place: str, path: PathParts, label: str) -> Block:

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from portage.dep import isvalidatom
 
-# C0/C1 controls and Unicode line separators: any of them would break a line-based Portage file.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0/C1 controls and Unicode line separators would break a line-based Portage file; lone surrogates
+# (possible through JSON escapes) cannot be written as UTF-8 at all.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 # USE flag names as PMS 3.1.4 defines them (the same pattern Portage uses for EAPI 8).
 _USE_FLAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9+_@-]*")
 _USE_EXPAND = re.compile(r"[A-Za-z][A-Za-z0-9_]*:")
@@ -26,7 +27,8 @@ def check_text(value: str) -> str | None:
     """Reject control characters and line breaks, which would inject lines into generated files."""
     m = _CONTROL.search(value)
     if m:
-        return f"contains a control character (U+{ord(m.group()):04X}); line breaks and control characters are not allowed"
+        what = "an unpaired surrogate" if "\ud800" <= m.group() <= "\udfff" else "a control character"
+        return f"contains {what} (U+{ord(m.group()):04X}); line breaks and control characters are not allowed"
     return None
 
 
