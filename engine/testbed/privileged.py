@@ -70,8 +70,8 @@ def nspawn_host_args() -> list[str]:
 
 
 def nspawn_argv(root: Path, command: Sequence[str], *, binds: Sequence[tuple[Path, str]] = (),
-                setenv: dict[str, str] | None = None) -> list[str]:
-    argv = ["systemd-nspawn", "-q", *nspawn_host_args(), "--console=pipe", "-D", str(root)]
+                setenv: dict[str, str] | None = None, extra_args: Sequence[str] = ()) -> list[str]:
+    argv = ["systemd-nspawn", "-q", *nspawn_host_args(), "--console=pipe", "-D", str(root), *extra_args]
     for host, inside in binds:
         argv.append(f"--bind={str(host).replace(':', chr(92) + ':')}:{inside}")
     for key, value in (setenv or {"LC_ALL": "C.UTF-8"}).items():
@@ -81,8 +81,9 @@ def nspawn_argv(root: Path, command: Sequence[str], *, binds: Sequence[tuple[Pat
 
 def nspawn(root: Path, command: Sequence[str], *, binds: Sequence[tuple[Path, str]] = (),
            setenv: dict[str, str] | None = None, on_line: LineSink | None = None,
-           stdin: bytes | None = None, check: bool = True) -> tuple[int, list[str]]:
-    return run(nspawn_argv(root, command, binds=binds, setenv=setenv),
+           stdin: bytes | None = None, check: bool = True,
+           extra_args: Sequence[str] = ()) -> tuple[int, list[str]]:
+    return run(nspawn_argv(root, command, binds=binds, setenv=setenv, extra_args=extra_args),
                on_line=on_line, stdin=stdin, check=check)
 
 

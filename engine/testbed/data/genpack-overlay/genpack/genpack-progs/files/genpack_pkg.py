@@ -43,7 +43,7 @@ def _set_file_atoms(name):
 
 
 def _profile_atoms():
-    setconfig = load_default_config(portage.settings, portage.db)
+    setconfig = load_default_config(portage.settings, portage.db[portage.root])
     profile = setconfig.getSets().get("profile")
     return sorted(str(a) for a in profile.getAtoms()) if profile is not None else []
 
