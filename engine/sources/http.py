@@ -65,7 +65,7 @@ class RetryPolicy:
     max_backoff: float = 30.0
 
     def delay(self, failed_attempt: int) -> float:
-        return min(self.backoff * 2 ** (failed_attempt - 1), self.max_backoff)
+        return float(min(self.backoff * 2.0 ** (failed_attempt - 1), self.max_backoff))
 
 
 @dataclass(frozen=True)

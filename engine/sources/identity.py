@@ -68,8 +68,10 @@ class SourceIdentity:
             entry = data.get(name)
             if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("url", "info", "sha512")):
                 raise ValueError(f"'{name}' needs string 'url', 'info' and 'sha512'")
+            verified = entry.get("verified")
             records[name] = SourceRecord(
-                url=entry["url"], info=entry["info"], sha512=entry.get("sha512"), verified=entry.get("verified")
+                url=entry["url"], info=entry["info"], sha512=entry["sha512"],
+                verified=verified if isinstance(verified, bool) else None,
             )
         return cls(**records)
 
