@@ -168,7 +168,7 @@ class WorkbenchApp(App[int]):
 
     def _apply_resolution(self, selection: Selection, generation: int, resolution: Resolution,
                           statuses: list[PhaseStatus]) -> None:
-        if generation <= self._applied_generation or selection != self.selection:
+        if generation <= self._applied_generation or selection != self.selection or not self.is_running:
             return
         self._applied_generation = generation
         if resolution.merged is not None or self.resolution is None:
@@ -285,8 +285,9 @@ class WorkbenchApp(App[int]):
         res_b = resolve(self.artifact_dir, variant=b.variant_arg(), arch=b.arch)
 
         def show() -> None:
-            if generation == self._diff_generation:
-                self.query_one(ConfigDiff).show_diff(res_a, res_b)
+            if generation == self._diff_generation and self.is_running:
+                for diff in self.query(ConfigDiff):
+                    diff.show_diff(res_a, res_b)
 
         self.call_from_thread(show)
 

@@ -82,6 +82,7 @@ class ConfigDiff(Vertical):
         super().__init__(id=id)
         self._a, self._b = a, b
         self.diffs: list[FieldDiff] = []
+        self._plain = ""
 
     @property
     def selections(self) -> tuple[Selection, Selection]:
@@ -125,10 +126,12 @@ class ConfigDiff(Vertical):
             self.diffs = diff_resolutions(a, b)
             parts.append(Text.assemble(("A ", "bold"), _describe(a), ("   B ", "bold"), _describe(b), "\n"))
             parts.append(diff_text(self.diffs, a, b))
+        self._plain = "\n".join(part.plain for part in parts)
         self.query_one("#diff-text", Static).update(Group(*parts))
 
     def text(self) -> str:
-        return str(self.query_one("#diff-text", Static).content)
+        """The shown comparison as plain text."""
+        return self._plain
 
 
 def _describe(res: Resolution) -> str:

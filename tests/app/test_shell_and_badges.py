@@ -1,0 +1,127 @@
+"""Shell pane (real pty), its refusal while the artifact is locked, phase badges following edits, diff."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from engine.build import lower_phase
+from engine.build.fingerprint import lower_fingerprint, pack_fingerprint, upper_fingerprint
+from engine.build.request import BuildRequest
+from engine.build.stamps import write_stamp
+from engine.build.status import work_paths_for
+from engine.config import resolve
+from engine.runtime.lock import acquire_build_lock
+from genpack_tui.app import WorkbenchApp
+from genpack_tui.cli import parse_args
+from genpack_tui.workbench_selection import NONE_KEY, Selection
+from tests.fixtures.app import save_atomically, wait_for
+from widgets.config_diff import ConfigDiff
+from widgets.phase_badges import PhaseBadges
+from widgets.shell_pane import ShellPane
+
+SH_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PS1": "$ ", "HOME": "/tmp", "ENV": ""}
+
+
+def plain_sh(request: BuildRequest) -> tuple[list[str], dict[str, str]]:
+    """The pane's command for these tests: /bin/sh instead of the container worker (which needs built images)."""
+    return ["/bin/sh"], {**SH_ENV, "SHELL_ACTION": request.action}
+
+
+def make_app(artifact: Path, **kwargs) -> WorkbenchApp:
+    return WorkbenchApp(artifact, parse_args(["-C", str(artifact), "--arch", "x86_64"]), **kwargs)
+
+
+async def test_shell_pane_runs_a_command_in_a_real_pty(hello_artifact: Path) -> None:
+    app = make_app(hello_artifact, shell_command=plain_sh)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("S")  # upper-bash
+        assert await wait_for(lambda: bool(app.query(ShellPane)))
+        pane = app.query_one(ShellPane)
+        assert app.query_one("#panes").active == "shell"
+        assert await wait_for(lambda: pane.screen_text().endswith("$")), pane.screen_text()
+        await pilot.press(*"echo $SHELL_ACTION-$((6*7))", "enter")
+        assert await wait_for(lambda: "upper-bash-42" in pane.screen_text()), pane.screen_text()
+        await pilot.press("ctrl+right_square_bracket")  # leave the pane: keys reach the app again
+        await pilot.pause()
+        assert not pane.terminal.has_focus
+        await pilot.press("f2")
+        assert app.query_one("#panes").active == "config"
+        await pilot.press("f5")
+        assert app.query_one("#panes").active == "shell" and pane.terminal.has_focus
+        await pilot.press(*"exit 3", "enter")
+        assert await wait_for(lambda: pane.returncode == 3)
+        assert await wait_for(lambda: "exit status 3" in str(app.query_one("#shell-placeholder").content))
+
+
+async def test_shell_refused_while_the_artifact_is_locked(hello_artifact: Path) -> None:
+    app = make_app(hello_artifact, shell_command=plain_sh)
+    lock = acquire_build_lock(hello_artifact / "work", "genpack-tui build")
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("s")
+            await pilot.pause()
+            assert not app.query(ShellPane)
+            text = str(app.query_one("#shell-placeholder").content)
+            assert "The build containers are locked" in text and f"pid {os.getpid()} (genpack-tui build)" in text
+    finally:
+        lock.release()
+    # with the lock released the same key opens the shell
+    app = make_app(hello_artifact, shell_command=plain_sh)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        assert await wait_for(lambda: bool(app.query(ShellPane)))
+
+
+def record_all_phases(artifact: Path) -> None:
+    """Write the completion stamps a successful build would have left (as tests/build/test_status.py)."""
+    res = resolve(artifact, arch="x86_64")
+    paths = work_paths_for(res)
+    d = res.derived
+    lower = lower_fingerprint({**d.phase_inputs["lower"], "devel": False}, paths.artifact_dir,
+                              lower_phase.source_components(None))
+    upper = upper_fingerprint(d.phase_inputs["upper"], paths.artifact_dir, lower)
+    pack = pack_fingerprint({**d.phase_inputs["pack"], "compression": d.compression}, upper)
+    paths.arch_dir.mkdir(parents=True, exist_ok=True)
+    for fp in (lower, upper, pack):
+        write_stamp(paths.done_marker(fp.phase), fp)
+
+
+async def test_badges_follow_edits(hello_artifact: Path) -> None:
+    app = make_app(hello_artifact)
+    config = hello_artifact / "genpack.json5"
+    async with app.run_test(size=(120, 30)) as pilot:
+        badges = app.query_one(PhaseBadges)
+        assert await wait_for(lambda: badges.badge_text().count("never built") == 3), badges.badge_text()
+        record_all_phases(hello_artifact)
+        count = app.resolve_count
+        save_atomically(config, config.read_text())  # touch: same content
+        assert await wait_for(lambda: app.resolve_count > count)
+        assert badges.badge_text().count("up to date") == 3, badges.badge_text()
+
+        save_atomically(config, config.read_text().replace('services: ["hello-greeter.service"]',
+                                                           'services: ["hello-greeter.service", "sshd"]'))
+        assert await wait_for(lambda: "will rerun (services changed → upper)" in badges.badge_text())
+        assert "✓ lower up to date" in badges.badge_text()
+
+        save_atomically(config, config.read_text().replace('"app-misc/hello": "extra",', '"app-misc/hello": "-extra",'))
+        assert await wait_for(lambda: "lower will rerun (use changed → lower)" in badges.badge_text())
+
+        (hello_artifact / "files" / "etc" / "motd").write_text("hello\n")  # files/ feeds upper
+        save_atomically(config, config.read_text().replace('"app-misc/hello": "-extra",', '"app-misc/hello": "extra",'))
+        assert await wait_for(lambda: "✓ lower up to date" in badges.badge_text()), badges.badge_text()
+        assert "upper will rerun" in badges.badge_text()
+
+
+async def test_diff_pane_compares_two_selections(hello_artifact: Path) -> None:
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert await wait_for(lambda: app.resolve_count > 0)
+        await pilot.press("f3")
+        diff = app.query_one(ConfigDiff)
+        diff.set_selections(Selection(NONE_KEY, "x86_64"), Selection("quiet", "aarch64"))
+        assert await wait_for(lambda: diff.selections == (Selection(NONE_KEY, "x86_64"), Selection("quiet", "aarch64")))
+        assert await wait_for(lambda: "B quiet · aarch64" in diff.text()), diff.text()
+        text = diff.text()
+        assert "- app-misc/keyworded  ← arch.x86_64 :23" in text
+        assert "~ app-misc/hello: extra  ← top :11 → -greeting extra  ← variants.quiet :33" in text
+        assert "~ portage_arch: amd64 → arm64" in text
