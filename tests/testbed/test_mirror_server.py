@@ -1,0 +1,157 @@
+"""The test bed's HTTP mirror: a real server on 127.0.0.1, exercised with a real HTTP client."""
+from __future__ import annotations
+
+import hashlib
+import re
+from email.utils import formatdate, parsedate_to_datetime
+
+import httpx
+import pytest
+
+from engine.testbed import MirrorServer, TestbedArtifacts
+from engine.testbed import mirror_layout
+
+
+def genpack_latest_stage3_path(text: str) -> str | None:
+    """genpack's parser of latest-stage3-*.txt (behaviour spec §5.1), as a state machine."""
+    state = "before"
+    for line in text.splitlines():
+        if state == "before":
+            if line == "-----BEGIN PGP SIGNED MESSAGE-----":
+                state = "header"
+        elif state == "header":
+            if line == "":
+                state = "body"
+        else:
+            if line == "-----BEGIN PGP SIGNATURE-----":
+                break
+            line = re.sub(r"#.*$", "", line.strip())
+            if not line:
+                continue
+            tokens = line.split(" ")
+            if len(tokens) >= 2:
+                return tokens[0]
+    return None
+
+
+@pytest.fixture
+def private_mirror(testbed_artifacts: TestbedArtifacts):
+    """A mirror of its own, for tests that change what is published."""
+    with MirrorServer(testbed_artifacts) as server:
+        yield server
+
+
+def test_head_and_get_headers(testbed_mirror: MirrorServer, testbed_artifacts: TestbedArtifacts) -> None:
+    url = testbed_mirror.mirror_url + "snapshots/portage-latest.tar.xz"
+    head = httpx.head(url)
+    assert head.status_code == 200
+    assert head.content == b""
+    size = testbed_artifacts.portage_snapshot.stat().st_size
+    assert int(head.headers["Content-Length"]) == size
+    assert re.fullmatch(r'"[0-9a-f]{32}"', head.headers["ETag"])
+    parsedate_to_datetime(head.headers["Last-Modified"])
+    get = httpx.get(url)
+    assert get.status_code == 200
+    assert get.content == testbed_artifacts.portage_snapshot.read_bytes()
+    assert get.headers["ETag"] == head.headers["ETag"]
+    assert get.headers["Last-Modified"] == head.headers["Last-Modified"]
+
+
+def test_urls_are_genpack_shaped(testbed_mirror: MirrorServer, testbed_artifacts: TestbedArtifacts) -> None:
+    assert testbed_mirror.mirror_url.startswith("http://127.0.0.1:") and testbed_mirror.mirror_url.endswith("/")
+    assert testbed_mirror.overlay_url.endswith("/genpack-overlay/archive/refs/heads/main.tar.gz")
+    assert httpx.get(testbed_mirror.overlay_url).content == testbed_artifacts.overlay_tarball.read_bytes()
+    assert httpx.get(testbed_mirror.mirror_url + "no/such/file").status_code == 404
+
+
+def test_conditional_requests_get_304(testbed_mirror: MirrorServer) -> None:
+    url = testbed_mirror.overlay_url
+    first = httpx.head(url)
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert httpx.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert httpx.head(url, headers={"If-None-Match": etag}).status_code == 304
+    assert httpx.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    assert httpx.get(url, headers={"If-Modified-Since": modified}).status_code == 304
+    older = formatdate(parsedate_to_datetime(modified).timestamp() - 10, usegmt=True)
+    assert httpx.get(url, headers={"If-Modified-Since": older}).status_code == 200
+    not_modified = httpx.get(url, headers={"If-None-Match": etag})
+    assert not_modified.content == b"" and not_modified.headers["ETag"] == etag
+
+
+def test_publish_replaces_content_and_validators(private_mirror: MirrorServer,
+                                                 testbed_artifacts: TestbedArtifacts) -> None:
+    url = private_mirror.mirror_url + mirror_layout.SNAPSHOT
+    before = httpx.head(url)
+    bumped = testbed_artifacts.bumped_snapshot()
+    private_mirror.publish(mirror_layout.SNAPSHOT, bumped)
+    after = httpx.get(url, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert after.content == bumped.read_bytes() != testbed_artifacts.portage_snapshot.read_bytes()
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert parsedate_to_datetime(after.headers["Last-Modified"]) > parsedate_to_datetime(before.headers["Last-Modified"])
+    assert httpx.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"]}).status_code == 200
+
+
+def test_dropped_connection_after_n_bytes(private_mirror: MirrorServer, testbed_artifacts: TestbedArtifacts) -> None:
+    path = mirror_layout.SNAPSHOT
+    private_mirror.drop_connection_after(path, 1000)
+    received = bytearray()
+    with pytest.raises(httpx.TransportError):
+        with httpx.stream("GET", private_mirror.url(path)) as response:
+            assert int(response.headers["Content-Length"]) == testbed_artifacts.portage_snapshot.stat().st_size
+            for chunk in response.iter_raw():
+                received += chunk
+    assert bytes(received) == testbed_artifacts.portage_snapshot.read_bytes()[:1000]
+    # the fault was for one request only
+    assert httpx.get(private_mirror.url(path)).content == testbed_artifacts.portage_snapshot.read_bytes()
+
+
+def test_request_counts_per_path_and_method(private_mirror: MirrorServer) -> None:
+    url = private_mirror.overlay_url
+    httpx.head(url)
+    httpx.get(url)
+    httpx.get(url)
+    path = mirror_layout.OVERLAY
+    assert private_mirror.request_count(path) == 3
+    assert private_mirror.request_count(path, "HEAD") == 1
+    assert private_mirror.request_count("/" + path, "GET") == 2
+    assert private_mirror.request_count(mirror_layout.SNAPSHOT) == 0
+    private_mirror.reset_counts()
+    assert private_mirror.request_count(path) == 0
+
+
+def test_latest_stage3_parses_and_points_at_the_stage3(testbed_mirror: MirrorServer,
+                                                       testbed_artifacts: TestbedArtifacts) -> None:
+    latest = httpx.get(testbed_mirror.mirror_url + "releases/amd64/autobuilds/latest-stage3-amd64-systemd.txt")
+    assert latest.status_code == 200
+    text = latest.text
+    assert text.startswith("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n# Latest as of ")
+    assert "-----BEGIN PGP SIGNATURE-----" in text and text.rstrip().endswith("-----END PGP SIGNATURE-----")
+    relative = genpack_latest_stage3_path(text)
+    ts = testbed_artifacts.stage3_timestamp
+    assert re.fullmatch(r"\d{8}T\d{6}Z", ts)
+    assert relative == f"{ts}/stage3-amd64-systemd-{ts}.tar.xz"
+    size_line = next(line for line in text.splitlines() if line.startswith(relative))
+    assert int(size_line.split()[1]) == testbed_artifacts.stage3.stat().st_size
+    head = httpx.head(testbed_mirror.mirror_url + "releases/amd64/autobuilds/" + relative)
+    assert int(head.headers["Content-Length"]) == testbed_artifacts.stage3.stat().st_size
+
+
+def test_unsigned_pointer_gives_no_stage3() -> None:
+    assert genpack_latest_stage3_path("20260101T000000Z/stage3.tar.xz 1\n") is None
+
+
+def test_digests_match_the_stage3(testbed_mirror: MirrorServer, testbed_artifacts: TestbedArtifacts) -> None:
+    ts = testbed_artifacts.stage3_timestamp
+    base = f"{testbed_mirror.mirror_url}releases/amd64/autobuilds/{ts}/stage3-amd64-systemd-{ts}.tar.xz"
+    body = httpx.get(base, timeout=60).content
+    digests = httpx.get(base + ".DIGESTS").text.splitlines()
+    name = f"stage3-amd64-systemd-{ts}.tar.xz"
+    expected = {"BLAKE2B": hashlib.blake2b(body).hexdigest(), "SHA512": hashlib.sha512(body).hexdigest()}
+    seen = {}
+    for header, entry in zip(digests[::2], digests[1::2]):
+        algo = re.fullmatch(r"# (\w+) HASH", header).group(1)
+        hexdigest, filename = entry.split("  ")
+        assert filename == name
+        seen[algo] = hexdigest
+    assert seen == expected
