@@ -46,11 +46,11 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, bindings: list[tuple[str, str, str]]) -> None:
         super().__init__()
-        self._bindings = bindings
+        self._rows = bindings
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Markdown(PANES + "\n## Keys\n\n" + bindings_table(self._bindings) +
+            yield Markdown(PANES + "\n## Keys\n\n" + bindings_table(self._rows) +
                            "\n\nPress Esc to close. Ctrl-P opens the command palette with every action.")
 
     def action_dismiss(self) -> None:

@@ -1,0 +1,105 @@
+"""Help screen, command palette, small-terminal layout, and which file changes the watcher reports."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.command import CommandPalette
+
+from genpack_tui.app import WorkbenchApp
+from genpack_tui.cli import parse_args
+from genpack_tui.screens.help import HelpScreen
+from genpack_tui.workbench_commands import workbench_commands
+from genpack_tui.workbench_selection import Selection
+from genpack_tui.workbench_watch import is_relevant, watch_artifact
+from tests.fixtures.app import save_atomically, wait_for
+
+
+def make_app(artifact: Path) -> WorkbenchApp:
+    return WorkbenchApp(artifact, parse_args(["-C", str(artifact), "--arch", "x86_64"]), watch=False)
+
+
+async def test_help_screen_lists_every_binding(hello_artifact: Path) -> None:
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = {row[0] for row in app.binding_help()}
+        assert {"ctrl+q", "f1", "f2", "f5", "v", "a", "b", "x", "s", "S", "r", "o", "slash", "e"} <= keys
+        assert "ctrl+right_square_bracket" in keys  # leave the shell
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_offers_every_action(hello_artifact: Path) -> None:
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_for(lambda: app.resolve_count > 0)
+        titles = [command.title for command in workbench_commands(app)]
+        for expected in ("Run build", "Run lower", "Run upper", "Run pack", "Cancel the build",
+                         "Shell in the lower container", "Shell on the upper layer", "Replay an events file",
+                         "Variant: quiet", "Variant: no variant", "Arch: riscv64", "Arch: i686",
+                         "Toggle overrides and removals", "Jump to the first error", "Help"):
+            assert expected in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Arch: riscv64")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        assert await wait_for(lambda: app.selection == Selection("(default)", "riscv64"))
+
+
+async def test_usable_at_80x24(hello_artifact: Path) -> None:
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_for(lambda: app.resolve_count > 0)
+        await pilot.pause()
+        tree = app.query_one("#config-tree")
+        assert tree.region.height >= 10 and tree.region.width == 80
+        for key, pane in (("f3", "diff"), ("f4", "build"), ("f5", "shell"), ("f2", "config")):
+            await pilot.press(key)
+            assert app.query_one("#panes").active == pane
+        runner = app.query_one("#runner")
+        await pilot.press("f4")
+        await pilot.pause()
+        assert runner.shown_log.region.height >= 8
+
+
+def test_relevant_changes(tmp_path: Path) -> None:
+    root = tmp_path.resolve()
+    assert is_relevant(root, root / "genpack.json5")
+    assert is_relevant(root, root / "genpack.json")
+    for sub in ("files/etc/motd", "savedconfig/sys-kernel/x", "patches/a.patch", "kernel/config.d/x",
+                "env/x", "overlay/x"):
+        assert is_relevant(root, root / sub), sub
+    for sub in ("work/x86_64/lower.img", "hello-x86_64.squashfs", "README.md", ".genpack.json5.swp",
+                "files2/x"):
+        assert not is_relevant(root, root / sub), sub
+    assert not is_relevant(root, tmp_path.parent / "genpack.json5")
+
+
+async def test_watch_sees_atomic_saves_and_ignores_work(tmp_path: Path) -> None:
+    (tmp_path / "genpack.json5").write_text("{}")
+    (tmp_path / "work").mkdir()
+    stop = asyncio.Event()
+    seen: list[set[Path]] = []
+
+    async def collect() -> None:
+        async for changed in watch_artifact(tmp_path, stop):
+            seen.append(changed)
+
+    task = asyncio.create_task(collect())
+    await asyncio.sleep(0.3)
+    (tmp_path / "work" / "lower.img").write_bytes(b"x" * 100)
+    save_atomically(tmp_path / "genpack.json5", '{ name: "x" }')
+    assert await wait_for(lambda: bool(seen), timeout=5)
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "motd").write_text("hi")
+    assert await wait_for(lambda: any(tmp_path.resolve() / "files" / "motd" in s for s in seen), timeout=5)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    everything = set().union(*seen)
+    assert tmp_path.resolve() / "genpack.json5" in everything
+    assert not any("work" in p.parts for p in everything)
