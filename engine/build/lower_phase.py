@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import asdict
 from pathlib import Path
 
 from engine.build import portage_config
@@ -28,7 +27,9 @@ GIB = 1024 ** 3
 def source_components(identity: SourceIdentity | None) -> dict[str, str]:
     if identity is None:
         return {"stage3": "unknown", "portage": "unknown", "overlay": "unknown"}
-    return {name: digest_value(asdict(getattr(identity, name))) for name in ("stage3", "portage", "overlay")}
+    # content identity only: the same files from another mirror (or port) are not a change
+    return {name: getattr(identity, name).sha512 or digest_value(getattr(identity, name).info)
+            for name in ("stage3", "portage", "overlay")}
 
 
 def lower_inputs(ctx: BuildContext) -> dict:

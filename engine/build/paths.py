@@ -57,11 +57,6 @@ class WorkPaths:
         return self._named("lower", ".fresh")
 
     @property
-    def sources_record(self) -> Path:
-        """Which stage3/snapshot/overlay the lower image was built from (decisions §8)."""
-        return self._named("lower", ".sources.json")
-
-    @property
     def genpack_cache(self) -> Path:
         return self.cache_home / "genpack"
 
