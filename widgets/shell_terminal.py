@@ -15,6 +15,8 @@ from textual import events
 from textual.strip import Strip
 from textual_tty import Monitor, Terminal
 
+from .log_text import display_text, plain_text
+from .shell_flood import skim
 from .shell_scrollback import Scrollback
 from .shell_spawn import SessionPTY
 
@@ -87,6 +89,12 @@ class PaneTerminal(Terminal):
         self._process = self.board.process
         return self._process.pid
 
+    def feed(self, data: str) -> None:
+        """Output from the child. Floods of plain lines skip the emulator for what scrolls by."""
+        if not self._sync and skim(self.board, self.scrollback, data, super().feed):
+            return
+        super().feed(data)
+
     @property
     def returncode(self) -> int | None:
         return None if self._process is None else self._process.poll()
@@ -121,6 +129,11 @@ class PaneTerminal(Terminal):
         index = len(history) - self.scroll_offset_rows + y
         if index < len(history):
             row = history[index]
+            if isinstance(row, str):
+                text = display_text(row, self.rich_style)
+                return Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(
+                    0, self.size.width, self.rich_style
+                )
         else:
             grid = self.board.blitter.current_buffer.grid
             row = grid[index - len(history)] if index - len(history) < len(grid) else []
@@ -144,7 +157,10 @@ class PaneTerminal(Terminal):
     def history_text(self) -> str:
         """Scroll-back plus screen as plain text (for tests and "copy all")."""
         rows = [*self.scrollback.rows, *self.board.blitter.current_buffer.grid]
-        return "\n".join("".join(char for _style, char in row).rstrip() for row in rows)
+        return "\n".join(
+            (plain_text(row) if isinstance(row, str) else "".join(char for _style, char in row)).rstrip()
+            for row in rows
+        )
 
     # --- input --- #
 
