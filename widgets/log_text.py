@@ -18,13 +18,13 @@ _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 # designations and two-byte escapes. A dangling ESC at a cut is removed as well.
 _NON_SGR_ESCAPE = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-ln-~]"  # CSI with any final byte except "m"
-    r"|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC
+    r"|\x1b\][^\x07\x1b\n\r]*(?:\x07|\x1b\\)?"  # OSC
     r"|\x1b[()*+][0-9A-Za-z]"  # charset designation
-    r"|\x1b[^\[\]\n]"  # two-byte escapes (never a newline: searched text joins lines with one)
+    r"|\x1b[^\[\]\n\r]"  # two-byte escapes (never CR or LF: search joins lines with LF)
     r"|\x1b\[?[0-?]*$"  # dangling or truncated escape at the end
 )
 ESCAPES = re.compile(
-    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[()*+][0-9A-Za-z]|[^\[\]\n]|\[?[0-?]*$)"
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n\r]*(?:\x07|\x1b\\)?|[()*+][0-9A-Za-z]|[^\[\]\n\r]|\[?[0-?]*$)"
 )
 """Every escape sequence, SGR included (same alternatives as above, factored for speed)."""
 # C0 controls other than TAB and ESC, plus DEL: never drawn, they would corrupt the screen.

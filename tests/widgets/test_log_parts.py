@@ -65,11 +65,11 @@ def test_regex_never_matches_across_lines() -> None:
     assert find_lines(lines, compile_query(r"\Ayes", regex=True)) == [1]
 
 
-TOKENS = st.sampled_from([*"abcE R:*!>\t\r\x1b[31m0;", "\x1b[0m", "\x1b[1;33m", "é", "İ", "\x1b]0;t\x07"])
+TOKENS = st.sampled_from([*"abcE R:*!>\t\r\x1b[31m0;", "\x1b[0m", "\x1b[1;33m", "é", "İ", "\x1b]0;t\x07", "\x1b]", "]", "\x1b("])
 SAMPLE = st.lists(st.lists(TOKENS, max_size=30).map("".join), max_size=60)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(lines=SAMPLE, needle=st.sampled_from(["a", "E", "r:", "b c", "é", "i", "31m", "^a", "c$", r"b\s*$", r"\Aa"]),
        regex=st.booleans())
 def test_chunked_search_equals_the_line_by_line_definition(lines: list[str], needle: str, regex: bool) -> None:
