@@ -2,7 +2,7 @@
 real emerge in systemd-nspawn, then the stand-in in-container programs."""
 from __future__ import annotations
 
-import pwd
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -222,6 +222,29 @@ def test_lower_helpers_without_work_to_do(lower: Lower) -> None:
     assert rc == 0 and any("skipping" in line for line in lines)
 
 
+def test_users_groups_and_services_as_the_upper_phase_creates_them(lower: Lower) -> None:
+    root = lower.root
+    for cmd in (["groupadd", "-g", "1500", "media"], ["useradd", "-u", "1500", "-g", "media", "-m", "carol"],
+                ["systemctl", "enable", "testbed-daemon"]):
+        rc, lines = nspawn_in(root, cmd)
+        assert rc == 0, (cmd, lines)
+    assert "carol:x:1500:1500:" in (root / "etc/passwd").read_text()
+    wants = root / "etc/systemd/system/multi-user.target.wants/testbed-daemon.service"
+    assert wants.is_symlink() and wants.readlink().name == "testbed-daemon.service"
+
+
+def test_lower_cleanup_sequence(lower: Lower) -> None:
+    """genpack's steps after the main emerge (behaviour spec §5.4, steps 6, 8, 9)."""
+    binds = [(lower.binpkgs, "/var/cache/binpkgs")]
+    for cmd in (["emerge", "--color=n", "--nospinner", "-bk", "--binpkg-respect-use=y", "@preserved-rebuild"],
+                ["emerge", "--color=n", "--nospinner", "--depclean"],
+                ["sh", "-c", "etc-update --automode -5 && eclean-dist -d && eclean-pkg"]):
+        rc, lines = nspawn_in(lower.root, cmd, binds=binds)
+        assert rc == 0, (cmd, lines[-30:])
+    assert " * eclean-pkg: 0 binary packages removed" in lines
+    assert (lower.root / "usr/bin/hello").is_file()  # depclean kept the sets' packages
+
+
 def test_unmerge_masked_packages_removes_a_newly_masked_package(lower: Lower) -> None:
     root = lower.root
     write_portage_config(root, {"package.mask/genpack": "app-misc/keyworded\n",
@@ -233,3 +256,15 @@ def test_unmerge_masked_packages_removes_a_newly_masked_package(lower: Lower) ->
     assert not list((root / "var/db/pkg/app-misc").glob("keyworded-*"))
     rc, lines = nspawn_in(root, ["genpack-unmerge-masked-packages"])
     assert rc == 0 and "No masked packages found." in lines
+
+
+def test_bumped_tree_offers_the_new_hello(lower: Lower, testbed_artifacts: TestbedArtifacts) -> None:
+    """The 'upstream tree changed' variant really is a newer tree to Portage."""
+    repo = lower.root / "var/db/repos/gentoo"
+    subprocess.run(["rm", "-rf", str(repo)], check=True)
+    repo.mkdir()
+    privileged.run(["tar", "xpf", str(testbed_artifacts.bumped_snapshot()), "-C", str(repo), "--strip-components=1"])
+    rc, lines = nspawn_in(lower.root, ["emerge", "--color=n", "--nospinner", "-puDN", "@world", "@genpack-runtime"])
+    assert rc == 0, "\n".join(lines)
+    upgrade = re.compile(r"^\[ebuild +U +\] app-misc/hello-1\.1(::gentoo)? \[1\.0(::gentoo)?\]")
+    assert any(upgrade.match(line) for line in lines), lines

@@ -9,6 +9,8 @@ DESCRIPTION="TEST DOUBLES of genpack-progs' in-container programs (genpack-tui t
 HOMEPAGE="https://example.invalid/genpack-overlay"
 S="${WORKDIR}"
 
+RDEPEND="app-portage/gentoolkit"
+
 LICENSE="MIT"
 SLOT="0"
 KEYWORDS="amd64 arm64"
