@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .overlay import build_overlay
 from .snapshot import build_snapshot
-from .stage3 import timestamp_of
+from .stage3 import stage3_name, timestamp_of
 
 DEFAULT_BUMP = {"app-misc/hello": "1.1"}
 
@@ -43,6 +46,20 @@ class TestbedArtifacts:
         if not dest.is_file():
             dest.parent.mkdir(parents=True, exist_ok=True)
             build_overlay(dest, revision)
+        return dest
+
+    def restamped_stage3(self, timestamp: str) -> Path:
+        """The same stage3 under another release timestamp (a hard link), for "a new stage3 was
+        published" scenarios: publish it with MirrorServer.publish_stage3()."""
+        if not re.fullmatch(r"\d{8}T\d{6}Z", timestamp):
+            raise ValueError(f"timestamp must look like 20260101T000000Z, not {timestamp!r}")
+        dest = self.directory / "variants" / stage3_name(timestamp)
+        if not dest.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(self.stage3, dest)
+            except OSError:  # another file system
+                shutil.copyfile(self.stage3, dest)
         return dest
 
     def to_json(self) -> str:

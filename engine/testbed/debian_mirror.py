@@ -58,9 +58,15 @@ def apt_entries(apt_dir: Path = APT_DIR) -> list[tuple[str, list[str]]]:
 
 
 def debian_mirror(suite: str, apt_dir: Path = APT_DIR) -> str:
-    """The URI of the first apt source that carries ``suite`` itself (not -security/-updates)."""
-    for uri, suites in apt_entries(apt_dir):
+    """The URI of the first apt source that carries ``suite`` itself (not -security/-updates);
+    failing that, the first Debian archive (a URI ending in /debian) listing any release suite,
+    since an archive mirror carries every release."""
+    entries = apt_entries(apt_dir)
+    for uri, suites in entries:
         if suite in suites:
+            return uri
+    for uri, suites in entries:
+        if uri.rstrip("/").endswith("/debian") and any("-" not in s for s in suites):
             return uri
     raise NoDebianMirror(
         f"no apt source for the Debian suite {suite!r} in {apt_dir}/sources.list or "

@@ -121,6 +121,12 @@ class MirrorServer:
                      mirror_layout.latest_stage3_text(tarball.name, timestamp, tarball.stat().st_size))
         return url
 
+    def publish_snapshot(self, tarball: Path) -> str:
+        return self.publish(mirror_layout.SNAPSHOT, tarball)
+
+    def publish_overlay(self, tarball: Path) -> str:
+        return self.publish(mirror_layout.OVERLAY, tarball)
+
     def resource_headers(self, path: str) -> dict[str, str]:
         with self._lock:
             r = self._resources[_normalise(path)]

@@ -81,3 +81,28 @@ def test_serve_testbed_prints_urls_and_stops_on_ctrl_c(testbed_artifacts: Testbe
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+
+
+def test_stage3_content_is_what_genpack_expects(testbed_artifacts: TestbedArtifacts) -> None:
+    listing = subprocess.run(["tar", "tvJf", str(testbed_artifacts.stage3)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+    names = {line.split()[5].removeprefix("./").rstrip("/"): line for line in listing}
+    for required in ("opt/portage/bin/emerge", "usr/bin/emerge", "usr/bin/ebuild", "usr/bin/python",
+                     "usr/bin/systemctl", "usr/sbin/useradd", "usr/bin/mksquashfs", "usr/bin/mformat",
+                     "usr/bin/rsync", "usr/bin/patch", "usr/bin/make", "etc/portage/make.conf",
+                     "etc/portage/repos.conf/gentoo.conf", "var/cache/distfiles", "var/lib/portage/world"):
+        assert required in names, required
+    assert names["usr/bin/gtar"].startswith("l") and names["share"].startswith("l")
+    assert "-> ../../var/db/repos/gentoo/profiles/default/linux/amd64/23.0/systemd" in names["etc/portage/make.profile"]
+    assert not [n for n in names if n.startswith(("var/db/repos/gentoo/", "var/db/repos/genpack-overlay"))]
+    assert not [n for n in names if n.startswith("etc/portage/package.") or n.startswith("etc/portage/sets")]
+    assert not [n for n in names if n.startswith("usr/share/doc/") or n.startswith("var/lib/apt/lists/")]
+    assert "250/250" in names["var/cache/distfiles"]  # chowned to portage, as genpack's lower expects
+
+
+def test_restamped_stage3_is_a_new_release_of_the_same_root(testbed_artifacts: TestbedArtifacts) -> None:
+    again = testbed_artifacts.restamped_stage3("20991231T235959Z")
+    assert again.name == "stage3-amd64-systemd-20991231T235959Z.tar.xz"
+    assert again.stat().st_size == testbed_artifacts.stage3.stat().st_size
+    with pytest.raises(ValueError, match="timestamp"):
+        testbed_artifacts.restamped_stage3("yesterday")

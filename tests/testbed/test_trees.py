@@ -94,8 +94,13 @@ def test_debian_mirror_is_read_from_apt_sources(tmp_path: Path, layout: str) -> 
             "# comment\ndeb [signed-by=/x.gpg] http://mirror.example.invalid/debian bookworm main\n")
     (tmp_path / "sources.list.d/other.list.disabled").write_text("deb http://wrong.invalid/ bookworm main\n")
     assert debian_mirror("bookworm", tmp_path) == "http://mirror.example.invalid/debian"
-    with pytest.raises(NoDebianMirror, match="trixie"):
-        debian_mirror("trixie", tmp_path)
+    assert debian_mirror("trixie", tmp_path) == "http://mirror.example.invalid/debian"  # an archive has all
+
+
+def test_no_debian_source_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "sources.list").write_text("deb http://other.example.invalid/apt stable main\n")
+    with pytest.raises(NoDebianMirror, match="bookworm"):
+        debian_mirror("bookworm", tmp_path)
 
 
 def test_this_machine_has_a_debian_mirror() -> None:
@@ -104,3 +109,11 @@ def test_this_machine_has_a_debian_mirror() -> None:
     except NoDebianMirror as e:
         pytest.skip(f"this host has no apt source for bookworm: {e}")
     assert mirror.startswith(("http://", "https://"))
+
+
+def test_debian_mirror_falls_back_to_a_debian_archive(tmp_path: Path) -> None:
+    (tmp_path / "sources.list").write_text(
+        "deb http://other.example.invalid/apt stable main\n"
+        "deb http://mirror.example.invalid/debian trixie main\n"
+        "deb http://mirror.example.invalid/debian-security trixie-security main\n")
+    assert debian_mirror("bookworm", tmp_path) == "http://mirror.example.invalid/debian"
