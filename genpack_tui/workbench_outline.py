@@ -174,7 +174,8 @@ def problem_field(path: str) -> str | None:
 
 
 def problem_text(problem: Problem) -> Text:
-    text = Text(f"{SEVERITY_MARK[problem.severity]} {problem.severity}", SEVERITY_STYLE[problem.severity])
+    text = Text()
+    text.append(f"{SEVERITY_MARK[problem.severity]} {problem.severity}", SEVERITY_STYLE[problem.severity])
     if problem.path:
         text.append(f" {problem.path}", "bold")
     text.append(f": {problem.message}")

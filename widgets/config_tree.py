@@ -1,7 +1,7 @@
 """ConfigTree: the merged configuration of one (variant, arch) with where every value came from.
 
-Fed with :class:`engine.config.Resolution`s via ``show_resolution``. While the file is broken (no
-merged result) it keeps the last good outline and shows the new problems in place, on the field
+Fed with :class:`engine.config.Resolution`s via ``show_resolution``. While the file is broken (errors,
+or no merged result at all) it keeps the last good outline and shows the new problems in place, on the field
 they concern, so the reader never loses the picture. Overrides, ``-atom`` removals and ignored
 duplicates are hidden until ``show_details`` is set (binding ``o``). Expanded nodes stay expanded
 across updates.
@@ -39,6 +39,7 @@ class ConfigTree(Tree[OutlineNode]):
         self.show_root = False
         self.guide_depth = 3
         self._outline: list[OutlineNode] | None = None  # the last good one
+        self._outline_good = False
         self._problems: list[Problem] = []
         self.stale = False  # showing the last good outline of a file that is now broken
         self._expanded_keys: set[str] | None = None
@@ -54,12 +55,15 @@ class ConfigTree(Tree[OutlineNode]):
         return list(self._problems)
 
     def show_resolution(self, resolution: Resolution) -> None:
-        """Show ``resolution``; if it did not merge, keep the last good tree and mark the problems on it."""
-        if resolution.merged is not None:
-            self._outline = build_outline(resolution)
+        """Show ``resolution``; while it has errors keep the last good tree and mark the problems on it."""
+        if resolution.ok:
+            self._outline, self._outline_good, self.stale = build_outline(resolution), True, False
+        elif self._outline_good:
+            self.stale = True
+        else:  # nothing good seen yet: the best there is
+            if resolution.merged is not None:
+                self._outline = build_outline(resolution)
             self.stale = False
-        else:
-            self.stale = self._outline is not None
         self._problems = list(resolution.problems)
         self._rebuild()
 

@@ -76,7 +76,7 @@ class PhaseRunner(Vertical):
         height: 1fr;
         & > #runner-controls { height: 1; }
         & > #runner-controls > Select { width: 12; margin-right: 1; }
-        & > #runner-controls > #runner-compression { width: 14; }
+        & > #runner-controls > #runner-compression { width: 19; }
         & > #runner-controls > Checkbox { margin-right: 1; }
         & > #runner-controls > Button { margin-right: 1; min-width: 8; }
         & > #runner-summary { height: auto; }
@@ -397,7 +397,8 @@ class PhaseRunner(Vertical):
         return self._failure_text(self.failure).plain if self.failure else ""
 
     def _failure_text(self, failure: Failure) -> Text:
-        text = Text("✖ ", "bold red")
+        text = Text()
+        text.append("✖ ", "bold red")
         if failure.package:
             text.append(f"{failure.package}", "bold")
             text.append(f" failed{f' in {failure.ebuild_phase}' if failure.ebuild_phase else ''}"
