@@ -1,7 +1,6 @@
 """The tree snapshot and overlay tarballs (no root needed), and finding the Debian mirror."""
 from __future__ import annotations
 
-import io
 import tarfile
 from pathlib import Path
 
