@@ -5,11 +5,13 @@ Raw lines are kept as ``str`` in a list; only the visible lines are turned into 
 ``append_lines``; a 10 Hz timer on the UI thread moves at most ``max_lines_per_tick`` lines into the
 view, so a flood of output never stalls input.
 
-Memory: a stored line costs ``sys.getsizeof(line) + 8`` bytes (the string plus its list slot): about
-177 bytes for a 120-character ASCII line. Measured with tracemalloc (benchmarks/bench_log_view.py),
-1,000,000 such lines retain about 178 MB, of which the widget's own structures are under 10 MB; with
-the default ``max_lines`` of 2,000,000 the bound is therefore about 360 MB for emerge-like output.
-When the store exceeds ``max_lines`` the oldest eighth is discarded in one step, so the view keeps
+Memory: a stored line costs ``sys.getsizeof(line) + 8`` bytes (the string plus its list slot), about
+170 bytes for a 120-character ASCII line; the widget's own structures add about 11 bytes per line.
+Measured with tracemalloc (benchmarks/bench_log_view.py): 1,000,000 emerge-like lines take 172 MB
+(162 MB of line strings + 10.6 MB retained by the widget), i.e. 181 bytes/line, so the default
+``max_lines`` of 2,000,000 bounds the log at about 350 MB for such output.
+When the store exceeds ``max_lines`` the oldest lines are discarded down to 7/8 of it in one step
+(so the O(n) list shift is rare); the view keeps
 the newest lines and line numbers stay absolute (counted from the first line ever appended).
 
 Keys (all bindings carry ids so an app keymap can remap them): arrows/PageUp/PageDown/Home/End scroll,
@@ -243,6 +245,10 @@ class BuildLog(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._follow = new_value >= self.max_scroll_y
+
+    def on_resize(self) -> None:
+        if self._follow:
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
 
     def action_scroll_end(self) -> None:
         self.flush()
