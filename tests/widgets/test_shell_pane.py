@@ -230,3 +230,15 @@ def test_run_suspended_needs_a_real_terminal() -> None:
 
     asyncio.run(scenario())
     assert subprocess.call(["/bin/true"]) == 0
+
+
+async def test_cursor_and_function_keys_reach_the_child_as_xterm_sequences() -> None:
+    # `cat -v` on the pty shows exactly which bytes arrived (ESC as ^[).
+    app = ShellApp(["cat", "-v"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(ShellPane)
+        assert await wait_until(lambda: pane.running)
+        await pilot.press("up", "left", "home", "f5", "enter")
+        assert await wait_until(lambda: "^[[A^[[D^[[H^[[15~" in pane.screen_text()), pane.screen_text()
+        await pilot.press("ctrl+d")
+        assert await wait_until(lambda: pane.returncode == 0)
