@@ -46,7 +46,7 @@ def _remove_stale_work_dirs(cache_root: Path) -> None:
     for parent in (cache_root, cache_root / "stage3"):
         if parent.is_dir():
             for p in parent.glob(".tmp-*"):
-                shutil.rmtree(p, ignore_errors=True)
+                privileged.remove_tree(p)
 
 
 def check_can_build() -> None:

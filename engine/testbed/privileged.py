@@ -43,20 +43,31 @@ def run(argv: Sequence[str], *, on_line: LineSink | None = None, stdin: bytes | 
         list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, env=env,
     )
-    if stdin is not None:
-        assert proc.stdin is not None
-        proc.stdin.write(stdin)
-        proc.stdin.close()
-    assert proc.stdout is not None
-    for raw in proc.stdout:
-        line = raw.decode("utf-8", "replace").rstrip("\n")
-        if line.startswith(_NSPAWN_NOISE):
-            continue
-        tail.append(line)
-        del tail[:-200]
-        if on_line is not None:
-            on_line(line)
-    rc = proc.wait()
+    try:
+        if stdin is not None:
+            assert proc.stdin is not None
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if line.startswith(_NSPAWN_NOISE):
+                continue
+            tail.append(line)
+            del tail[:-200]
+            if on_line is not None:
+                on_line(line)
+        rc = proc.wait()
+    except BaseException:
+        # interrupted (Ctrl-C, a failing callback): never leave the child writing into a tree
+        # that the caller is about to delete
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
     if check and rc != 0:
         raise CommandFailed(argv, rc, tail)
     return rc, tail
@@ -110,3 +121,27 @@ def loop_mounted(image: Path, mountpoint: Path) -> Iterator[Path]:
         rc, _ = run(["umount", str(mountpoint)], check=False)
         if rc != 0:
             run(["umount", "-l", str(mountpoint)], check=False)
+
+
+def mounts_below(path: Path) -> list[Path]:
+    """Mount points at or under ``path`` (deepest first), from /proc/self/mountinfo."""
+    base = str(path.resolve())
+    found = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            point = line.split()[4].encode().decode("unicode_escape")  # \040 etc. in mount points
+            if point == base or point.startswith(base + "/"):
+                found.append(Path(point))
+    return sorted(found, key=lambda p: len(p.parts), reverse=True)
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a build directory, first detaching anything still mounted inside it (an interrupted
+    debootstrap can leave /proc or /sys mounted in its target), so rmtree never walks into a mount."""
+    if not path.exists():
+        return
+    for point in mounts_below(path):
+        run(["umount", "-l", str(point)], check=False)
+    if mounts_below(path):
+        raise RuntimeError(f"cannot remove {path}: something is still mounted below it")
+    shutil.rmtree(path, ignore_errors=True)

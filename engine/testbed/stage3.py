@@ -133,8 +133,7 @@ def build_stage3(cache_root: Path, on_line: LineSink | None = None) -> Path:
     say = on_line or (lambda _line: None)
     target = cache_root / "stage3" / recipe.stage3_hash()
     work = target.with_name(f".tmp-{target.name}-{os.getpid()}")
-    if work.exists():
-        shutil.rmtree(work)
+    privileged.remove_tree(work)
     work.mkdir(parents=True)
     timings: dict[str, float] = {}
 
@@ -157,12 +156,10 @@ def build_stage3(cache_root: Path, on_line: LineSink | None = None) -> Path:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         tarball = work / stage3_name(stamp)
         timed(f"xz -{recipe.XZ_LEVEL} compression", lambda: _pack(root, tarball))
-        shutil.rmtree(root)
+        privileged.remove_tree(root)
         (work / TIMINGS_FILE).write_text(json.dumps(timings, indent=1) + "\n")
-        if target.exists():
-            shutil.rmtree(target)
+        privileged.remove_tree(target)
         work.rename(target)
     finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
+        privileged.remove_tree(work)
     return target / tarball.name
