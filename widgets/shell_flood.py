@@ -19,8 +19,6 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from bittty import constants
-
 from .shell_scrollback import Scrollback
 
 SGR = re.compile(r"\x1b\[[0-9;:]*m")
@@ -70,8 +68,7 @@ def skim(board: Any, scrollback: Scrollback, data: str, feed: Callable[[str], No
     codes = SGR.findall("\n".join(skipped)) if "\x1b" in text else ()
     if codes:
         feed("".join(codes))
-    for y in range(height):
-        page.clear_line(y, constants.ERASE_ALL)
+    page.scroll_up(height)  # blank the page (bypasses Blitter.scroll, so nothing reaches the history)
     cursor.set_position(0, 0)
     feed("\r\n".join(kept))
     return True

@@ -46,6 +46,7 @@ class PaneTerminal(Terminal):
     """Terminal that starts only when asked and can show rows that scrolled off the top."""
 
     SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": +1}
+    skim_floods = True  # see shell_flood; off means every byte goes through the emulator
 
     def __init__(
         self,
@@ -91,7 +92,7 @@ class PaneTerminal(Terminal):
 
     def feed(self, data: str) -> None:
         """Output from the child. Floods of plain lines skip the emulator for what scrolls by."""
-        if not self._sync and skim(self.board, self.scrollback, data, super().feed):
+        if self.skim_floods and not self._sync and skim(self.board, self.scrollback, data, super().feed):
             return
         super().feed(data)
 
