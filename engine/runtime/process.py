@@ -271,7 +271,11 @@ def _pump_pty(master: int, stdin: BinaryIO | None, stdout: IO[bytes]) -> None:
     sel = selectors.DefaultSelector()
     sel.register(master, selectors.EVENT_READ | (selectors.EVENT_WRITE if pending else 0))
     if in_fd is not None:
-        sel.register(in_fd, selectors.EVENT_READ)
+        try:
+            sel.register(in_fd, selectors.EVENT_READ)
+        except PermissionError:  # a regular file or /dev/null: epoll refuses it, but it never blocks
+            pending += stdin.read() + b"\x04"
+            sel.modify(master, selectors.EVENT_READ | selectors.EVENT_WRITE)
     try:
         while True:
             for key, mask in sel.select():

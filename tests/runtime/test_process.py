@@ -182,3 +182,19 @@ def test_pty_child_that_ignores_a_large_input_does_not_hang_us() -> None:
     t.join(30)
     assert not t.is_alive() and result["rc"] == 0
     assert b"start" in out.getvalue() and b"end" in out.getvalue()
+
+
+def test_pty_run_accepts_a_regular_file_or_dev_null_as_input(tmp_path):
+    """epoll refuses regular files and /dev/null; they are read up front instead (seen with pytest's stdin)."""
+    import io
+    from engine.runtime.process import run_on_pty
+    script = tmp_path / "input.txt"
+    script.write_text("echo from-file-$((2+3))\nexit 3\n")
+    out = io.BytesIO()
+    with open(script, "rb") as stdin:
+        rc = run_on_pty(["/bin/sh"], stdin, out)
+    assert rc == 3 and b"from-file-5" in out.getvalue()
+    out = io.BytesIO()
+    with open("/dev/null", "rb") as stdin:
+        assert run_on_pty(["/bin/sh", "-c", "echo quiet"], stdin, out) == 0
+    assert b"quiet" in out.getvalue()
