@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import mirror_layout
 from .artifacts import TestbedArtifacts
@@ -32,7 +32,7 @@ class _Resource:
     etag: str
     last_modified: int  # seconds since the epoch
 
-    def chunks(self):
+    def chunks(self) -> Iterator[bytes]:
         if self.data is not None:
             for i in range(0, len(self.data), _CHUNK):
                 yield self.data[i:i + _CHUNK]
