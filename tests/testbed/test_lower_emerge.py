@@ -222,6 +222,31 @@ def test_lower_helpers_without_work_to_do(lower: Lower) -> None:
     assert rc == 0 and any("skipping" in line for line in lines)
 
 
+@pytest.mark.parametrize("profile, arch, profile_packages", [
+    ("genpack/amd64", "amd64", ["genpack/base"]),
+    ("genpack/arm64", "arm64", ["genpack/base"]),
+    ("genpack/arm64/paravirt", "arm64", ["genpack/base", "genpack/paravirt"]),
+])
+def test_every_overlay_profile_resolves(lower: Lower, profile: str, arch: str, profile_packages: list[str]) -> None:
+    link = lower.root / "etc/portage/make.profile"
+    saved = link.readlink()
+    link.unlink()
+    link.symlink_to(f"../../var/db/repos/genpack-overlay/profiles/{profile}")
+    query = ("import portage, portage._sets as s; st = portage.settings; "
+             "print(st['ARCH'], st['ACCEPT_KEYWORDS'], 'systemd' in st['USE'].split()); "
+             "c = s.load_default_config(st, portage.db[portage.root]); "
+             "print(' '.join(sorted(str(a) for a in c.getSets()['profile'].getAtoms())))")
+    try:
+        rc, lines = nspawn_in(lower.root, ["/opt/portage/bin/python3", "-c", query],
+                              setenv={"PORTAGE_OVERRIDE_EPREFIX": ""})
+    finally:
+        link.unlink()
+        link.symlink_to(saved)
+    assert rc == 0, lines
+    assert lines[-2] == f"{arch} {arch} True"
+    assert lines[-1].split() == profile_packages
+
+
 def test_users_groups_and_services_as_the_upper_phase_creates_them(lower: Lower) -> None:
     root = lower.root
     for cmd in (["groupadd", "-g", "1500", "media"], ["useradd", "-u", "1500", "-g", "media", "-m", "carol"],
