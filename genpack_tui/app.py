@@ -10,6 +10,9 @@ shell worker); the app only wires them to widgets:
     Config / Diff / Build / Shell panes (F2-F5)
     Footer           key bindings; F1 help; Ctrl-P command palette
 
+The heavy engine modules (build runner, sources, phase status) are imported lazily, in workers or
+on first use, so the first frame appears quickly.
+
 ``run_app(artifact_dir, args)`` is what ``genpack-tui`` without ``--headless`` calls.
 """
 from __future__ import annotations
@@ -18,7 +21,7 @@ import argparse
 import dataclasses
 import time
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, TYPE_CHECKING, Iterable
 
 from rich.text import Text
 from textual import on, work
@@ -29,15 +32,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 
 from engine.build.request import BuildRequest
-from engine.build.runner import start_build
-from engine.build.status import PhaseStatus, phase_statuses
-from engine.config import Resolution, resolve
-from engine.events import BuildFinished, Event, JsonLinesWriter, PhaseFinished, PhaseStarted
+from engine.events import BuildFinished, JsonLinesWriter, PhaseFinished, PhaseStarted
 from genpack_tui.cli import parse_args
-from genpack_tui.headless import build_request
-from genpack_tui.screens.help import HelpScreen
 from genpack_tui.screens.path_prompt import PathPrompt
-from genpack_tui.workbench_build import BUILD_ACTIONS, BuildController, BuildStarter, run_archive
+from genpack_tui.workbench_build import BUILD_ACTIONS, BuildController, BuildStarter, engine_start_build, run_archive
 from genpack_tui.workbench_commands import workbench_commands
 from genpack_tui.workbench_events import EventQueue
 from genpack_tui.workbench_replay import ReplayError, load_events
@@ -52,7 +50,10 @@ from widgets.phase_badges import PhaseBadges
 from widgets.phase_runner import PhaseRunner, RunOptions
 from widgets.problems import ProblemsPanel
 from widgets.selectors import SelectionBar
-from widgets.shell_pane import ShellPane
+
+if TYPE_CHECKING:
+    from engine.build.status import PhaseStatus
+    from engine.config import Resolution
 
 PANES = ("config", "diff", "build", "shell")
 EVENTS_PER_TICK = 20_000
@@ -89,7 +90,7 @@ class WorkbenchApp(App[int]):
         artifact_dir: Path,
         args: argparse.Namespace | None = None,
         *,
-        build_starter: BuildStarter = start_build,
+        build_starter: BuildStarter = engine_start_build,
         shell_command: ShellCommandFactory = engine_shell_command,
         watch: bool = True,
     ) -> None:
@@ -97,14 +98,15 @@ class WorkbenchApp(App[int]):
         self.artifact_dir = Path(artifact_dir).resolve()
         self.args = args if args is not None else parse_args(["-C", str(self.artifact_dir)])
         self.selection = Selection.from_args(self.args.variant, self.args.arch)
-        self.resolution: Resolution | None = None
-        self.statuses: list[PhaseStatus] = []
+        self.resolution: "Resolution | None" = None
+        self.statuses: "list[PhaseStatus]" = []
         self.events = EventQueue()
         self.controller = BuildController([self.events], starter=build_starter)
         self.shell_command = shell_command
         self.shell_action: str | None = None
         self.watch_enabled = watch
-        self.resolve_count = 0  # resolutions applied to the UI (tests and benchmarks wait on it)
+        self.resolve_count = 0  # resolutions fully shown, badges included (tests wait on it)
+        self.tree_count = 0  # resolutions shown in the tree (the badges may follow a little later)
         self.change_count = 0  # relevant file-change bursts seen
         self._generation = 0
         self._applied_generation = -1
@@ -162,34 +164,48 @@ class WorkbenchApp(App[int]):
 
     @work(thread=True, exclusive=True, group="resolve", description="resolve the configuration")
     def _resolve(self, selection: Selection, generation: int) -> None:
-        resolution = resolve(self.artifact_dir, variant=selection.variant_arg(), arch=selection.arch)
-        statuses = phase_statuses(resolution, devel=self.args.devel) if resolution.ok else []
-        self.call_from_thread(self._apply_resolution, selection, generation, resolution, statuses)
+        from engine.config import resolve
 
-    def _apply_resolution(self, selection: Selection, generation: int, resolution: Resolution,
-                          statuses: list[PhaseStatus]) -> None:
+        resolution = resolve(self.artifact_dir, variant=selection.variant_arg(), arch=selection.arch)
+        self.call_from_thread(self._apply_resolution, selection, generation, resolution)
+        if resolution.ok:  # the badges follow: phase status loads the build engine and hashes inputs
+            from engine.build.status import phase_statuses
+
+            statuses = phase_statuses(resolution, devel=self.args.devel)
+            self.call_from_thread(self._apply_statuses, generation, statuses)
+
+    def _apply_resolution(self, selection: Selection, generation: int, resolution: "Resolution") -> None:
         if generation <= self._applied_generation or selection != self.selection or not self.is_running:
             return
         self._applied_generation = generation
         if resolution.merged is not None or self.resolution is None:
             self.resolution = resolution
-        self.query_one(ConfigTree).show_resolution(resolution)
         tree = self.query_one(ConfigTree)
+        tree.show_resolution(resolution)
         config_name = resolution.config_file.name if resolution.config_file else None
         self.query_one(ProblemsPanel).show_problems(resolution.problems, stale=tree.stale, config_name=config_name)
-        unavailable = None if resolution.ok else "phase status unavailable: the configuration has errors"
-        if resolution.ok:
-            self.statuses = statuses
-        self.query_one(PhaseBadges).show_statuses(self.statuses if resolution.ok else [], unavailable=unavailable)
+        if not resolution.ok:
+            self.statuses = []
+            self.query_one(PhaseBadges).show_statuses(
+                [], unavailable="phase status unavailable: the configuration has errors")
         if resolution.document is not None:
             available, default = resolution.available_variants, resolution.default_variant
             self.query_one(SelectionBar).set_variants(available, default)
             self.query_one(ConfigDiff).set_variants(available, default)
         self._last_resolution = resolution
         self._update_title()
-        self.resolve_count += 1
+        self.tree_count += 1
+        if not resolution.ok:
+            self.resolve_count += 1
         if self.query_one(TabbedContent).active == "diff":
             self.query_one(ConfigDiff).request()
+
+    def _apply_statuses(self, generation: int, statuses: "list[PhaseStatus]") -> None:
+        if generation != self._applied_generation or not self.is_running:
+            return
+        self.statuses = statuses
+        self.query_one(PhaseBadges).show_statuses(statuses)
+        self.resolve_count += 1  # tree and badges both show this resolution now
 
     @work(exclusive=True, group="watch", description="watch the artifact directory")
     async def _watch_files(self) -> None:
@@ -237,7 +253,7 @@ class WorkbenchApp(App[int]):
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
         if pane == "shell":
-            panes = list(self.query(ShellPane))
+            panes = list(self.query("#shell-pane"))
             if panes and panes[0].running:
                 panes[0].focus_terminal()
         elif pane == "config":
@@ -251,13 +267,16 @@ class WorkbenchApp(App[int]):
             self.query_one(ConfigDiff).request()
 
     def action_help(self) -> None:
+        from genpack_tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.binding_help()))
 
     def binding_help(self) -> list[tuple[str, str, str]]:
-        rows: list[tuple[str, str, str]] = []
-        classes = (WorkbenchApp, ConfigTree, PhaseRunner, ShellPane)
         from widgets.log_view import BuildLog
-        for cls in (*classes, BuildLog):
+        from widgets.shell_pane import ShellPane
+
+        rows: list[tuple[str, str, str]] = []
+        for cls in (WorkbenchApp, ConfigTree, PhaseRunner, ShellPane, BuildLog):
             for binding in cls.BINDINGS:
                 if isinstance(binding, Binding):
                     key = binding.key_display or binding.key
@@ -281,6 +300,8 @@ class WorkbenchApp(App[int]):
 
     @work(thread=True, exclusive=True, group="diff", description="resolve two selections")
     def _diff(self, a: Selection, b: Selection, generation: int) -> None:
+        from engine.config import resolve
+
         res_a = resolve(self.artifact_dir, variant=a.variant_arg(), arch=a.arch)
         res_b = resolve(self.artifact_dir, variant=b.variant_arg(), arch=b.arch)
 
@@ -294,6 +315,8 @@ class WorkbenchApp(App[int]):
     # --- building --- #
 
     def base_request(self) -> BuildRequest:
+        from genpack_tui.headless import build_request
+
         request = build_request(self.artifact_dir, self.args)
         return dataclasses.replace(request, variant=self.selection.request_variant(), arch=self.selection.arch,
                                    command=[])
@@ -420,6 +443,8 @@ class WorkbenchApp(App[int]):
         return text
 
     async def action_open_shell(self, action: str = "bash") -> None:
+        from widgets.shell_pane import ShellPane
+
         tabs = self.query_one(TabbedContent)
         tabs.active = "shell"
         existing = list(self.query(ShellPane))
@@ -446,8 +471,7 @@ class WorkbenchApp(App[int]):
         await self.query_one("#shell-host").mount(pane)
         pane.focus_terminal()
 
-    @on(ShellPane.Exited)
-    def _shell_exited(self, event: ShellPane.Exited) -> None:
+    def on_shell_pane_exited(self, event) -> None:  # ShellPane.Exited (the module loads on first use)
         reason = f"The {self.shell_action or 'shell'} ended (exit status {event.returncode})."
         if event.error:
             reason += f" {event.error}"
@@ -456,8 +480,7 @@ class WorkbenchApp(App[int]):
         placeholder.update(self._shell_hint(reason))
         placeholder.display = True
 
-    @on(ShellPane.LeaveRequested)
-    def _shell_left(self, event: ShellPane.LeaveRequested) -> None:
+    def on_shell_pane_leave_requested(self, event) -> None:  # ShellPane.LeaveRequested
         self.query_one("#panes Tabs", Tabs).focus()
 
     # --- palette --- #

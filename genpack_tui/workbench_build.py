@@ -13,7 +13,6 @@ from typing import Callable
 
 from engine.artifact_files import ensure_artifact_files
 from engine.build.request import BuildRequest
-from engine.build.runner import start_build
 from engine.config import resolve
 from engine.events import BuildFinished, BuildStarted, ErrorEvent, EventBus, EventSink, OutputLine
 from engine.runtime.errors import HostError, RuntimeEngineError
@@ -23,8 +22,15 @@ BUILD_ACTIONS = ("build", "lower", "upper", "pack")
 BuildStarter = Callable[[BuildRequest, EventSink, threading.Event], int]
 
 
+def engine_start_build(request: BuildRequest, sink: EventSink, cancel: threading.Event) -> int:
+    """engine.build.runner.start_build, imported on first use (it pulls in the whole build engine)."""
+    from engine.build.runner import start_build
+
+    return start_build(request, sink, cancel)
+
+
 class BuildController:
-    def __init__(self, sinks: list[EventSink], starter: BuildStarter = start_build) -> None:
+    def __init__(self, sinks: list[EventSink], starter: BuildStarter = engine_start_build) -> None:
         self._bus = EventBus(sinks)
         self._starter = starter
         self._cancel = threading.Event()

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Callable
 
 from engine.build.request import BuildRequest
-from engine.build.shell import SHELL_TARGET
-from engine.runtime.worker import interactive_job_argv, worker_env
 from genpack_tui.workbench_lock import lock_holder
 
 SHELL_ACTIONS = ("bash", "upper-bash")
@@ -22,6 +20,9 @@ ShellCommandFactory = Callable[[BuildRequest], ShellCommand]
 
 def engine_shell_command(request: BuildRequest) -> ShellCommand:
     """argv and environment of the engine's interactive shell worker for ``request``."""
+    from engine.build.shell import SHELL_TARGET  # the build engine: loaded on first use
+    from engine.runtime.worker import interactive_job_argv, worker_env
+
     return interactive_job_argv(SHELL_TARGET, {"request": request.to_json()}), worker_env()
 
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.build.status import NEVER_BUILT, UP_TO_DATE, WILL_RERUN, PhaseStatus
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.build.status import PhaseStatus
 
 __all__ = ["PhaseBadges"]
 
-_STYLE = {UP_TO_DATE: ("✓", "green"), WILL_RERUN: ("↻", "yellow"), NEVER_BUILT: ("○", "dim")}
+# engine.build.status's states (that module loads the build engine, so it is not imported here)
+_STYLE = {"up_to_date": ("✓", "green"), "will_rerun": ("↻", "yellow"), "never_built": ("○", "dim")}
 
 
 class PhaseBadges(Static):
@@ -22,11 +26,11 @@ class PhaseBadges(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
-        self.statuses: list[PhaseStatus] = []
+        self.statuses: "list[PhaseStatus]" = []
         self.running: str | None = None
         self.unavailable: str | None = None
 
-    def show_statuses(self, statuses: list[PhaseStatus], *, unavailable: str | None = None) -> None:
+    def show_statuses(self, statuses: "list[PhaseStatus]", *, unavailable: str | None = None) -> None:
         self.statuses = list(statuses)
         self.unavailable = unavailable
         self._render_badges()
@@ -51,7 +55,7 @@ class PhaseBadges(Static):
                 continue
             mark, style = _STYLE[status.state]
             text.append(f"{mark} {status.phase}", f"bold {style}")
-            reason = status.label if status.state != WILL_RERUN else f"will rerun ({status.reason})"
+            reason = status.label if status.state != "will_rerun" else f"will rerun ({status.reason})"
             text.append(f" {reason}", style)
         return text
 

@@ -1,0 +1,174 @@
+"""Workbench figures: first paint, and file save → config tree updated, on the largest corpus config.
+
+    python benchmarks/bench_workbench.py [--saves 30] [--corpus /work/shared/corpus] [--no-tmux]
+
+Prints figures only (no pass/fail):
+- first frame / tree shown, headless: from constructing the app to its first frame (title,
+  selectors, panes) and to the resolved tree being drawn (run_test, 120x40);
+- the same in a real terminal: from launching ``python -m genpack_tui`` in a tmux pane to the
+  title bar and to the first tree line on screen (interpreter start and imports included);
+- save → tree updated: atomic saves (write + rename, as editors do) that add one package; time from
+  the rename to the tree showing it, with the parts: resolve (engine) and tree rebuild (widget).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.config import resolve  # noqa: E402
+from genpack_tui.app import WorkbenchApp  # noqa: E402
+from genpack_tui.cli import parse_args  # noqa: E402
+from widgets.config_tree import ConfigTree  # noqa: E402
+
+
+def largest_config(corpus: Path) -> Path:
+    configs = sorted(corpus.glob("*/genpack.json5"), key=lambda p: p.stat().st_size)
+    if not configs:
+        raise SystemExit(f"no genpack.json5 under {corpus}")
+    return configs[-1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def describe(name: str, values_ms: list[float]) -> str:
+    return (f"{name:<28} n={len(values_ms):<3} median {statistics.median(values_ms):7.1f} ms   "
+            f"p95 {percentile(values_ms, 0.95):7.1f} ms   max {max(values_ms):7.1f} ms")
+
+
+async def _wait(condition, timeout: float = 10.0, step: float = 0.002) -> bool:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(step)
+    return condition()
+
+
+async def bench_app(artifact: Path, saves: int) -> dict[str, list[float]]:
+    config = artifact / "genpack.json5"
+    original = config.read_text()
+    marker = "packages: ["
+    if marker not in original:
+        raise SystemExit(f"{config}: no top-level 'packages: [' to edit")
+    figures: dict[str, list[float]] = {"first frame (headless)": [], "tree shown (headless)": [],
+                                       "save → tree updated": [], "  tree rebuild (widget)": []}
+    started = time.perf_counter()
+    app = WorkbenchApp(artifact, parse_args(["-C", str(artifact), "--arch", "x86_64"]))
+    tree_times: list[float] = []
+    original_show = ConfigTree.show_resolution
+
+    def timed_show(self, resolution):  # measures the widget's share of the update
+        t = time.perf_counter()
+        original_show(self, resolution)
+        tree_times.append((time.perf_counter() - t) * 1000)
+
+    ConfigTree.show_resolution = timed_show  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            figures["first frame (headless)"].append((time.perf_counter() - started) * 1000)
+            assert await _wait(lambda: app.tree_count > 0)
+            await pilot.pause()
+            figures["tree shown (headless)"].append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(0.5)
+            for i in range(saves):
+                package = f"app-misc/benchsave{i}x"
+                text = original.replace(marker, f'{marker}\n    "{package}",', 1)
+                count = app.tree_count
+                tmp = config.with_name(".genpack.json5.bench")
+                tmp.write_text(text)
+                t0 = time.perf_counter()
+                tmp.replace(config)
+                ok = await _wait(lambda: app.tree_count > count and
+                                 any(label.startswith(package) for label in app.query_one(ConfigTree).node_labels()))
+                if not ok:
+                    print(f"save {i}: the tree never showed {package}", file=sys.stderr)
+                    continue
+                figures["save → tree updated"].append((time.perf_counter() - t0) * 1000)
+                await asyncio.sleep(0.15)  # let the watcher settle between saves
+    finally:
+        ConfigTree.show_resolution = original_show  # type: ignore[method-assign]
+    figures["  tree rebuild (widget)"] = tree_times[1:]
+    return figures
+
+
+def bench_resolve(artifact: Path, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        resolve(artifact, arch="x86_64")
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def bench_tmux_first_paint(artifact: Path, runs: int, needle: str) -> list[float]:
+    """Launch to ``needle`` on the screen of a real terminal (tmux), interpreter start included."""
+    if shutil.which("tmux") is None:
+        return []
+    times = []
+    for i in range(runs):
+        session = f"gpt-bench-{i}-{time.time_ns()}"
+        command = [sys.executable, "-m", "genpack_tui", "-C", str(artifact), "--arch", "x86_64"]
+        t0 = time.perf_counter()
+        for _attempt in range(5):  # the tmux server may still be exiting after the last kill-session
+            started = subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
+                                      "env", "TERM=xterm-256color", f"PYTHONPATH={ROOT}", *command])
+            if started.returncode == 0:
+                break
+            time.sleep(0.2)
+            t0 = time.perf_counter()
+        else:
+            raise SystemExit("tmux new-session keeps failing")
+        try:
+            while time.perf_counter() - t0 < 20:
+                screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
+                                        text=True).stdout
+                if needle in screen:
+                    times.append((time.perf_counter() - t0) * 1000)
+                    break
+                time.sleep(0.01)
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus"))
+    parser.add_argument("--saves", type=int, default=30)
+    parser.add_argument("--no-tmux", action="store_true")
+    opts = parser.parse_args()
+    source = largest_config(opts.corpus)
+    with tempfile.TemporaryDirectory() as tmp:
+        artifact = Path(tmp) / source.parent.name.split("+")[-1]
+        artifact.mkdir()
+        shutil.copy(source, artifact / "genpack.json5")
+        print(f"config: {source} ({source.stat().st_size} bytes), {opts.saves} saves")
+        resolve(artifact, arch="x86_64")  # warm imports
+        print(describe("  resolve (engine)", bench_resolve(artifact, 20)))
+        figures = asyncio.run(bench_app(artifact, opts.saves))
+        for name, values in figures.items():
+            if values:
+                print(describe(name, values))
+        if not opts.no_tmux:
+            for label, needle in (("first frame (tmux, process)", "variant"),
+                                  ("tree shown (tmux, process)", "merge order:")):
+                real = bench_tmux_first_paint(artifact, 5, needle)
+                if real:
+                    print(describe(label, real))
+
+
+if __name__ == "__main__":
+    main()
