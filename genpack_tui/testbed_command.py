@@ -5,9 +5,13 @@ import sys
 
 
 def run_testbed(port: int) -> int:
-    from engine.testbed import serve_testbed
+    from engine.testbed import TestbedUnavailable, serve_testbed
+    from engine.testbed.debian_mirror import NoDebianMirror
     try:
         serve_testbed(port=port, out=sys.stdout)
     except KeyboardInterrupt:
         pass
+    except (TestbedUnavailable, NoDebianMirror, OSError) as exc:
+        print(f"genpack-tui testbed: error: {exc}", file=sys.stderr)
+        return 1
     return 0

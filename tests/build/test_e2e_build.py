@@ -197,6 +197,10 @@ def _wait_for_event(events: Path, predicate, timeout: float = 600) -> None:
 @pytest.mark.parametrize("phase,step", [("lower", "emerge-world"), ("upper", "package-scripts"), ("pack", "squashfs")])
 def test_interrupted_build_leaves_nothing_behind(builder, tmp_path, phase, step, sig):
     artifact = copy_example(tmp_path)
+    if phase == "pack":  # enough incompressible data for mksquashfs to take a few seconds
+        config = artifact / "genpack.json5"
+        config.write_text(config.read_text().replace(
+            "setup_commands: [", "setup_commands: [\n    'head -c 400M /dev/urandom > /var/bulk',"))
     if phase != "lower":
         assert builder.run(artifact, "lower").returncode == 0
     if phase == "pack":
