@@ -100,9 +100,9 @@ def resolve(artifact_dir: Path, *, variant: Any = DEFAULT_VARIANT, arch: str | N
         return result
     result.problems.extend(problems)
     result.provenance = provenance
-    result.variant = provenance.variant
     if merged is None:
-        return result
+        return result  # keep the requested variant name for display
+    result.variant = provenance.variant
     result.merged = merged
     result.name = merged["name"]
     result.derived, derive_problems = derive(merged, artifact_dir=artifact_dir, variant=provenance.variant,
