@@ -8,7 +8,6 @@ generated config 20x its size, then the whole `genpack-tui config --json` proces
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess

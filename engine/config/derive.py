@@ -10,7 +10,7 @@ from typing import Any
 from .arches import PORTAGE_ARCH
 from .portage_files import render_portage_files
 from .problems import Problem
-from .schema import DEFAULT_COMPRESSION, DEFAULT_LOWER_CAPACITY_GIB, USER_HYPHENATED
+from .schema import DEFAULT_COMPRESSION, DEFAULT_LOWER_CAPACITY_GIB
 
 SQUASHFS_SUFFIX = ".squashfs"
 
@@ -103,7 +103,10 @@ def _phase_inputs(d: Derived) -> dict[str, dict[str, Any]]:
 def normalize_user(item: str | dict[str, Any]) -> dict[str, Any]:
     """A user as a dict with underscore keys and genpack's defaults (hyphenated keys lose to underscore)."""
     raw = {"name": item} if isinstance(item, str) else item
-    get = lambda key: raw.get(key, raw.get(next((h for h, u in USER_HYPHENATED.items() if u == key), ""), None))  # noqa: E731
+
+    def get(key: str) -> Any:
+        return raw[key] if key in raw else raw.get(key.replace("_", "-"))
+
     groups = get("additional_groups")
     if isinstance(groups, str):
         groups = groups.split(",")

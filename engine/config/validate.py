@@ -54,6 +54,11 @@ def _type_name(value: Any) -> str:
             dict: "an object"}.get(type(value), type(value).__name__)
 
 
+def _show(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _where(places: frozenset[str]) -> str:
     if places == frozenset({TOP}):
         return "it is read at the top level only"
@@ -124,6 +129,9 @@ class _Validator:
             checked = self.field(spec, value, kpath)
             if checked is not _INVALID:
                 block.fields[key] = checked
+                if key == "devel":
+                    self.report("warning", kpath, "'devel' has no effect (genpack ignores it); "
+                                "use the --devel option to build a devel image", at_key=True)
         return block
 
     def _no_effect(self, spec: FieldSpec, place: str) -> str:
@@ -181,7 +189,7 @@ class _Validator:
 
     def k_compression(self, value: Any, path: PathParts) -> Any:
         if not isinstance(value, str) or value not in COMPRESSIONS:
-            return self.error(path, f"expected one of {', '.join(COMPRESSIONS)}, found {value!r}"[:300])
+            return self.error(path, f"expected one of {', '.join(COMPRESSIONS)}, found {_show(value)}")
         return (path, value)
 
     def k_capacity(self, value: Any, path: PathParts) -> Any:

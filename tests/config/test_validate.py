@@ -204,6 +204,17 @@ def test_setup_command_objects_are_skipped_with_a_warning() -> None:
     assert problems[0].path == "setup_commands[1]" and problems[0].severity == "warning"
 
 
+def test_devel_field_warns_that_it_has_no_effect() -> None:
+    assert warnings("{devel: true}") == ["devel: 'devel' has no effect (genpack ignores it); "
+                                         "use the --devel option to build a devel image"]
+    assert any("expected true or false" in e for e in errors("{devel: 'yes'}"))
+
+
+def test_long_bad_values_are_shortened_in_messages() -> None:
+    [message] = errors("{compression: '" + "x" * 500 + "'}")
+    assert len(message) < 160 and message.endswith("...")
+
+
 def test_empty_use_expand_group_warns() -> None:
     assert warnings("{use: {'a/b': 'x VIDEO_CARDS:'}}") == ['use["a/b"]: USE_EXPAND group \'VIDEO_CARDS:\' has no values']
 
