@@ -1,0 +1,2 @@
+# runs as alice with HOME set
+id -un > "$HOME/whoami"
