@@ -182,6 +182,8 @@ class _Validator:
             return _INVALID
         if not value.strip():
             return self.error(path, "must not be empty")
+        if value.endswith("/"):
+            return self.error(path, f"{value!r} must name a file, not a directory")
         normal = posixpath.normpath(value)
         if value.startswith("/") or normal == ".." or normal.startswith("../") or normal == ".":
             return self.error(path, f"{value!r} must be a file name inside the artifact directory")
@@ -360,7 +362,7 @@ class _Validator:
                     self.error(kpath, msg)
                 if errors:
                     return _INVALID
-                if not tokens:
+                if not tokens and not allow_null:  # an empty keyword list means ~arch, like null
                     self.report("warning", kpath, f"no {what} given")
             return item
 

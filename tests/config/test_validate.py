@@ -49,6 +49,7 @@ def test_valid_config_has_no_problem() -> None:
     ("profile: '../x'", "profile", "not a valid profile name"),
     ("outfile: '/tmp/x.squashfs'", "outfile", "inside the artifact directory"),
     ("outfile: '../x.squashfs'", "outfile", "inside the artifact directory"),
+    ("outfile: 'out/'", "outfile", "must name a file"),
     ("compression: 'zstd'", "compression", "expected one of gzip, xz, lzo, none"),
     ("'lower-layer-capacity': '128'", "lower-layer-capacity", "expected a whole number of GiB"),
     ("'lower-layer-capacity': 0", "lower-layer-capacity", "at least 1"),
@@ -213,6 +214,12 @@ def test_devel_field_warns_that_it_has_no_effect() -> None:
 def test_long_bad_values_are_shortened_in_messages() -> None:
     [message] = errors("{compression: '" + "x" * 500 + "'}")
     assert len(message) < 160 and message.endswith("...")
+
+
+def test_empty_values() -> None:
+    assert warnings("{accept_keywords: {'a/b': ''}}") == []  # same as null: accept ~arch
+    assert warnings("{license: {'a/b': ''}}") == ['license["a/b"]: no licenses given']
+    assert warnings("{use: {'a/b': []}}") == ['use["a/b"]: no USE flags given']
 
 
 def test_empty_use_expand_group_warns() -> None:
