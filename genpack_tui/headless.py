@@ -15,6 +15,7 @@ from engine.build.shell import start_shell
 from engine.config import resolve
 from engine.runtime.errors import HostError
 from engine.runtime.host import require_root
+from engine.runtime.ownership import give_back, invoking_user
 from engine.events import BuildFinished, BuildStarted, ErrorEvent, EventBus, JsonLinesWriter, OutputLine
 from genpack_tui.cli import _variant_arg
 from genpack_tui.headless_renderer import HeadlessRenderer
@@ -44,11 +45,12 @@ def _run(artifact_dir: Path, args: argparse.Namespace, bus: EventBus) -> int:
     started = time.monotonic()
     bus(BuildStarted(action=args.action, artifact=resolution.name, variant=resolution.variant,
                      arch=resolution.arch))
-    for message in ensure_artifact_files(artifact_dir):
+    user = invoking_user()
+    for message in ensure_artifact_files(artifact_dir, lambda path: give_back(path, user)):
         bus(OutputLine(phase="setup", step="artifact-files", text=message))
     if args.action == "archive":
         try:
-            path = create_archive(artifact_dir, resolution.name, bus)
+            path = create_archive(artifact_dir, resolution.name, bus, lambda p: give_back(p, user))
         except (ArchiveError, OSError) as exc:
             bus(ErrorEvent(message=str(exc), phase="archive"))
             bus(BuildFinished(ok=False, duration=time.monotonic() - started))

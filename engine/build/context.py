@@ -6,6 +6,7 @@ command in an nspawn container with genpack-helper's binds and streams its outpu
 from __future__ import annotations
 
 import contextlib
+import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,8 @@ class BuildContext:
             overlay_upper=overlay_upper, env=env or {},
         )
         self.container_starts[self.phase] = self.container_starts.get(self.phase, 0) + 1
+        if self.request.debug:
+            self.say("+ " + shlex.join(spec.argv(self.host)), step)
 
         def on_line(text: str, stream: str) -> None:
             if quiet:
