@@ -1,4 +1,5 @@
 """Context managers for the mounts a build needs; each unmounts on every exit path.
+Also ``remove_tree_detaching_mounts``: deleting a directory that may still have mounts inside it.
 
 Inside the build worker these live in a private mount namespace anyway (worker_main), so a
 SIGKILL cannot leak them; the context managers make the normal and the signalled (SIGINT,
@@ -38,15 +39,29 @@ def _mount_dir(prefix: str) -> Path:
 def release(target: Path) -> None:
     """Unmount ``target``; retry briefly while busy (a container may still be exiting), then lazily."""
     for attempt in range(_BUSY_RETRIES):
-        if not os.path.ismount(target):
+        if not privileged.is_mountpoint(target):
             return
         try:
             privileged.umount(target)
             return
         except PrivilegedOperationError:
             time.sleep(0.1 * (attempt + 1))
-    if os.path.ismount(target):
+    if privileged.is_mountpoint(target):
         privileged.umount(target, lazy=True)
+
+
+def remove_tree_detaching_mounts(path: Path) -> None:
+    """Delete ``path``, first detaching (lazily) anything mounted at or below it, so the deletion never
+    walks into a mount (an interrupted debootstrap leaves /proc or /sys mounted in its target)."""
+    if not os.path.lexists(path):
+        return
+    base = os.path.realpath(path)
+    for point in sorted(privileged.mountpoints_under(base), key=lambda p: p.count("/"), reverse=True):
+        with contextlib.suppress(PrivilegedOperationError):  # a mount stacked twice is gone with the first
+            privileged.umount(point, lazy=True)
+    if privileged.mountpoints_under(base):
+        raise PrivilegedOperationError("remove tree", base, "something is still mounted below it")
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @contextlib.contextmanager

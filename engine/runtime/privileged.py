@@ -1,5 +1,5 @@
 """The only module that does privileged things: mount, umount, mkfs.ext4, tar extraction as root,
-``cp -a``, systemd-nspawn, sparse images and the private mount namespace.
+``cp -a``, systemd-nspawn, debootstrap, sparse images and the private mount namespace.
 
 Every function checks its arguments first (absolute paths of the right kind, no NUL or newline,
 sizes > 0, filesystem types and options from fixed sets) and raises PrivilegedOperationError naming
@@ -15,6 +15,7 @@ import re
 import shlex
 import subprocess
 import threading
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -32,6 +33,11 @@ _LOOP_OPTIONS = {
 }
 # characters overlayfs' option parser treats specially in lowerdir/upperdir/workdir
 _OVERLAY_SPECIAL = frozenset(":,\\")
+DEBOOTSTRAP_VARIANTS = frozenset({"minbase", "buildd", "fakechroot"})
+# Debian package and suite names (Debian policy 5.6.1): never an option, never a list separator
+_DEBIAN_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]*$")
+_MIRROR_URL = re.compile(r"^(https?|file)://\S+$")
+_FAILURE_TAIL = 30
 
 
 def _path(operation: str, path: str | os.PathLike[str], kind: str | None = None) -> str:
@@ -161,7 +167,7 @@ def bind_mount(source: str | os.PathLike[str], target: str | os.PathLike[str], r
 def umount(target: str | os.PathLike[str], lazy: bool = False) -> None:
     mountpoint = _path("umount", target)
     _require_root("umount", mountpoint)
-    if not os.path.ismount(mountpoint):
+    if not is_mountpoint(mountpoint):
         raise PrivilegedOperationError("umount", mountpoint, "not a mount point")
     _run("umount", mountpoint, ["umount", *(["--lazy"] if lazy else []), mountpoint])
 
@@ -187,6 +193,55 @@ def copy_tree_preserving(source: str | os.PathLike[str], dest: str | os.PathLike
     dst = _path("copy tree", dest, "dir")
     _require_root("copy tree", src)
     _run("copy tree", dst, ["cp", "-a", "--", os.path.join(src, "."), dst])
+
+
+def debootstrap(
+    target: str | os.PathLike[str],
+    suite: str,
+    mirror: str,
+    include: Sequence[str] = (),
+    on_line: process.LineCallback | None = None,
+    *,
+    variant: str = "minbase",
+) -> None:
+    """Debian's ``debootstrap`` into ``target`` (absent or an empty directory), every output line to
+    ``on_line``. An interruption terminates debootstrap before it propagates (process.run_streaming)."""
+    operation = "debootstrap"
+    root = _path(operation, target)
+    _require_root(operation, root)
+    if os.path.lexists(root) and (not os.path.isdir(root) or os.path.islink(root) or os.listdir(root)):
+        raise PrivilegedOperationError(operation, root, "target must be absent or an empty directory")
+    if variant not in DEBOOTSTRAP_VARIANTS:
+        raise PrivilegedOperationError(
+            operation, root, f"variant {variant!r} is not one of {', '.join(sorted(DEBOOTSTRAP_VARIANTS))}"
+        )
+    for what, name in (("suite", suite), *(("package", p) for p in include)):
+        if not isinstance(name, str) or not _DEBIAN_NAME.match(name):
+            raise PrivilegedOperationError(operation, root, f"invalid Debian {what} name {name!r}")
+    if not isinstance(mirror, str) or not _MIRROR_URL.match(mirror):
+        raise PrivilegedOperationError(
+            operation, root, f"mirror must be an http://, https:// or file:// URL without spaces, got {mirror!r}"
+        )
+    argv = ["debootstrap", f"--variant={variant}"]
+    if include:
+        argv.append(f"--include={','.join(include)}")
+    argv += [suite, root, mirror]
+    tail: deque[str] = deque(maxlen=_FAILURE_TAIL)
+
+    def collect(text: str, stream: str) -> None:
+        tail.append(text)
+        if on_line is not None:
+            on_line(text, stream)
+
+    try:
+        rc = process.run_streaming(argv, collect)
+    except FileNotFoundError:
+        raise PrivilegedOperationError(operation, root, "command not found: debootstrap") from None
+    if rc != 0:
+        shown = "\n".join(tail)
+        raise PrivilegedOperationError(
+            operation, root, f"`{shlex.join(argv)}` failed with exit code {rc}" + (f":\n{shown}" if shown else "")
+        )
 
 
 def enter_private_mount_namespace(scratch: str | os.PathLike[str] | None = None) -> None:
@@ -256,6 +311,13 @@ def mountpoints_under(prefix: str, mountinfo: str = "/proc/self/mountinfo") -> l
     return found
 
 
+def is_mountpoint(path: str | os.PathLike[str]) -> bool:
+    """Whether something is mounted on ``path``, by the kernel's mount table: unlike os.path.ismount
+    this also sees a bind mount from the same filesystem."""
+    real = os.path.realpath(path)
+    return real in mountpoints_under(real)
+
+
 def loop_devices() -> list[str]:
     """Backing files of attached loop devices as the kernel reports them (``/sys/block/loop*``)."""
     found = []
@@ -275,9 +337,11 @@ __all__ = [
     "umount",
     "extract_tar",
     "copy_tree_preserving",
+    "debootstrap",
     "enter_private_mount_namespace",
     "run_nspawn",
     "run_nspawn_interactive",
     "mountpoints_under",
+    "is_mountpoint",
     "loop_devices",
 ]

@@ -10,8 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import privileged, recipe
+from ..runtime.mounts import remove_tree_detaching_mounts
+from . import recipe
 from .artifacts import TestbedArtifacts
+from .host_check import testbed_build_problems
 from .overlay import OVERLAY_NAME, build_overlay
 from .snapshot import SNAPSHOT_NAME, build_snapshot
 from .stage3 import TIMINGS_FILE, build_stage3, find_cached_stage3
@@ -46,16 +48,11 @@ def _remove_stale_work_dirs(cache_root: Path) -> None:
     for parent in (cache_root, cache_root / "stage3"):
         if parent.is_dir():
             for p in parent.glob(".tmp-*"):
-                privileged.remove_tree(p)
+                remove_tree_detaching_mounts(p)
 
 
 def check_can_build() -> None:
-    problems = []
-    if not privileged.is_root():
-        problems.append("it must run as root (debootstrap and systemd-nspawn)")
-    missing = privileged.missing_host_tools()
-    if missing:
-        problems.append("missing host programs: " + ", ".join(missing))
+    problems = testbed_build_problems()
     if problems:
         raise TestbedUnavailable("cannot build the test bed stage3: " + "; ".join(problems))
 

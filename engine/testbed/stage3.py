@@ -15,7 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from . import privileged, recipe
+from ..runtime import privileged, process
+from ..runtime.mounts import remove_tree_detaching_mounts
+from ..runtime.nspawn import NspawnSpec
+from . import recipe
 from .debian_mirror import debian_mirror
 
 LineSink = Callable[[str], None]
@@ -45,6 +48,16 @@ def find_cached_stage3(cache_root: Path) -> Path | None:
     return found[-1] if found else None
 
 
+def _streamed(on_line: LineSink | None) -> process.LineCallback:
+    """The runtime's (text, stream) callback feeding the test bed's one-argument sink."""
+
+    def feed(text: str, _stream: str) -> None:
+        if on_line is not None:
+            on_line(text)
+
+    return feed
+
+
 def portage_wheel(cache_root: Path, on_line: LineSink | None) -> Path:
     """The Portage wheel, downloaded once into ``<cache>/wheels`` with pip."""
     wheels = cache_root / "wheels"
@@ -52,9 +65,11 @@ def portage_wheel(cache_root: Path, on_line: LineSink | None) -> Path:
     found = sorted(wheels.glob(pattern))
     if not found:
         wheels.mkdir(parents=True, exist_ok=True)
-        privileged.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                        "--only-binary=:all:", "-d", str(wheels), f"portage=={recipe.PORTAGE_VERSION}"],
-                       on_line=on_line)
+        argv = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                "-d", str(wheels), f"portage=={recipe.PORTAGE_VERSION}"]
+        rc = process.run_streaming(argv, _streamed(on_line))
+        if rc != 0:
+            raise RuntimeError(f"pip download of portage=={recipe.PORTAGE_VERSION} failed with exit code {rc}")
         found = sorted(wheels.glob(pattern))
         if not found:
             raise RuntimeError(f"pip did not produce {pattern} in {wheels}")
@@ -73,8 +88,10 @@ def _install_portage(root: Path, wheel: Path, on_line: LineSink | None) -> None:
     staging = root / "var/tmp/wheels"
     staging.mkdir(parents=True, exist_ok=True)
     shutil.copy2(wheel, staging / wheel.name)
-    privileged.nspawn(root, ["/bin/sh", "-c", _INSTALL_PORTAGE, "sh", f"/var/tmp/wheels/{wheel.name}"],
-                      on_line=on_line)
+    spec = NspawnSpec(root=root, command=["/bin/sh", "-c", _INSTALL_PORTAGE, "sh", f"/var/tmp/wheels/{wheel.name}"])
+    rc = privileged.run_nspawn(spec, _streamed(on_line))
+    if rc != 0:
+        raise RuntimeError(f"installing Portage into {root} failed with exit code {rc}")
     shutil.rmtree(staging)
     # A pip ("MODULE") install takes sys.prefix as EPREFIX; the wrappers make it a plain system.
     for tool in recipe.PORTAGE_TOOLS:
@@ -133,7 +150,7 @@ def build_stage3(cache_root: Path, on_line: LineSink | None = None) -> Path:
     say = on_line or (lambda _line: None)
     target = cache_root / "stage3" / recipe.stage3_hash()
     work = target.with_name(f".tmp-{target.name}-{os.getpid()}")
-    privileged.remove_tree(work)
+    remove_tree_detaching_mounts(work)
     work.mkdir(parents=True)
     timings: dict[str, float] = {}
 
@@ -148,7 +165,7 @@ def build_stage3(cache_root: Path, on_line: LineSink | None = None) -> Path:
         root = work / "root"
         mirror = debian_mirror(recipe.DEBIAN_SUITE)
         timed("debootstrap", lambda: privileged.debootstrap(
-            root, recipe.DEBIAN_SUITE, mirror, recipe.DEBIAN_PACKAGES, on_line=on_line))
+            root, recipe.DEBIAN_SUITE, mirror, recipe.DEBIAN_PACKAGES, _streamed(on_line)))
         wheel = portage_wheel(cache_root, on_line)
         timed("portage install", lambda: _install_portage(root, wheel, on_line))
         _configure(root)
@@ -156,10 +173,10 @@ def build_stage3(cache_root: Path, on_line: LineSink | None = None) -> Path:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         tarball = work / stage3_name(stamp)
         timed(f"xz -{recipe.XZ_LEVEL} compression", lambda: _pack(root, tarball))
-        privileged.remove_tree(root)
+        remove_tree_detaching_mounts(root)
         (work / TIMINGS_FILE).write_text(json.dumps(timings, indent=1) + "\n")
-        privileged.remove_tree(target)
+        remove_tree_detaching_mounts(target)
         work.rename(target)
     finally:
-        privileged.remove_tree(work)
+        remove_tree_detaching_mounts(work)
     return target / tarball.name

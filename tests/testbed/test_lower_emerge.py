@@ -10,7 +10,8 @@ from typing import Iterator
 
 import pytest
 
-from engine.testbed import TestbedArtifacts, privileged
+from engine.runtime import images, mounts, privileged
+from engine.testbed import TestbedArtifacts
 from tests.fixtures.testbed import EMERGE_WORLD, mounted_lower_root, nspawn_in, write_portage_config
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
@@ -37,9 +38,6 @@ CONFIG = {
     "savedconfig/app-misc/configurable": "saved configuration\n",
 }
 
-UPPER_CAPS = ["--capability=CAP_MKNOD,CAP_SYS_ADMIN,CAP_NET_ADMIN"]
-
-
 class Lower:
     def __init__(self, root: Path, workdir: Path, rc: int, lines: list[str], seconds: float) -> None:
         self.root, self.workdir, self.rc, self.lines, self.seconds = root, workdir, rc, lines, seconds
@@ -53,7 +51,7 @@ def lower(testbed_artifacts: TestbedArtifacts, tmp_path_factory: pytest.TempPath
     with mounted_lower_root(testbed_artifacts, workdir) as root:
         write_portage_config(root, CONFIG)
         start = time.monotonic()
-        rc, lines = nspawn_in(root, EMERGE_WORLD, binds=[(workdir / "binpkgs", "/var/cache/binpkgs")])
+        rc, lines = nspawn_in(root, EMERGE_WORLD, binpkgs_dir=workdir / "binpkgs")
         seconds = time.monotonic() - start
         print(f"\ncold emerge of the test bed world: {seconds:.1f} s")
         yield Lower(root, workdir, rc, lines, seconds)
@@ -90,7 +88,7 @@ def test_second_root_installs_everything_from_binpkgs(lower: Lower, testbed_arti
     workdir.mkdir()
     with mounted_lower_root(testbed_artifacts, workdir) as root:
         write_portage_config(root, CONFIG)
-        rc, lines = nspawn_in(root, EMERGE_WORLD, binds=[(lower.binpkgs, "/var/cache/binpkgs")])
+        rc, lines = nspawn_in(root, EMERGE_WORLD, binpkgs_dir=lower.binpkgs)
     assert rc == 0, "\n".join(lines[-40:])
     emerging = [line for line in lines if line.startswith(">>> Emerging")]
     assert emerging and all(line.startswith(">>> Emerging binary") for line in emerging)
@@ -181,16 +179,12 @@ def test_build_scripts_reject_a_non_executable_script(lower: Lower) -> None:
 
 def test_copyup_and_create_image_on_an_overlay_upper(lower: Lower) -> None:
     """genpack's upper phase and pack, by hand: overlayfs over the lower root, copy-up, mksquashfs."""
-    upper_img = lower.workdir / "upper.img"
-    privileged.make_ext4_image(upper_img, 1024**3)
-    with privileged.loop_mounted(upper_img, lower.workdir / "upper") as upper:
-        (upper / "upper").mkdir()
-        overlay = ["--overlay=+/:" + str(upper / "upper") + ":/", *UPPER_CAPS]
-        rc, lines = nspawn_in(lower.root, ["genpack-copyup"], extra_args=overlay)
+    upper_img = images.create_ext4_image(lower.workdir / "upper.img", 1024**3)
+    with mounts.upper_layer(upper_img) as up:
+        rc, lines = nspawn_in(lower.root, ["genpack-copyup"], overlay_upper=up)
         assert rc == 0, "\n".join(lines)
         summary = [line for line in lines if line.startswith("Copy-up triggered:")]
         assert summary and summary[0].endswith(", 0 errors")
-        up = upper / "upper"
         assert (up / "usr/bin/hello").is_file()
         assert (up / "usr/share/hello/extra.txt").is_file()
         assert (up / "etc/testbed-release").is_file()
@@ -204,7 +198,7 @@ def test_copyup_and_create_image_on_an_overlay_upper(lower: Lower) -> None:
         out.mkdir()
         rc, lines = nspawn_in(lower.root, ["genpack-create-image", "/mnt/extra/upper", "/mnt/host/demo-x86_64",
                                            "--compression", "gzip"],
-                              binds=[(upper, "/mnt/extra"), (out, "/mnt/host")])
+                              extra_dir=up.parent, artifact_dir=out)
         assert rc == 0, "\n".join(lines)
     listing = subprocess.run(["unsquashfs", "-l", "-d", "", str(out / "demo-x86_64.squashfs")],
                              capture_output=True, text=True, check=True).stdout.split()
@@ -260,11 +254,10 @@ def test_users_groups_and_services_as_the_upper_phase_creates_them(lower: Lower)
 
 def test_lower_cleanup_sequence(lower: Lower) -> None:
     """genpack's steps after the main emerge (behaviour spec §5.4, steps 6, 8, 9)."""
-    binds = [(lower.binpkgs, "/var/cache/binpkgs")]
     for cmd in (["emerge", "--color=n", "--nospinner", "-bk", "--binpkg-respect-use=y", "@preserved-rebuild"],
                 ["emerge", "--color=n", "--nospinner", "--depclean"],
                 ["sh", "-c", "etc-update --automode -5 && eclean-dist -d && eclean-pkg"]):
-        rc, lines = nspawn_in(lower.root, cmd, binds=binds)
+        rc, lines = nspawn_in(lower.root, cmd, binpkgs_dir=lower.binpkgs)
         assert rc == 0, (cmd, lines[-30:])
     assert " * eclean-pkg: 0 binary packages removed" in lines
     assert (lower.root / "usr/bin/hello").is_file()  # depclean kept the sets' packages
@@ -275,7 +268,7 @@ def test_unmerge_masked_packages_removes_a_newly_masked_package(lower: Lower) ->
     write_portage_config(root, {"package.mask/genpack": "app-misc/keyworded\n",
                                 "sets/genpack-runtime": CONFIG["sets/genpack-runtime"].replace("app-misc/keyworded\n", "")})
     rc, lines = nspawn_in(root, ["genpack-unmerge-masked-packages"],
-                          binds=[(lower.binpkgs, "/var/cache/binpkgs")])
+                          binpkgs_dir=lower.binpkgs)
     assert rc == 0, "\n".join(lines[-40:])
     assert any(line.startswith(">>> Unmerging") and "app-misc/keyworded-1.0" in line for line in lines)
     assert not list((root / "var/db/pkg/app-misc").glob("keyworded-*"))
@@ -288,7 +281,7 @@ def test_bumped_tree_offers_the_new_hello(lower: Lower, testbed_artifacts: Testb
     repo = lower.root / "var/db/repos/gentoo"
     subprocess.run(["rm", "-rf", str(repo)], check=True)
     repo.mkdir()
-    privileged.run(["tar", "xpf", str(testbed_artifacts.bumped_snapshot()), "-C", str(repo), "--strip-components=1"])
+    privileged.extract_tar(testbed_artifacts.bumped_snapshot(), repo, strip_components=1)
     rc, lines = nspawn_in(lower.root, ["emerge", "--color=n", "--nospinner", "-puDN", "@world", "@genpack-runtime"])
     assert rc == 0, "\n".join(lines)
     upgrade = re.compile(r"^\[ebuild +U +\] app-misc/hello-1\.1(::gentoo)? \[1\.0(::gentoo)?\]")
