@@ -76,6 +76,8 @@ def portage_wheel(cache_root: Path, on_line: LineSink | None) -> Path:
     return found[-1]
 
 
+PORTAGE_ETC_FILES = ("etc-update.conf", "dispatch-conf.conf")
+
 _INSTALL_PORTAGE = """set -e
 python3 -m venv /opt/portage
 /opt/portage/bin/pip install -q --no-index --no-cache-dir --disable-pip-version-check "$1"
@@ -109,6 +111,10 @@ def _install_portage(root: Path, wheel: Path, on_line: LineSink | None) -> None:
         if link.is_symlink() or link.exists():
             link.unlink()
         link.symlink_to(target)
+    # The wheel puts these under the venv's prefix; Gentoo's Portage installs them in /etc, and
+    # etc-update / dispatch-conf read them from there.
+    for name in PORTAGE_ETC_FILES:
+        shutil.copy2(root / "opt/portage/etc" / name, root / "etc" / name)
 
 
 def _configure(root: Path) -> None:
