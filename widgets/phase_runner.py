@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Checkbox, ContentSwitcher, Input, Label, ProgressBar, Select, Static, Tab, Tabs
+from textual.widgets import Button, Checkbox, ContentSwitcher, Input, ProgressBar, Select, Static, Tab, Tabs
 
 from engine.events import (
     BuildFinished, BuildStarted, DownloadFinished, DownloadProgress, EmergeFailure, EmergeProgress, ErrorEvent,
@@ -83,7 +83,8 @@ class PhaseRunner(Vertical):
         & > #runner-progress { height: 1; display: none; }
         & > #runner-progress.-active { display: block; }
         & > #runner-progress > #progress-label { width: 1fr; }
-        & > #runner-progress > ProgressBar { width: 34; }
+        & > #runner-progress > ProgressBar { width: auto; }
+        & > #runner-progress > ProgressBar > Bar { width: 20; }
         & > #runner-failure {
             height: auto; display: none; border-left: thick $error; background: $error 10%; padding: 0 1;
         }
@@ -171,7 +172,7 @@ class PhaseRunner(Vertical):
             yield Button("Cancel", id="runner-cancel", compact=True, variant="error", disabled=True)
         yield Static(self._summary_text(), id="runner-summary")
         with Horizontal(id="runner-progress"):
-            yield Label("", id="progress-label")
+            yield Static("", id="progress-label")
             yield ProgressBar(show_eta=False, id="progress-bar")
         yield Static("", id="runner-failure")
         yield Tabs(*(Tab(phase, id=f"tab-{phase}") for phase in PHASE_LOGS), id="runner-tabs")
@@ -359,7 +360,7 @@ class PhaseRunner(Vertical):
         return text
 
     def progress_text(self) -> str:
-        return self.query_one("#progress-label", Label).content.__str__()
+        return str(self.query_one("#progress-label", Static).content)
 
     def _refresh_all(self) -> None:
         if not self.is_mounted:
@@ -367,7 +368,7 @@ class PhaseRunner(Vertical):
         self.query_one("#runner-summary", Static).update(self._summary_text())
         row = self.query_one("#runner-progress")
         bar = self.query_one("#progress-bar", ProgressBar)
-        label = self.query_one("#progress-label", Label)
+        label = self.query_one("#progress-label", Static)
         if self.progress is not None:
             p = self.progress
             done = p.index if p.stage == "completed" else p.index - 1
