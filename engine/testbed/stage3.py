@@ -90,7 +90,10 @@ def _install_portage(root: Path, wheel: Path, on_line: LineSink | None) -> None:
     staging = root / "var/tmp/wheels"
     staging.mkdir(parents=True, exist_ok=True)
     shutil.copy2(wheel, staging / wheel.name)
-    spec = NspawnSpec(root=root, command=["/bin/sh", "-c", _INSTALL_PORTAGE, "sh", f"/var/tmp/wheels/{wheel.name}"])
+    # a script file: container command arguments are single lines
+    (staging / "install-portage.sh").write_text(_INSTALL_PORTAGE)
+    spec = NspawnSpec(root=root, command=["/bin/sh", "/var/tmp/wheels/install-portage.sh",
+                                          f"/var/tmp/wheels/{wheel.name}"])
     rc = privileged.run_nspawn(spec, _streamed(on_line))
     if rc != 0:
         raise RuntimeError(f"installing Portage into {root} failed with exit code {rc}")
