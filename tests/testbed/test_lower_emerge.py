@@ -259,6 +259,7 @@ def test_lower_cleanup_sequence(lower: Lower) -> None:
                 ["sh", "-c", "etc-update --automode -5 && eclean-dist -d && eclean-pkg"]):
         rc, lines = nspawn_in(lower.root, cmd, binpkgs_dir=lower.binpkgs)
         assert rc == 0, (cmd, lines[-30:])
+        assert not [line for line in lines if "etc-update.conf" in line], "the stage3 ships /etc/etc-update.conf"
     assert " * eclean-pkg: 0 binary packages removed" in lines
     assert (lower.root / "usr/bin/hello").is_file()  # depclean kept the sets' packages
 
