@@ -275,13 +275,19 @@ class _Validator:
     def k_mask_list(self, value: Any, path: PathParts) -> Any:
         return self._list(value, path, lambda item, p: self._atom(item, p, wildcard=True))
 
-    def k_excludes(self, value: Any, path: PathParts) -> Any:
+    def _checked_string(self, what: str, checker: Callable[[str], str | None]) -> Callable[[Any, PathParts], Any]:
+        """An item check: a string (``what``) that ``checker`` accepts (it returns an error message or None)."""
+
         def check(item: Any, ipath: PathParts) -> Any:
-            if not self.text(item, ipath, "a package atom or name"):
+            if not self.text(item, ipath, what):
                 return _INVALID
-            msg = v.check_exclude(item)
+            msg = checker(item)
             return self.error(ipath, msg) if msg else item
 
+        return check
+
+    def k_excludes(self, value: Any, path: PathParts) -> Any:
+        check = self._checked_string("a package atom or name", v.check_exclude)
         if isinstance(value, str):
             checked = check(value, path)
             return _INVALID if checked is _INVALID else [(path, checked)]
@@ -290,13 +296,7 @@ class _Validator:
         return self._list(value, path, check)
 
     def k_services(self, value: Any, path: PathParts) -> Any:
-        def check(item: Any, ipath: PathParts) -> Any:
-            if not self.text(item, ipath, "a systemd unit name"):
-                return _INVALID
-            msg = v.check_unit(item)
-            return self.error(ipath, msg) if msg else item
-
-        return self._list(value, path, check)
+        return self._list(value, path, self._checked_string("a systemd unit name", v.check_unit))
 
     def k_commands(self, value: Any, path: PathParts) -> Any:
         def check(item: Any, ipath: PathParts) -> Any:

@@ -34,24 +34,23 @@ def _check_url(value: str, origin: str) -> str:
     return value
 
 
+def _chosen(argument: str | None, option: str, env: Mapping[str, str], variable: str, default: str) -> str:
+    """The command-line argument, else the environment variable, else the default."""
+    if argument:
+        return _check_url(argument, option)
+    if env.get(variable):
+        return _check_url(env[variable], variable)
+    return default
+
+
 def resolve_locations(
     mirror: str | None = None,
     overlay_url: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> SourceLocations:
     env = os.environ if environ is None else environ
-    if mirror:
-        chosen_mirror = _check_url(mirror, "--mirror")
-    elif env.get(MIRROR_ENV):
-        chosen_mirror = _check_url(env[MIRROR_ENV], MIRROR_ENV)
-    else:
-        chosen_mirror = DEFAULT_MIRROR
-    if overlay_url:
-        chosen_overlay = _check_url(overlay_url, "--overlay-url")
-    elif env.get(OVERLAY_URL_ENV):
-        chosen_overlay = _check_url(env[OVERLAY_URL_ENV], OVERLAY_URL_ENV)
-    else:
-        chosen_overlay = DEFAULT_OVERLAY_URL
+    chosen_mirror = _chosen(mirror, "--mirror", env, MIRROR_ENV, DEFAULT_MIRROR)
+    chosen_overlay = _chosen(overlay_url, "--overlay-url", env, OVERLAY_URL_ENV, DEFAULT_OVERLAY_URL)
     if not chosen_mirror.endswith("/"):
         chosen_mirror += "/"
     return SourceLocations(mirror=chosen_mirror, overlay_url=chosen_overlay)

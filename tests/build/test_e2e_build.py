@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.build import (
-    copy_example, leftover_loops, leftover_mounts, mounted_readonly, squashfs_file, squashfs_listing,
+    copy_example, edited, leftover_loops, leftover_mounts, mounted_readonly, squashfs_file, squashfs_listing,
 )
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
@@ -90,26 +90,19 @@ def test_noop_rebuild_runs_no_container(built_example, builder):
 
 def test_services_edit_reruns_only_upper_and_pack(built_example, builder, tmp_path):
     artifact, _ = built_example
-    config = artifact / "genpack.json5"
-    original = config.read_text()
-    config.write_text(original.replace('services: ["hello-greeter.service"]', "services: []"))
-    try:
+    with edited(artifact / "genpack.json5", 'services: ["hello-greeter.service"]', "services: []"):
         run = builder.run(artifact, "build")
         assert run.returncode == 0, run.stderr[-2000:]
         assert [e["phase"] for e in run.kinds("phase_skipped")] == ["lower"]
         assert any("services changed" in line for line in run.output_lines)
         listing = squashfs_listing(artifact / "hello-x86_64.squashfs")
         assert "/etc/systemd/system/multi-user.target.wants/hello-greeter.service" not in listing
-    finally:
-        config.write_text(original)
 
 
 def test_use_edit_reruns_lower_and_reuses_binpkgs(built_example, builder):
     artifact, _ = built_example
     config = artifact / "genpack.json5"
-    original = config.read_text()
-    config.write_text(original.replace('"app-misc/hello": "extra",', '"app-misc/hello": "-extra",'))
-    try:
+    with edited(config, '"app-misc/hello": "extra",', '"app-misc/hello": "-extra",') as original:
         run = builder.run(artifact, "build")
         assert run.returncode == 0, run.stderr[-2000:]
         assert not run.kinds("phase_skipped")
@@ -127,8 +120,6 @@ def test_use_edit_reruns_lower_and_reuses_binpkgs(built_example, builder):
                  and e["stage"] == "emerging"]
         assert hello and all(e["binary"] for e in hello)
         assert any(line.startswith(">>> Emerging binary") for line in back.output_lines)
-    finally:
-        config.write_text(original)
 
 
 def test_bash_command_and_upper_bash(built_example, builder):

@@ -2,24 +2,11 @@
 import shutil
 from pathlib import Path
 
-from engine.build.stamps import write_stamp
 from engine.build.status import NEVER_BUILT, UP_TO_DATE, WILL_RERUN, phase_statuses, work_paths_for
-from engine.build import lower_phase
-from engine.build.fingerprint import lower_fingerprint, pack_fingerprint, upper_fingerprint
 from engine.config import resolve
+from tests.fixtures.build import record_successful_build
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hello"
-
-
-def _record_all(resolution, paths):
-    d = resolution.derived
-    lower = lower_fingerprint({**d.phase_inputs["lower"], "devel": False}, paths.artifact_dir,
-                              lower_phase.source_components(None))
-    upper = upper_fingerprint(d.phase_inputs["upper"], paths.artifact_dir, lower)
-    pack = pack_fingerprint({**d.phase_inputs["pack"], "compression": d.compression}, upper)
-    paths.arch_dir.mkdir(parents=True, exist_ok=True)
-    for fp in (lower, upper, pack):
-        write_stamp(paths.done_marker(fp.phase), fp)
 
 
 def test_badges_follow_edits(tmp_path: Path):
@@ -29,7 +16,7 @@ def test_badges_follow_edits(tmp_path: Path):
     paths = work_paths_for(resolution, tmp_path / "cache")
     assert [s.state for s in phase_statuses(resolution, paths=paths)] == [NEVER_BUILT] * 3
 
-    _record_all(resolution, paths)
+    record_successful_build(resolution, paths)
     assert [s.state for s in phase_statuses(resolution, paths=paths)] == [UP_TO_DATE] * 3
 
     config = artifact / "genpack.json5"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -20,16 +21,7 @@ NO_SYSTEMD = HostInfo(
     loop_control=True,
     machine="x86_64",
 )
-SYSTEMD_UDEV = HostInfo(
-    is_root=True,
-    systemd_pid1=True,
-    udev=True,
-    nspawn_path="/usr/bin/systemd-nspawn",
-    nspawn_version=257,
-    filesystems=frozenset({"ext4", "overlay", "squashfs"}),
-    loop_control=True,
-    machine="x86_64",
-)
+SYSTEMD_UDEV = dataclasses.replace(NO_SYSTEMD, systemd_pid1=True, udev=True, nspawn_version=257)
 
 
 @pytest.fixture
