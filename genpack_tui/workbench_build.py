@@ -14,7 +14,7 @@ from typing import Callable
 from engine.artifact_files import ensure_artifact_files
 from engine.build.request import BuildRequest
 from engine.config import resolve
-from engine.events import BuildFinished, BuildStarted, ErrorEvent, EventBus, EventSink, OutputLine
+from engine.events import BuildFinished, BuildStarted, ErrorEvent, Event, EventBus, EventSink, OutputLine
 from engine.runtime.errors import HostError, RuntimeEngineError
 from engine.runtime.host import require_root
 
@@ -79,7 +79,19 @@ class BuildController:
                 return 1
             for message in ensure_artifact_files(Path(request.artifact_dir)):
                 bus(OutputLine(phase="setup", step="artifact-files", text=message))
-            return self._starter(request, bus, self._cancel)
+            finished: list[BuildFinished] = []
+
+            def relay(event: Event) -> None:
+                if isinstance(event, BuildFinished):
+                    finished.append(event)
+                bus(event)
+
+            rc = self._starter(request, relay, self._cancel)
+            if not finished:  # e.g. a worker stopped by cancel reports an error but no end
+                cancelled = " (cancelled)" if self._cancel.is_set() else ""
+                bus(BuildFinished(ok=rc == 0, duration=time.monotonic() - started,
+                                  message=f"the build worker ended with exit code {rc}{cancelled}"))
+            return rc
         except (RuntimeEngineError, OSError) as exc:
             bus(ErrorEvent(message=str(exc), phase=request.action))
             bus(BuildFinished(ok=False, duration=time.monotonic() - started))

@@ -103,3 +103,40 @@ async def test_watch_sees_atomic_saves_and_ignores_work(tmp_path: Path) -> None:
     everything = set().union(*seen)
     assert tmp_path.resolve() / "genpack.json5" in everything
     assert not any("work" in p.parts for p in everything)
+
+
+async def test_variant_key_cycles_default_variants_and_none(hello_artifact: Path) -> None:
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_for(lambda: app.resolve_count > 0)
+        app.query_one("#config-tree").focus()
+        seen = []
+        for _ in range(3):
+            await pilot.press("v")
+            await pilot.pause()
+            seen.append(app.selection.variant_key)
+        assert seen == ["quiet", "(none)", "(default)"]
+
+
+async def test_replay_key_prompts_for_a_file(hello_artifact: Path, tmp_path: Path) -> None:
+    from tests.fixtures.app import recorded_build_events, write_events
+
+    write_events(hello_artifact / "ci-events.jsonl", recorded_build_events("ok"))
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one("#config-tree").focus()
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*"ci-events.jsonl", "enter")  # relative to the artifact directory
+        runner = app.query_one("#runner")
+        assert await wait_for(lambda: runner.finished is not None)
+        assert runner.finished.ok and app.query_one("#panes").active == "build"
+
+
+async def test_cancel_key_without_a_build_says_so(hello_artifact: Path) -> None:
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one("#config-tree").focus()
+        await pilot.press("x")
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["No build is running."]
