@@ -158,6 +158,15 @@ class WorkbenchApp(App[int]):
 
     # --- resolving --- #
 
+    def _to_ui(self, callback, *args) -> None:
+        """From a thread worker: run ``callback`` on the UI thread, unless the app has already closed."""
+        if not self.is_running:
+            return
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:  # the app closed while we were on the way
+            pass
+
     def request_resolve(self) -> None:
         self._generation += 1
         self._resolve(self.selection, self._generation)
@@ -167,12 +176,12 @@ class WorkbenchApp(App[int]):
         from engine.config import resolve
 
         resolution = resolve(self.artifact_dir, variant=selection.variant_arg(), arch=selection.arch)
-        self.call_from_thread(self._apply_resolution, selection, generation, resolution)
+        self._to_ui(self._apply_resolution, selection, generation, resolution)
         if resolution.ok:  # the badges follow: phase status loads the build engine and hashes inputs
             from engine.build.status import phase_statuses
 
             statuses = phase_statuses(resolution, devel=self.args.devel)
-            self.call_from_thread(self._apply_statuses, generation, statuses)
+            self._to_ui(self._apply_statuses, generation, statuses)
 
     def _apply_resolution(self, selection: Selection, generation: int, resolution: "Resolution") -> None:
         if generation <= self._applied_generation or selection != self.selection or not self.is_running:
@@ -310,7 +319,7 @@ class WorkbenchApp(App[int]):
                 for diff in self.query(ConfigDiff):
                     diff.show_diff(res_a, res_b)
 
-        self.call_from_thread(show)
+        self._to_ui(show)
 
     # --- building --- #
 
@@ -371,7 +380,7 @@ class WorkbenchApp(App[int]):
                 self.controller.running = None
         else:
             rc = self.controller.run(request)
-        self.call_from_thread(self._build_done, request.action, rc)
+        self._to_ui(self._build_done, request.action, rc)
 
     def _build_done(self, action: str, rc: int) -> None:
         self._pump_events()
