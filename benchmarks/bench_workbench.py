@@ -80,7 +80,6 @@ async def bench_app(artifact: Path, saves: int) -> dict[str, list[float]]:
         async with app.run_test(size=(120, 40)) as pilot:
             figures["first frame (headless)"].append((time.perf_counter() - started) * 1000)
             assert await _wait(lambda: app.tree_count > 0)
-            await pilot.pause()
             figures["tree shown (headless)"].append((time.perf_counter() - started) * 1000)
             await asyncio.sleep(0.5)
             for i in range(saves):
@@ -149,7 +148,16 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus"))
     parser.add_argument("--saves", type=int, default=30)
     parser.add_argument("--no-tmux", action="store_true")
+    parser.add_argument("--pyjson5", action="store_true",
+                        help="what-if: parse with pyjson5 (must be importable) instead of json5, in-process only")
     opts = parser.parse_args()
+    if opts.pyjson5:
+        import pyjson5
+
+        from engine.config import document
+        document.json5.loads = pyjson5.loads  # same objects for valid files; error messages differ
+        opts.no_tmux = True
+        print("what-if: json5.loads replaced by pyjson5.loads")
     source = largest_config(opts.corpus)
     with tempfile.TemporaryDirectory() as tmp:
         artifact = Path(tmp) / source.parent.name.split("+")[-1]
