@@ -41,7 +41,7 @@ from genpack_tui.workbench_events import EventQueue
 from genpack_tui.workbench_replay import ReplayError, load_events
 from genpack_tui.workbench_selection import NONE_KEY, Selection, describe_variant
 from genpack_tui.workbench_shell import (
-    SHELL_ACTIONS, ShellCommandFactory, engine_shell_command, shell_refusal, shell_request,
+    SHELL_ACTIONS, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
 )
 from genpack_tui.workbench_watch import watch_artifact
 from widgets.config_diff import ConfigDiff
@@ -81,6 +81,8 @@ class WorkbenchApp(App[int]):
         Binding("s", "open_shell('bash')", "Shell", tooltip="bash in the lower container", id="app.shell"),
         Binding("S", "open_shell('upper-bash')", "Upper shell", show=False,
                 tooltip="upper-bash on the upper layer", id="app.upper-shell"),
+        Binding("l", "open_failure_log", "Failure log", show=False,
+                tooltip="The failed package's build.log, in the lower container", id="app.failure-log"),
         Binding("r", "replay_prompt", "Replay", show=False, tooltip="Replay an --events file from CI",
                 id="app.replay"),
     ]
@@ -451,13 +453,21 @@ class WorkbenchApp(App[int]):
                     "dim")
         return text
 
-    async def action_open_shell(self, action: str = "bash") -> None:
+    async def action_open_failure_log(self) -> None:
+        """Open the failing package's build log (a path inside the lower image) in the shell pane."""
+        failure = self.query_one(PhaseRunner).failure
+        if failure is None or not failure.log_path:
+            self.notify("No failed package with a build log to show.")
+            return
+        await self.action_open_shell("bash", log_viewer_command(failure.log_path))
+
+    async def action_open_shell(self, action: str = "bash", command: list[str] | None = None) -> None:
         from widgets.shell_pane import ShellPane
 
         tabs = self.query_one(TabbedContent)
         tabs.active = "shell"
         existing = list(self.query(ShellPane))
-        if existing and existing[0].running and self.shell_action == action:
+        if existing and existing[0].running and self.shell_action == action and not command:
             existing[0].focus_terminal()
             return
         refusal = shell_refusal(self.artifact_dir, self.controller.running)
@@ -473,7 +483,7 @@ class WorkbenchApp(App[int]):
             return
         for pane in existing:
             await pane.remove()
-        argv, env = self.shell_command(shell_request(self.base_request(), action))
+        argv, env = self.shell_command(shell_request(self.base_request(), action, command))
         self.shell_action = action
         placeholder.display = False
         pane = ShellPane(argv, cwd=self.artifact_dir, env=env, id="shell-pane")

@@ -26,10 +26,20 @@ def engine_shell_command(request: BuildRequest) -> ShellCommand:
     return interactive_job_argv(SHELL_TARGET, {"request": request.to_json()}), worker_env()
 
 
-def shell_request(base: BuildRequest, action: str) -> BuildRequest:
+def shell_request(base: BuildRequest, action: str, command: list[str] | None = None) -> BuildRequest:
+    """``bash`` (optionally running ``command`` instead of a shell) or ``upper-bash``."""
     if action not in SHELL_ACTIONS:
         raise ValueError(f"not a shell action: {action}")
-    return dataclasses.replace(base, action=action, command=[])
+    if command and action != "bash":
+        raise ValueError("only 'bash' runs a command")
+    return dataclasses.replace(base, action=action, command=list(command or []))
+
+
+def log_viewer_command(log_path: str) -> list[str]:
+    """Show a build log inside the lower container: ``less`` when it has one, else ``cat``.
+    The path is an argument, never part of the shell text."""
+    return ["sh", "-c", 'if command -v less >/dev/null; then less -R +G -- "$1"; else cat -- "$1"; fi',
+            "show-log", log_path]
 
 
 def shell_refusal(artifact_dir: Path, running_build: str | None) -> str | None:

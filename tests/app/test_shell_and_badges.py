@@ -125,3 +125,26 @@ async def test_diff_pane_compares_two_selections(hello_artifact: Path) -> None:
         assert "- app-misc/keyworded  ← arch.x86_64 :23" in text
         assert "~ app-misc/hello: extra  ← top :11 → -greeting extra  ← variants.quiet :33" in text
         assert "~ portage_arch: amd64 → arm64" in text
+
+
+async def test_failure_log_key_opens_the_log_in_the_lower_container(hello_artifact: Path, tmp_path: Path) -> None:
+    from tests.fixtures.app import recorded_build_events, write_events
+
+    requests: list[BuildRequest] = []
+
+    def recording_sh(request: BuildRequest) -> tuple[list[str], dict[str, str]]:
+        requests.append(request)
+        return ["/bin/sh"], SH_ENV
+
+    app = make_app(hello_artifact, shell_command=recording_sh)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await app.replay(write_events(tmp_path / "failed.jsonl", recorded_build_events("failed")))
+        assert "l: open its build.log" in app.query_one("#runner").failure_text()
+        app.query_one("#runner").shown_log.focus()
+        await pilot.press("l")
+        assert await wait_for(lambda: bool(requests))
+        request = requests[0]
+        assert request.action == "bash" and request.arch == "x86_64"
+        assert request.command[-1] == "/var/tmp/portage/app-misc/broken-1.0/temp/build.log"
+        assert request.command[:2] == ["sh", "-c"]
+        assert app.query_one("#panes").active == "shell"
