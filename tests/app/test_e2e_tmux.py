@@ -115,3 +115,22 @@ def test_build_then_shell_in_a_real_terminal(tmux: Tmux, testbed_mirror, tmp_pat
     while tmux.alive() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not tmux.alive(), "the app did not quit on Ctrl-Q"
+
+
+def test_failed_build_shows_package_and_opens_its_log(tmux: Tmux, testbed_mirror, tmp_path: Path) -> None:
+    """The test bed's app-misc/broken fails in src_compile: the failure panel names it, and `l` shows
+    its build.log from inside the lower container."""
+    artifact = tmp_path / "hello"
+    shutil.copytree(EXAMPLE_ARTIFACT, artifact)
+    config = artifact / "genpack.json5"
+    config.write_text(config.read_text().replace('"app-misc/hello",', '"app-misc/hello",\n    "app-misc/broken",', 1))
+    tmux.start([sys.executable, "-m", "genpack_tui", "-C", str(artifact), "--arch", "x86_64",
+                "--mirror", testbed_mirror.mirror_url, "--overlay-url", testbed_mirror.overlay_url, "lower"])
+    screen = tmux.wait_for(lambda s: "✖ failed after" in s or "✓ finished in" in s, 1200, "lower to end")
+    assert "✖ app-misc/broken-1.0 failed in compile during lower" in screen, screen
+    assert "log: /var/tmp/portage/app-misc/broken-1.0/temp/build.log" in screen
+    assert "l: open its build.log" in screen
+    tmux.keys("l")  # the Shell pane replaces the Build pane: what follows is the log seen from the container
+    # cat shows the whole log (the test bed has no less); less +G would open at its end
+    tmux.wait_for(lambda s: "Package:    app-misc/broken-1.0" in s or "intentional failure" in s, 120,
+                  "the build log in the shell pane")
