@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Iterable
 
@@ -35,7 +34,7 @@ from engine.build.request import BuildRequest
 from engine.events import BuildFinished, JsonLinesWriter, PhaseFinished, PhaseStarted
 from genpack_tui.cli import parse_args
 from genpack_tui.screens.path_prompt import PathPrompt
-from genpack_tui.workbench_build import BUILD_ACTIONS, BuildController, BuildStarter, engine_start_build, run_archive
+from genpack_tui.workbench_build import BUILD_ACTIONS, BuildController, BuildStarter, engine_start_build
 from genpack_tui.workbench_commands import workbench_commands
 from genpack_tui.workbench_events import EventQueue
 from genpack_tui.workbench_replay import ReplayError, load_events
@@ -371,15 +370,12 @@ class WorkbenchApp(App[int]):
         except OSError as exc:
             self.notify(f"cannot write events to {self.args.events}: {exc.strerror}", severity="error")
             return
-        self.controller._bus.subscribe(JsonLinesWriter(self._events_stream))
+        self.controller.subscribe(JsonLinesWriter(self._events_stream))
 
     @work(thread=True, group="build", description="run a build action")
     def _run_request(self, request: BuildRequest) -> None:
         if request.action == "archive":
-            try:
-                rc = run_archive(request.artifact_path, self.controller._bus)
-            finally:
-                self.controller.running = None
+            rc = self.controller.archive(request.artifact_path)
         else:
             rc = self.controller.run(request)
         self._to_ui(self._build_done, request.action, rc)

@@ -37,6 +37,15 @@ class BuildController:
         self._lock = threading.Lock()
         self.running: str | None = None  # the action in progress
 
+    @property
+    def sink(self) -> EventSink:
+        """Every sink at once (for work the controller does not run itself, such as archive)."""
+        return self._bus
+
+    def subscribe(self, sink: EventSink) -> None:
+        """Also send every later event to ``sink`` (e.g. an ``--events`` file)."""
+        self._bus.subscribe(sink)
+
     def cancel(self) -> bool:
         """Ask the engine to stop (it cleans up); False when nothing runs."""
         if self.running is None:
@@ -56,6 +65,14 @@ class BuildController:
             self.running = action
             self._cancel = threading.Event()
             return True
+
+    def archive(self, artifact_dir: Path) -> int:
+        """``archive`` (after ``claim("archive")``), reported as a run."""
+        try:
+            return run_archive(artifact_dir, self._bus)
+        finally:
+            with self._lock:
+                self.running = None
 
     def run(self, request: BuildRequest) -> int:
         """Run ``request`` (after ``claim``); returns the engine's exit code. Never raises for a failed build."""

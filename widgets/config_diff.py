@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from engine.config import Origin, Resolution
-from genpack_tui.workbench_diff import ADDED, CHANGED, REMOVED, FieldDiff, diff_resolutions
+from genpack_tui.workbench_diff import ADDED, REMOVED, FieldDiff, diff_resolutions
 from genpack_tui.workbench_outline import short_value
 from genpack_tui.workbench_selection import Selection
 from widgets.selectors import SelectionBar

@@ -1,12 +1,11 @@
 """PhaseRunner: start a build phase, watch the engine's events, read each phase's log.
 
-It renders the same event stream as the headless renderer (engine/events.py): a header line per
+It renders the same event stream as the headless renderer (engine/events.py), folded by
+genpack_tui/workbench_run.py's RunState: a header line per
 phase and step with durations, emerge and download progress as a progress bar, every output line
 with its colours in the log of its phase (one searchable BuildLog per phase), and, on failure, the
 failing package, its log path and the key that opens a shell in that container. Events arrive in
 batches on the UI thread through ``handle_events`` (live builds and replayed ``--events`` files alike).
-
-Durations come from the events themselves, never from the wall clock, so a replay shows what CI saw.
 """
 from __future__ import annotations
 
@@ -22,19 +21,15 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, ContentSwitcher, Input, ProgressBar, Select, Static, Tab, Tabs
 
-from engine.events import (
-    BuildFinished, BuildStarted, DownloadFinished, DownloadProgress, EmergeFailure, EmergeProgress, ErrorEvent,
-    Event, OutputLine, PhaseFinished, PhaseSkipped, PhaseStarted, StepFinished, StepStarted, WarningEvent,
-)
+from engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
 from genpack_tui.headless_renderer import human_duration, human_size
+from genpack_tui.workbench_run import PHASE_LOGS, Failure, PhaseState, RunState
 from widgets.log_view import BuildLog, SearchError
 
 __all__ = ["PhaseRunner", "RunOptions", "PHASE_LOGS"]
 
-PHASE_LOGS = ("setup", "lower", "upper", "pack")
 ACTIONS = ("build", "lower", "upper", "pack")
 COMPRESSIONS = (("config", ""), ("gzip", "gzip"), ("xz", "xz"), ("lzo", "lzo"), ("none", "none"))
-SHELL_FOR_PHASE = {"lower": "bash", "upper": "upper-bash", "pack": "upper-bash"}
 
 
 @dataclass(frozen=True)
@@ -43,31 +38,6 @@ class RunOptions:
     compression: str | None = None  # None: the configuration's
     parallel: bool = False
     force: bool = False
-
-
-@dataclass
-class PhaseState:
-    phase: str
-    state: str = "pending"  # pending, running, ok, failed, skipped
-    duration: float | None = None
-    reason: str = ""
-
-
-@dataclass
-class Failure:
-    phase: str | None = None
-    package: str | None = None
-    log_path: str | None = None
-    ebuild_phase: str | None = None
-    messages: tuple[str, ...] = ()
-
-    @property
-    def shell_action(self) -> str:
-        return SHELL_FOR_PHASE.get(self.phase or "", "bash")
-
-
-def _log_for(phase: str | None) -> str:
-    return phase if phase in PHASE_LOGS else "setup"
 
 
 class PhaseRunner(Vertical):
@@ -115,33 +85,46 @@ class PhaseRunner(Vertical):
         self.log_dir = log_dir  # where "save log" writes
         self.run_number = 0
         self.logs = {phase: BuildLog(id=f"log-{phase}-0") for phase in PHASE_LOGS}
+        self.event_count_total = 0  # events shown in the current logs
         self.reset()
 
     # --- state --- #
 
     def reset(self) -> None:
-        self.started: BuildStarted | None = None
-        self.finished: BuildFinished | None = None
-        self.phases: dict[str, PhaseState] = {}
-        self.steps: dict[tuple[str, str], str] = {}
-        self.progress: EmergeProgress | None = None
-        self.download: DownloadProgress | None = None
-        self.failure: Failure | None = None
-        self.errors: list[str] = []
-        self.last_ts: float | None = None
-        self.event_count = 0
-        self.event_count_total = getattr(self, "event_count_total", 0)
+        self.state = RunState()
+
+    # the run's state, for readers of the widget
+    @property
+    def started(self) -> BuildStarted | None:
+        return self.state.started
+
+    @property
+    def finished(self) -> BuildFinished | None:
+        return self.state.finished
+
+    @property
+    def phases(self) -> dict[str, PhaseState]:
+        return self.state.phases
+
+    @property
+    def steps(self) -> dict[tuple[str, str], str]:
+        return self.state.steps
+
+    @property
+    def progress(self) -> EmergeProgress | None:
+        return self.state.progress
+
+    @property
+    def failure(self) -> Failure | None:
+        return self.state.failure
 
     @property
     def running(self) -> bool:
-        return self.started is not None and self.finished is None
+        return self.state.running
 
     @property
     def current_phase(self) -> str | None:
-        for state in self.phases.values():
-            if state.state == "running":
-                return state.phase
-        return None
+        return self.state.current_phase
 
     def options(self) -> RunOptions:
         compression = self.query_one("#runner-compression", Select).value
@@ -217,7 +200,7 @@ class PhaseRunner(Vertical):
     async def begin(self) -> None:
         """Start afresh for a new run (live or replay): new, empty logs."""
         self.reset()
-        if self.event_count_total:
+        if self.event_count_total:  # the logs hold an earlier run: replace them
             self.run_number += 1
             switcher = self.query_one("#runner-logs", ContentSwitcher)
             old = list(self.logs.values())
@@ -229,102 +212,23 @@ class PhaseRunner(Vertical):
         self._refresh_all()
 
     def handle_events(self, events: Iterable[Event]) -> None:
-        """Apply a batch of events in order (UI thread)."""
-        batched: dict[str, list[str]] = {}
-
-        def out(phase: str | None, line: str) -> None:
-            batched.setdefault(_log_for(phase), []).append(line)
-
-        def flush() -> None:
-            for phase, lines in batched.items():
-                self.logs[phase].append_lines(lines)
-            batched.clear()
-
-        follow_phase: str | None = None
-        for event in events:
-            self.event_count += 1
-            self.event_count_total += 1
-            self.last_ts = event.ts
-            if isinstance(event, OutputLine):
-                out(event.phase, event.text)
-            elif isinstance(event, BuildStarted):
-                self.started = event
-                variant = event.variant or "no variant"
-                out("setup", f"\x1b[1m{event.action} {event.artifact} · {variant} · {event.arch}\x1b[0m")
-            elif isinstance(event, PhaseStarted):
-                flush()
-                self.phases[event.phase] = PhaseState(event.phase, "running", reason=event.reason)
-                self.progress = None
-                log = self.logs[_log_for(event.phase)]
-                log.mark_section(event.phase)
-                reason = f" ({event.reason})" if event.reason else ""
-                out(event.phase, f"\x1b[1;36m━━ {event.phase}{reason} ━━\x1b[0m")
-                follow_phase = _log_for(event.phase)
-            elif isinstance(event, PhaseSkipped):
-                self.phases[event.phase] = PhaseState(event.phase, "skipped", reason=event.reason)
-                out("setup", f"\x1b[2m{event.phase} skipped: {event.reason}\x1b[0m")
-            elif isinstance(event, PhaseFinished):
-                state = self.phases.setdefault(event.phase, PhaseState(event.phase))
-                state.state, state.duration = ("ok" if event.ok else "failed"), event.duration
-                mark = "\x1b[32m✓" if event.ok else "\x1b[31m✖"
-                out(event.phase, f"\x1b[1m━━ {event.phase} {mark} {human_duration(event.duration)}\x1b[0m")
-            elif isinstance(event, StepStarted):
-                flush()
-                self.steps[(event.phase, event.step)] = "running"
-                self.logs[_log_for(event.phase)].mark_section(event.title)
-                out(event.phase, f"\x1b[1m── {event.title}\x1b[0m")
-            elif isinstance(event, StepFinished):
-                self.steps[(event.phase, event.step)] = "ok" if event.ok else "failed"
-                mark = "\x1b[32m✓" if event.ok else "\x1b[31m✖"
-                out(event.phase, f"\x1b[2m── {event.step}\x1b[0m {mark} {human_duration(event.duration)}\x1b[0m")
-            elif isinstance(event, EmergeProgress):
-                self.progress = event
-                self.download = None
-            elif isinstance(event, EmergeFailure):
-                self.failure = Failure(event.phase, event.package, event.log_path, event.ebuild_phase)
-                where = f" in {event.ebuild_phase}" if event.ebuild_phase else ""
-                out(event.phase, f"\x1b[1;31m✖ {event.package} failed{where}"
-                                 f"{f'; log: {event.log_path}' if event.log_path else ''}\x1b[0m")
-            elif isinstance(event, DownloadProgress):
-                self.download = event
-            elif isinstance(event, DownloadFinished):
-                self.download = None
-                what = "up to date" if event.cached else f"downloaded {human_size(event.size)}"
-                out("setup", f"{Path(event.path).name}: {what}")
-            elif isinstance(event, WarningEvent):
-                out(event.phase, f"\x1b[33m⚠ {event.message}\x1b[0m")
-            elif isinstance(event, ErrorEvent):
-                self.errors.append(event.message)
-                out(event.phase, f"\x1b[1;31m✖ {event.message}\x1b[0m")
-                for line in event.detail.splitlines():
-                    out(event.phase, f"\x1b[31m  {line}\x1b[0m")
-            elif isinstance(event, BuildFinished):
-                self.finished = event
-                self.progress = self.download = None
-                self._finish(event, out)
-        flush()
-        if follow_phase:
-            self.show_log(follow_phase)
-        if self.finished is not None and not self.finished.ok and self.failure is not None:
-            self.show_log(_log_for(self.failure.phase))
+        """Apply a batch of events in order (UI thread): fold them into the state, feed the logs."""
+        events = list(events)
+        self.event_count_total += len(events)
+        ops, follow = self.state.apply(events)
+        batch: dict[str, list[str]] = {}
+        for op in ops:
+            if op.section:  # a section starts at the next line appended: flush what came before
+                if batch.get(op.log):
+                    self.logs[op.log].append_lines(batch.pop(op.log))
+                self.logs[op.log].mark_section(op.text)
+            else:
+                batch.setdefault(op.log, []).append(op.text)
+        for log, lines in batch.items():
+            self.logs[log].append_lines(lines)
+        if follow:
+            self.show_log(follow)
         self._refresh_all()
-
-    def _finish(self, event: BuildFinished, out) -> None:
-        if event.ok:
-            out("setup", f"\x1b[1;32m✓ finished in {human_duration(event.duration)}\x1b[0m")
-            for output in event.outputs:
-                out("setup", f"  image: {output.get('path')} ({human_size(int(output.get('size', 0)))})")
-            return
-        failed_phase = next((p.phase for p in self.phases.values() if p.state in ("failed", "running")), None)
-        for state in self.phases.values():
-            if state.state == "running":
-                state.state = "failed"
-        if self.failure is None:
-            self.failure = Failure(failed_phase)
-        elif self.failure.phase is None:
-            self.failure.phase = failed_phase
-        self.failure.messages = tuple(self.errors[-3:]) + ((event.message,) if event.message else ())
-        out("setup", f"\x1b[1;31m✖ failed after {human_duration(event.duration)}\x1b[0m")
 
     # --- rendering --- #
 
@@ -332,12 +236,13 @@ class PhaseRunner(Vertical):
         return self._summary_text().plain
 
     def _summary_text(self) -> Text:
-        if self.started is None:
+        s = self.state
+        if s.started is None:
             return Text("No build yet: choose an action and press Run (or b). Replay a CI build with r.", "dim")
-        s = self.started
-        text = Text.assemble((f"{s.action} ", "bold"), f"{s.artifact} · {s.variant or 'no variant'} · {s.arch}  ")
-        if self.finished is None:
-            elapsed = (self.last_ts or s.ts) - s.ts
+        b = s.started
+        text = Text.assemble((f"{b.action} ", "bold"), f"{b.artifact} · {b.variant or 'no variant'} · {b.arch}  ")
+        if s.finished is None:
+            elapsed = (s.last_ts or b.ts) - b.ts
             text.append(f"running {human_duration(max(elapsed, 0.0))}", "bold cyan")
         elif self.finished.ok:
             text.append(f"✓ finished in {human_duration(self.finished.duration)}", "bold green")
@@ -376,8 +281,8 @@ class PhaseRunner(Vertical):
             kind = "binary" if p.binary else "source"
             label.update(f"emerge {p.index}/{p.total} {p.package} · {kind} · {p.stage}")
             row.add_class("-active")
-        elif self.download is not None:
-            d = self.download
+        elif self.state.download is not None:
+            d = self.state.download
             bar.update(total=d.total, progress=d.received)
             total = f" of {human_size(d.total)}" if d.total else ""
             label.update(f"download {d.url.rsplit('/', 1)[-1]}: {human_size(d.received)}{total}")

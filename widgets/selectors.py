@@ -7,7 +7,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Label, Select
 
-from genpack_tui.workbench_selection import ARCH_CHOICES, DEFAULT_KEY, Selection, variant_options
+from genpack_tui.workbench_selection import ARCH_CHOICES, Selection, variant_options
 
 __all__ = ["SelectionBar"]
 

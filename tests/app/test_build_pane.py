@@ -143,3 +143,17 @@ async def test_run_key_starts_the_engine_and_shows_its_failure(hello_artifact: P
         assert kinds
         await pilot.press("b")  # run again with the pane's action (pack): a second, fresh run
         assert await wait_for(lambda: runner.event_count_total > 0 and runner.finished is not None, timeout=60)
+
+
+async def test_archive_from_the_palette_action(hello_artifact: Path) -> None:
+    from widgets.phase_runner import RunOptions
+
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert await app.start_action(RunOptions("archive"))
+        runner = app.query_one(PhaseRunner)
+        assert await wait_for(lambda: runner.finished is not None)
+        assert runner.finished.ok, runner.summary_text()
+        assert (hello_artifact / "genpack-hello.tar.gz").stat().st_size > 0
+        assert "genpack-hello.tar.gz" in runner.summary_text()
+        assert await wait_for(lambda: app.controller.running is None)

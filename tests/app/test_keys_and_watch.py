@@ -95,7 +95,9 @@ async def test_watch_sees_atomic_saves_and_ignores_work(tmp_path: Path) -> None:
     (tmp_path / "work" / "lower.img").write_bytes(b"x" * 100)
     save_atomically(tmp_path / "genpack.json5", '{ name: "x" }')
     assert await wait_for(lambda: bool(seen), timeout=5)
-    (tmp_path / "files").mkdir()
+    (tmp_path / "files").mkdir()  # a new input directory counts, and is watched from then on
+    assert await wait_for(lambda: any(tmp_path.resolve() / "files" in s for s in seen), timeout=5)
+    await asyncio.sleep(0.2)
     (tmp_path / "files" / "motd").write_text("hi")
     assert await wait_for(lambda: any(tmp_path.resolve() / "files" / "motd" in s for s in seen), timeout=5)
     stop.set()
