@@ -26,7 +26,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 
@@ -49,6 +48,7 @@ from widgets.phase_badges import PhaseBadges
 from widgets.phase_runner import PhaseRunner, RunOptions
 from widgets.problems import ProblemsPanel
 from widgets.selectors import SelectionBar
+from widgets.shell_host import ShellHost
 
 if TYPE_CHECKING:
     from engine.build.status import PhaseStatus
@@ -104,7 +104,6 @@ class WorkbenchApp(App[int]):
         self.events = EventQueue()
         self.controller = BuildController([self.events], starter=build_starter)
         self.shell_command = shell_command
-        self.shell_action: str | None = None
         self.watch_enabled = watch
         self.resolve_count = 0  # resolutions fully shown, badges included (tests wait on it)
         self.tree_count = 0  # resolutions shown in the tree (the badges may follow a little later)
@@ -129,8 +128,7 @@ class WorkbenchApp(App[int]):
             with TabPane("Build", id="build"):
                 yield PhaseRunner(log_dir=self.artifact_dir / "work" / "logs", id="runner")
             with TabPane("Shell", id="shell"):
-                with Vertical(id="shell-host"):
-                    yield Static(self._shell_hint(), id="shell-placeholder")
+                yield ShellHost(id="shell-host")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -263,9 +261,7 @@ class WorkbenchApp(App[int]):
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
         if pane == "shell":
-            panes = list(self.query("#shell-pane"))
-            if panes and panes[0].running:
-                panes[0].focus_terminal()
+            self.query_one(ShellHost).focus_shell()
         elif pane == "config":
             self.query_one(ConfigTree).focus()
         elif pane == "build":
@@ -440,15 +436,6 @@ class WorkbenchApp(App[int]):
 
     # --- shell --- #
 
-    def _shell_hint(self, reason: str | None = None) -> Text:
-        text = Text()
-        if reason:
-            text.append(reason + "\n\n", "bold yellow")
-        text.append("s: bash in the lower container   S: upper-bash on the upper layer\n", "bold")
-        text.append("In the shell every key goes to it (Ctrl-C too). Ctrl-] leaves the pane; F2-F5 switch panes.",
-                    "dim")
-        return text
-
     async def action_open_failure_log(self) -> None:
         """Open the failing package's build log (a path inside the lower image) in the shell pane."""
         failure = self.query_one(PhaseRunner).failure
@@ -458,42 +445,26 @@ class WorkbenchApp(App[int]):
         await self.action_open_shell("bash", log_viewer_command(failure.log_path))
 
     async def action_open_shell(self, action: str = "bash", command: list[str] | None = None) -> None:
-        from widgets.shell_pane import ShellPane
-
-        tabs = self.query_one(TabbedContent)
-        tabs.active = "shell"
-        existing = list(self.query(ShellPane))
-        if existing and existing[0].running and self.shell_action == action and not command:
-            existing[0].focus_terminal()
+        """Open ``bash`` (or run ``command`` in the lower container) or ``upper-bash`` in the Shell pane."""
+        self.query_one(TabbedContent).active = "shell"
+        host = self.query_one(ShellHost)
+        if host.running and host.label == action and not command:
+            host.focus_shell()
             return
         refusal = shell_refusal(self.artifact_dir, self.controller.running)
-        placeholder = self.query_one("#shell-placeholder", Static)
         if refusal is not None:
-            placeholder.update(self._shell_hint(refusal))
-            placeholder.display = True
+            host.say(refusal)
             self.notify(refusal, severity="warning", title="No shell")
             return
-        if existing and existing[0].running:
+        if host.running:
             self.notify("Close the open shell first (exit it, or Ctrl-] then s).", severity="warning")
-            existing[0].focus_terminal()
+            host.focus_shell()
             return
-        for pane in existing:
-            await pane.remove()
         argv, env = self.shell_command(shell_request(self.base_request(), action, command))
-        self.shell_action = action
-        placeholder.display = False
-        pane = ShellPane(argv, cwd=self.artifact_dir, env=env, id="shell-pane")
-        await self.query_one("#shell-host").mount(pane)
-        pane.focus_terminal()
+        await host.open(action, argv, env, cwd=self.artifact_dir)
 
-    def on_shell_pane_exited(self, event) -> None:  # ShellPane.Exited (the module loads on first use)
-        reason = f"The {self.shell_action or 'shell'} ended (exit status {event.returncode})."
-        if event.error:
-            reason += f" {event.error}"
-        self.notify(reason)
-        placeholder = self.query_one("#shell-placeholder", Static)
-        placeholder.update(self._shell_hint(reason))
-        placeholder.display = True
+    def on_shell_pane_exited(self, event) -> None:  # ShellPane.Exited, after ShellHost has shown it
+        self.notify(f"The {self.query_one(ShellHost).label or 'shell'} ended (exit status {event.returncode}).")
 
     def on_shell_pane_leave_requested(self, event) -> None:  # ShellPane.LeaveRequested
         self.query_one("#panes Tabs", Tabs).focus()
