@@ -397,6 +397,9 @@ class WorkbenchApp(App[int]):
         if not events:
             return
         self.query_one(PhaseRunner).handle_events(events)
+        if not self.controller.running:
+            self._update_title()
+            return  # a replay: the badges describe this machine, not the recorded build
         badges = self.query_one(PhaseBadges)
         for event in events:
             if isinstance(event, PhaseStarted):
@@ -427,7 +430,7 @@ class WorkbenchApp(App[int]):
             self.notify(str(exc), severity="error", title="Cannot replay")
             return False
         runner = self.query_one(PhaseRunner)
-        await runner.begin()
+        await runner.begin(replay_of=path.name)
         self.query_one(TabbedContent).active = "build"
         self.events.extend(events)
         self._pump_events()

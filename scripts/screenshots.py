@@ -1,15 +1,16 @@
 """Regenerate screenshots/*.svg and *.png: the workbench's main screens.
 
-    python scripts/screenshots.py [--events FILE] [--shell-artifact DIR] [--out screenshots]
+    python scripts/screenshots.py [--events FILE] [--failed-events FILE] [--shell-artifact DIR] [--out DIR]
 
 Each screen runs the real app headless (App.run_test) on a fresh copy of examples/hello, is saved
 with App.save_screenshot and converted to PNG with rsvg-convert (librsvg2-bin; install
 fonts-firacode for the intended glyphs).
 
-- Build screens replay an event stream: ``--events FILE`` is a build recorded with
-  ``genpack-tui --headless --events FILE build``; without it, the stream is made from real emerge
-  output in tests/data (tests/fixtures/app.py: recorded_build_events). A "running" picture is the
-  recorded stream cut off in the middle of lower's emerge.
+- Build screens replay event streams: ``--events FILE`` is a successful build recorded with
+  ``genpack-tui --headless --events FILE build``, ``--failed-events FILE`` a failed one; without
+  them, streams are made from real emerge output in tests/data (tests/fixtures/app.py:
+  recorded_build_events). A "running" picture is the successful stream cut off in the middle of
+  lower's emerge.
 - The shell pane runs ``upper-bash`` through the engine when ``--shell-artifact`` names a built
   artifact and we are root; otherwise /bin/sh stands in (the pane is the same widget).
 """
@@ -92,15 +93,17 @@ async def main(opts: argparse.Namespace) -> None:
     out = opts.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="genpack-shots-"))
-    if opts.events:
-        with open(opts.events, encoding="utf-8") as stream:
-            finished = list(read_json_lines(stream))
-    else:
-        finished = recorded_build_events("ok")
+    def stream(path: Path | None, outcome: str) -> list:
+        if path is None:
+            return recorded_build_events(outcome)
+        with open(path, encoding="utf-8") as events:
+            return list(read_json_lines(events))
+
+    finished = stream(opts.events, "ok")
     files = {
         "finished": write_events(work / "finished.jsonl", finished),
         "running": write_events(work / "running.jsonl", running_cut(finished)),
-        "failed": write_events(work / "failed.jsonl", recorded_build_events("failed")),
+        "failed": write_events(work / "failed.jsonl", stream(opts.failed_events, "failed")),
     }
 
     async def nothing(app, pilot) -> None:
@@ -185,6 +188,7 @@ async def main(opts: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=Path, help="a recorded --events file of a successful build")
+    parser.add_argument("--failed-events", type=Path, help="a recorded --events file of a failed build")
     parser.add_argument("--shell-artifact", type=Path, help="a built artifact: the shell pane runs upper-bash in it")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     asyncio.run(main(parser.parse_args()))

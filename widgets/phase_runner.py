@@ -86,6 +86,7 @@ class PhaseRunner(Vertical):
         self.run_number = 0
         self.logs = {phase: BuildLog(id=f"log-{phase}-0") for phase in PHASE_LOGS}
         self.event_count_total = 0  # events shown in the current logs
+        self.replay_of: str | None = None
         self.reset()
 
     # --- state --- #
@@ -197,9 +198,10 @@ class PhaseRunner(Vertical):
 
     # --- events --- #
 
-    async def begin(self) -> None:
-        """Start afresh for a new run (live or replay): new, empty logs."""
+    async def begin(self, replay_of: str | None = None) -> None:
+        """Start afresh for a new run: a live one, or the replay of the file named ``replay_of``."""
         self.reset()
+        self.replay_of = replay_of
         if self.event_count_total:  # the logs hold an earlier run: replace them
             self.run_number += 1
             switcher = self.query_one("#runner-logs", ContentSwitcher)
@@ -240,10 +242,15 @@ class PhaseRunner(Vertical):
         if s.started is None:
             return Text("No build yet: choose an action and press Run (or b). Replay a CI build with r.", "dim")
         b = s.started
-        text = Text.assemble((f"{b.action} ", "bold"), f"{b.artifact} · {b.variant or 'no variant'} · {b.arch}  ")
+        text = Text()
+        if self.replay_of:
+            text.append(f"replay of {self.replay_of}: ", "italic")
+        text.append(f"{b.action} ", "bold")
+        text.append(f"{b.artifact} · {b.variant or 'no variant'} · {b.arch}  ")
         if s.finished is None:
             elapsed = (s.last_ts or b.ts) - b.ts
-            text.append(f"running {human_duration(max(elapsed, 0.0))}", "bold cyan")
+            state = "recorded up to" if self.replay_of else "running"
+            text.append(f"{state} {human_duration(max(elapsed, 0.0))}", "bold cyan")
         elif self.finished.ok:
             text.append(f"✓ finished in {human_duration(self.finished.duration)}", "bold green")
         else:
@@ -295,7 +302,7 @@ class PhaseRunner(Vertical):
             failure_box.add_class("-visible")
         else:
             failure_box.remove_class("-visible")
-        busy = self.running
+        busy = self.running and not self.replay_of
         self.query_one("#runner-run", Button).disabled = busy
         self.query_one("#runner-cancel", Button).disabled = not busy
 

@@ -83,7 +83,9 @@ async def test_progress_bar_follows_emerge(hello_artifact: Path, tmp_path: Path)
         assert label == f"emerge {progress.index}/{progress.total} {progress.package} · {kind} · {progress.stage}"
         bar = runner.query_one("#progress-bar")
         assert bar.total == progress.total
-        assert "running" in runner.summary_text()
+        assert "replay of ci.jsonl: build hello" in runner.summary_text()
+        assert "recorded up to" in runner.summary_text()
+        assert runner.query_one("#runner-cancel").disabled  # nothing to cancel in a replay
 
 
 async def test_search_in_a_phase_log(hello_artifact: Path, tmp_path: Path) -> None:
