@@ -143,6 +143,8 @@ class ConfigTree(Tree[OutlineNode]):
             expand = top and node.key != "derived"
         else:
             expand = node.key in self._expanded_keys or bool(problems)
+        if self.show_details and any(child.detail for child in children):
+            expand = True  # the reader just asked to see overrides and removals
         label = self._label(node, problems)
         if not children and not problems:
             parent.add_leaf(label, node)
