@@ -15,7 +15,8 @@ from watchfiles import Change, DefaultFilter, awatch
 
 CONFIG_NAMES = frozenset({"genpack.json5", "genpack.json"})
 INPUT_DIRS = frozenset({"files", "savedconfig", "patches", "kernel", "env", "overlay"})
-WATCH_STEP_MS = 20  # watchfiles yields about two steps after the last change
+WATCH_STEP_MS = 10  # watchfiles yields about two steps after the last change
+WATCH_DEBOUNCE_MS = 200  # and at the latest this long into a continuous burst
 
 
 class ArtifactFilter(DefaultFilter):
@@ -46,5 +47,5 @@ async def watch_artifact(artifact_dir: Path, stop: asyncio.Event | None = None) 
     """Yield the set of relevant changed paths after each burst of changes, until ``stop`` is set."""
     artifact_dir = Path(artifact_dir).resolve()
     async for changes in awatch(artifact_dir, watch_filter=ArtifactFilter(artifact_dir), step=WATCH_STEP_MS,
-                                stop_event=stop, recursive=True):
+                                debounce=WATCH_DEBOUNCE_MS, stop_event=stop, recursive=True):
         yield {Path(path) for _change, path in changes}
