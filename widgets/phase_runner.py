@@ -323,9 +323,9 @@ class PhaseRunner(Vertical):
             text.append(f"{failure.phase or 'the build'} failed", "bold")
         for message in failure.messages:
             text.append(f"\n  {message.splitlines()[0] if message else ''}", "red")
-        shell = "s: shell in the lower container" if failure.shell_action == "bash" else "S: shell on the upper layer"
-        log = " · l: open its build.log" if failure.log_path else ""
-        text.append(f"\n  e: first error in the log · {shell}{log}", "dim")
+        shell = "s: shell in the lower container" if failure.shell_action == "bash" else "S: upper-bash"
+        log = " · l: its build.log" if failure.log_path else ""
+        text.append(f"\n  e: first error · {shell}{log}", "dim")
         return text
 
     # --- search and log actions --- #

@@ -139,7 +139,7 @@ async def test_failure_log_key_opens_the_log_in_the_lower_container(hello_artifa
     app = make_app(hello_artifact, shell_command=recording_sh)
     async with app.run_test(size=(100, 30)) as pilot:
         assert await app.replay(write_events(tmp_path / "failed.jsonl", recorded_build_events("failed")))
-        assert "l: open its build.log" in app.query_one("#runner").failure_text()
+        assert "l: its build.log" in app.query_one("#runner").failure_text()
         app.query_one("#runner").shown_log.focus()
         await pilot.press("l")
         assert await wait_for(lambda: bool(requests))
