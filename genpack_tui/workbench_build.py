@@ -37,11 +37,6 @@ class BuildController:
         self._lock = threading.Lock()
         self.running: str | None = None  # the action in progress
 
-    @property
-    def sink(self) -> EventSink:
-        """Every sink at once (for work the controller does not run itself, such as archive)."""
-        return self._bus
-
     def subscribe(self, sink: EventSink) -> None:
         """Also send every later event to ``sink`` (e.g. an ``--events`` file)."""
         self._bus.subscribe(sink)

@@ -271,9 +271,6 @@ class PhaseRunner(Vertical):
                                   for o in self.finished.outputs), "green")
         return text
 
-    def progress_text(self) -> str:
-        return str(self.query_one("#progress-label", Static).content)
-
     def _refresh_all(self) -> None:
         if not self.is_mounted:
             return

@@ -53,9 +53,3 @@ class ProblemsPanel(VerticalScroll, can_focus=False):
             if problem.excerpt:
                 lines.append(Text(problem.excerpt, "dim"))
         self._body.update(Group(*lines))
-
-    def text(self) -> str:
-        """Plain text of the panel (for tests)."""
-        return "\n".join(
-            ([] if not self.stale else ["(last good configuration shown)"]) + [problem_text(p).plain for p in self.problems]
-        )
