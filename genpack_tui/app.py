@@ -148,8 +148,9 @@ class WorkbenchApp(App[int]):
             if action in BUILD_ACTIONS or action == "archive":
                 await self.start_action(RunOptions(action, self.args.compression, self.args.parallel,
                                                    self.args.force))
-            elif action in SHELL_ACTIONS:
-                await self.action_open_shell(action)
+            elif action in SHELL_ACTIONS:  # `genpack-tui bash [command]`: the command runs in the pane
+                command = list(getattr(self.args, "command", []) or []) if action == "bash" else []
+                await self.action_open_shell(action, command or None)
         elif self.args.events is not None and Path(self.args.events).is_file():
             await self.replay(Path(self.args.events))
         if self.query_one(TabbedContent).active == "config":
@@ -467,7 +468,9 @@ class WorkbenchApp(App[int]):
         await host.open(action, argv, env, cwd=self.artifact_dir)
 
     def on_shell_pane_exited(self, event) -> None:  # ShellPane.Exited, after ShellHost has shown it
-        self.notify(f"The {self.query_one(ShellHost).label or 'shell'} ended (exit status {event.returncode}).")
+        hosts = self.query(ShellHost)  # gone when the app is closing
+        label = (hosts.first().label if hosts else None) or "shell"
+        self.notify(f"The {label} ended (exit status {event.returncode}).")
 
     def on_shell_pane_leave_requested(self, event) -> None:  # ShellPane.LeaveRequested
         self.query_one("#panes Tabs", Tabs).focus()

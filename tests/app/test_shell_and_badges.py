@@ -148,3 +148,19 @@ async def test_failure_log_key_opens_the_log_in_the_lower_container(hello_artifa
         assert request.command[-1] == "/var/tmp/portage/app-misc/broken-1.0/temp/build.log"
         assert request.command[:2] == ["sh", "-c"]
         assert app.query_one("#panes").active == "shell"
+
+
+async def test_bash_subcommand_with_a_command_opens_the_pane_with_it(hello_artifact: Path) -> None:
+    requests: list[BuildRequest] = []
+
+    def recording_sh(request: BuildRequest) -> tuple[list[str], dict[str, str]]:
+        requests.append(request)
+        return ["/bin/sh", "-c", "echo ran-$0", request.command[-1]], SH_ENV
+
+    args = parse_args(["-C", str(hello_artifact), "--arch", "x86_64", "bash", "emerge", "--info"])
+    app = WorkbenchApp(hello_artifact, args, shell_command=recording_sh)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_for(lambda: bool(requests))
+        assert requests[0].action == "bash" and requests[0].command == ["emerge", "--info"]
+        pane = app.query_one(ShellPane)
+        assert await wait_for(lambda: "ran---info" in pane.screen_text()), pane.screen_text()
