@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from engine.config import ARCHES
+from engine.config.arches import ARCHES
 
 ACTIONS = ("build", "lower", "upper", "pack", "bash", "upper-bash", "archive", "config", "testbed")
 BUILD_ACTIONS = ("build", "lower", "upper", "pack", "bash", "upper-bash")

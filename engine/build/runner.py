@@ -64,6 +64,9 @@ def run_build(sink: EventSink, request: dict[str, Any]) -> int:
         sink(ErrorEvent(message=str(exc)))
         sink(BuildFinished(ok=False, duration=time.monotonic() - started))
         return EXIT_FAILED
+    except BaseException:  # interrupted or terminated: the worker reports why; renderers still get an end
+        sink(BuildFinished(ok=False, duration=time.monotonic() - started, message="Interrupted."))
+        raise
     sink(BuildFinished(ok=True, duration=time.monotonic() - started, outputs=outputs))
     return 0
 

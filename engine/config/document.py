@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import json5
+import pyjson5
 
 from .problems import ConfigError, Problem, format_path, source_excerpt
 from .sourcemap import SourceMap, scan
@@ -45,6 +46,13 @@ def _parse(text: str, filename: str) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise ConfigError([_syntax_problem(filename, text, exc.msg, exc.lineno, exc.colno)]) from None
+    try:
+        # pyjson5 (compiled) parses the same language ~1000x faster than json5 (pure Python), which
+        # keeps live reload fast; json5 stays the reference: it decides whatever pyjson5 rejects, and
+        # its messages carry the line and column of a syntax error.
+        return pyjson5.decode(text)
+    except Exception:
+        pass
     try:
         return json5.loads(text)
     except ValueError as exc:
