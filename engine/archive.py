@@ -11,7 +11,9 @@ import tarfile
 from pathlib import Path
 from typing import Callable
 
-from engine.events import EventSink, OutputLine
+import time
+
+from engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine
 
 ARCHIVED_DIRS = ("files", "savedconfig", "patches", "kernel", "env", "overlay")
 CONFIG_FILES = ("genpack.json5", "genpack.json")
@@ -51,3 +53,18 @@ def create_archive(artifact_dir: Path, name: str, sink: EventSink,
     give_back(target)
     sink(OutputLine(phase="archive", step="tar", text=f"Archive created: {target.name}"))
     return target
+
+
+def run_archive(artifact_dir: Path, name: str, sink: EventSink,
+                give_back: Callable[[Path], None] = lambda path: None) -> bool:
+    """``archive`` reported like a build: the output (or the error) and a BuildFinished event."""
+    started = time.monotonic()
+    try:
+        path = create_archive(artifact_dir, name, sink, give_back)
+    except (ArchiveError, OSError) as exc:
+        sink(ErrorEvent(message=str(exc), phase="archive"))
+        sink(BuildFinished(ok=False, duration=time.monotonic() - started))
+        return False
+    sink(BuildFinished(ok=True, duration=time.monotonic() - started,
+                       outputs=[{"path": path.name, "size": path.stat().st_size}]))
+    return True

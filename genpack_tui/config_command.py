@@ -9,28 +9,19 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
+from genpack_tui.workbench_outline import short_value, value_label
 from engine.config import DEFAULT_VARIANT, FieldProvenance, Origin, Resolution, resolve
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
-def _short(value: Any, limit: int = 160) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _origin(origin: Origin) -> Text:
+    """The CLI names the file as well: ``← top (genpack.json5:4:9)``."""
     return Text.assemble(("  ← ", "dim"), (origin.describe(), "cyan"))
 
 
 def _value_line(label: str | None, value: Any, origin: Origin) -> Text:
-    line = Text()
-    if label is not None:
-        line.append(label, "bold")
-        line.append(": ")
-    line.append(_short(value), "green")
-    line.append_text(_origin(origin))
-    return line
+    return value_label(label, value, origin, _origin)
 
 
 def _add_field(tree: Tree, fp: FieldProvenance) -> None:
@@ -47,7 +38,7 @@ def _add_field(tree: Tree, fp: FieldProvenance) -> None:
                 label = entry.key
             sub = node.add(_value_line(label, value, entry.origin))
             for override in entry.overrides:
-                sub.add(Text.assemble(("overrides ", "magenta"), _short(override.value), _origin(override.origin)))
+                sub.add(Text.assemble(("overrides ", "magenta"), short_value(override.value), _origin(override.origin)))
         for removal in fp.removed:
             what = Text.assemble(("removed ", "red"), removal.target, " by ", repr(removal.entry),
                                  _origin(removal.origin))
@@ -57,11 +48,11 @@ def _add_field(tree: Tree, fp: FieldProvenance) -> None:
                 what.append(f"; it came from {removal.removed.origin.describe()}", "dim")
             node.add(what)
         for ignored in fp.ignored:
-            node.add(Text.assemble(("ignored ", "dim"), _short(ignored.value), _origin(ignored.origin),
+            node.add(Text.assemble(("ignored ", "dim"), short_value(ignored.value), _origin(ignored.origin),
                                    (f"  ({ignored.reason})", "dim")))
         return
     for override in entry.overrides:
-        node.add(Text.assemble(("overrides ", "magenta"), _short(override.value), _origin(override.origin)))
+        node.add(Text.assemble(("overrides ", "magenta"), short_value(override.value), _origin(override.origin)))
 
 
 def build_tree(res: Resolution) -> Tree:
@@ -83,7 +74,7 @@ def build_tree(res: Resolution) -> Tree:
                              ("independent_binpkgs", d.independent_binpkgs),
                              ("buildtime_packages_first", d.buildtime_packages_first),
                              ("circulardep_breaker", d.circulardep_breaker)):
-            node.add(Text.assemble((label, "bold"), ": ", (_short(value), "green")))
+            node.add(Text.assemble((label, "bold"), ": ", (short_value(value), "green")))
     if res.available_variants:
         tree.add(Text.assemble(("variants: ", "dim"), ", ".join(res.available_variants),
                                f" (default: {res.default_variant})" if res.default_variant else ""))

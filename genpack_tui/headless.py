@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.archive import ArchiveError, create_archive
+from engine.archive import run_archive
 from engine.artifact_files import ensure_artifact_files
 from engine.build.request import VARIANT_DEFAULT, BuildRequest
 from engine.build.runner import start_build
@@ -49,15 +49,7 @@ def _run(artifact_dir: Path, args: argparse.Namespace, bus: EventBus) -> int:
     for message in ensure_artifact_files(artifact_dir, lambda path: give_back(path, user)):
         bus(OutputLine(phase="setup", step="artifact-files", text=message))
     if args.action == "archive":
-        try:
-            path = create_archive(artifact_dir, resolution.name, bus, lambda p: give_back(p, user))
-        except (ArchiveError, OSError) as exc:
-            bus(ErrorEvent(message=str(exc), phase="archive"))
-            bus(BuildFinished(ok=False, duration=time.monotonic() - started))
-            return 1
-        bus(BuildFinished(ok=True, duration=time.monotonic() - started,
-                          outputs=[{"path": path.name, "size": path.stat().st_size}]))
-        return 0
+        return 0 if run_archive(artifact_dir, resolution.name, bus, lambda p: give_back(p, user)) else 1
     request = build_request(artifact_dir, args)
     try:
         require_root(args.action)

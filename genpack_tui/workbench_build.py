@@ -115,18 +115,9 @@ class BuildController:
 
 def run_archive(artifact_dir: Path, sink: EventSink) -> int:
     """``archive`` from the workbench: the engine's archive writer, reported as a build."""
-    from engine.archive import ArchiveError, create_archive
+    from engine.archive import run_archive as archive_reported
 
-    started = time.monotonic()
     resolution = resolve(artifact_dir)
     name = resolution.name or artifact_dir.name
     sink(BuildStarted(action="archive", artifact=name, variant=resolution.variant, arch=resolution.arch))
-    try:
-        path = create_archive(artifact_dir, name, sink)
-    except (ArchiveError, OSError) as exc:
-        sink(ErrorEvent(message=str(exc), phase="archive"))
-        sink(BuildFinished(ok=False, duration=time.monotonic() - started))
-        return 1
-    sink(BuildFinished(ok=True, duration=time.monotonic() - started,
-                       outputs=[{"path": path.name, "size": path.stat().st_size}]))
-    return 0
+    return 0 if archive_reported(artifact_dir, name, sink) else 1

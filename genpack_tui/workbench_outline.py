@@ -14,7 +14,7 @@ import json
 import re
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from rich.text import Text
 from rich.tree import Tree
@@ -54,13 +54,15 @@ def origin_text(origin: Origin) -> Text:
     return Text.assemble(("  ← ", "dim"), (origin.layer, "cyan"), (where, "dim"))
 
 
-def _value_label(label: str | None, value: Any, origin: Origin) -> Text:
+def value_label(label: str | None, value: Any, origin: Origin,
+                describe: Callable[[Origin], Text] = origin_text) -> Text:
+    """``label: value  ← origin``, the line of every value in the tree (TUI and ``config``)."""
     text = Text()
     if label is not None:
         text.append(label, "bold")
         text.append(": ")
     text.append(short_value(value), "green")
-    text.append_text(origin_text(origin))
+    text.append_text(describe(origin))
     return text
 
 
@@ -84,14 +86,14 @@ def field_node(fp: FieldProvenance) -> OutlineNode:
     key = f"field:{fp.name}"
     if fp.kind == "scalar":
         entry = fp.entries[0]
-        node = OutlineNode(key, _value_label(fp.name, entry.value, entry.origin), fp.name, origin=entry.origin)
+        node = OutlineNode(key, value_label(fp.name, entry.value, entry.origin), fp.name, origin=entry.origin)
         node.children = _override_nodes(key, entry.overrides, fp.name)
         return node
     node = OutlineNode(key, Text.assemble((fp.name, "bold"), (f" ({len(fp.entries)})", "dim")), fp.name)
     for index, entry in enumerate(fp.entries):
         label, value = _item_label(fp, entry)
         item_key = f"{key}/{entry.key if entry.key is not None else short_value(entry.value, 60)}#{index}"
-        item = OutlineNode(item_key, _value_label(label, value, entry.origin), fp.name, origin=entry.origin)
+        item = OutlineNode(item_key, value_label(label, value, entry.origin), fp.name, origin=entry.origin)
         item.children = _override_nodes(item_key, entry.overrides, fp.name)
         node.children.append(item)
     for i, removal in enumerate(fp.removed):
