@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from portage.dep import isvalidatom
-
 # C0/C1 controls and Unicode line separators would break a line-based Portage file; lone surrogates
 # (possible through JSON escapes) cannot be written as UTF-8 at all.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
@@ -21,6 +19,13 @@ _PACKAGE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9+_-]*")
 _UNIT = re.compile(r"[A-Za-z0-9:_.\\@-]+")
 _ACCOUNT = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\$?")
 _PROFILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*")
+
+
+def isvalidatom(atom: str, **options: bool) -> bool:
+    """Portage's own atom parser, imported on first use: it costs ~70 ms, which the CLI's and the
+    workbench's start-up should not pay before there is an atom to check."""
+    from portage.dep import isvalidatom as portage_isvalidatom
+    return bool(portage_isvalidatom(atom, **options))
 
 
 def check_text(value: str) -> str | None:
