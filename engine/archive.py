@@ -20,7 +20,7 @@ CONFIG_FILES = ("genpack.json5", "genpack.json")
 
 
 class ArchiveError(Exception):
-    pass
+    """The artifact directory cannot be archived (no configuration file)."""
 
 
 def archive_members(artifact_dir: Path) -> list[str]:

@@ -78,7 +78,7 @@ class PhaseRunner(Vertical):
             self.options = options
 
     class CancelRequested(Message):
-        pass
+        """The user asked to cancel the running build."""
 
     def __init__(self, *, log_dir: Path | None = None, id: str | None = None) -> None:
         super().__init__(id=id)

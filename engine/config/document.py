@@ -51,8 +51,11 @@ def _parse(text: str, filename: str) -> Any:
         # keeps live reload fast; json5 stays the reference: it decides whatever pyjson5 rejects, and
         # its messages carry the line and column of a syntax error.
         return pyjson5.decode(text)
-    except Exception:
-        pass
+    except Exception:  # noqa: BLE001 - any refusal: let json5 decide and explain
+        return _parse_json5(text, filename)
+
+
+def _parse_json5(text: str, filename: str) -> Any:
     try:
         return json5.loads(text)
     except ValueError as exc:

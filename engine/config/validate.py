@@ -509,7 +509,8 @@ class _Validator:
         if "default_variant" in top.fields:
             dpath, name = top.fields["default_variant"]
             if name == "":
-                pass
+                # genpack treats an empty default_variant as "no variant" too (it is falsy)
+                default = None
             elif name not in variants:
                 available = ", ".join(repr(n) for n in variants) or "none defined"
                 self.error(dpath, f"default_variant {name!r} is not a variant (available: {available})")

@@ -8,7 +8,7 @@ APT_DIR = Path("/etc/apt")
 
 
 class NoDebianMirror(RuntimeError):
-    pass
+    """The machine's apt sources name no Debian mirror to debootstrap from."""
 
 
 def _one_line_entries(text: str) -> list[tuple[str, list[str]]]:
