@@ -114,14 +114,30 @@ def bench_resolve(artifact: Path, runs: int) -> list[float]:
     return times
 
 
-def bench_tmux_first_paint(artifact: Path, runs: int, needle: str) -> list[float]:
+MINIMAL_APP = """
+from textual.app import App
+from textual.widgets import Footer, Header, Static
+
+
+class Minimal(App):
+    def compose(self):
+        yield Header()
+        yield Static("variant")
+        yield Footer()
+
+
+Minimal().run()
+"""
+
+
+def bench_tmux_first_paint(artifact: Path, runs: int, needle: str, command: list[str] | None = None) -> list[float]:
     """Launch to ``needle`` on the screen of a real terminal (tmux), interpreter start included."""
     if shutil.which("tmux") is None:
         return []
     times = []
     for i in range(runs):
         session = f"gpt-bench-{i}-{time.time_ns()}"
-        command = [sys.executable, "-m", "genpack_tui", "-C", str(artifact), "--arch", "x86_64"]
+        command = command or [sys.executable, "-m", "genpack_tui", "-C", str(artifact), "--arch", "x86_64"]
         t0 = time.perf_counter()
         for _attempt in range(5):  # the tmux server may still be exiting after the last kill-session
             started = subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
@@ -173,11 +189,28 @@ def main() -> None:
             if values:
                 print(describe(name, values))
         if not opts.no_tmux:
+            # baseline in the same run: what tmux itself (new session, polling capture-pane) costs
+            echo = ["sh", "-c", "echo variant; sleep 5"]
+            baseline = bench_tmux_first_paint(artifact, 5, "variant", echo)
+            if baseline:
+                print(describe("baseline: `echo` shown (tmux)", baseline))
+            # and what a minimal Textual app (header, one line, footer) needs to show its first frame
+            minimal = Path(tmp) / "minimal_app.py"
+            minimal.write_text(MINIMAL_APP)
+            floor = bench_tmux_first_paint(artifact, 5, "variant", [sys.executable, str(minimal)])
+            if floor:
+                print(describe("baseline: minimal Textual app (tmux)", floor))
             for label, needle in (("first frame (tmux, process)", "variant"),
                                   ("tree shown (tmux, process)", "merge order:")):
                 real = bench_tmux_first_paint(artifact, 5, needle)
                 if real:
                     print(describe(label, real))
+                    if baseline:
+                        net = statistics.median(real) - statistics.median(baseline)
+                        print(f"  {label} minus the tmux baseline: {net:.0f} ms (medians)")
+                    if floor:
+                        ratio = statistics.median(real) / statistics.median(floor)
+                        print(f"  ratio to the minimal Textual app: {ratio:.2f}")
 
 
 if __name__ == "__main__":
