@@ -4,16 +4,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.build import lower_phase
-from engine.build.fingerprint import lower_fingerprint, pack_fingerprint, upper_fingerprint
 from engine.build.request import BuildRequest
-from engine.build.stamps import write_stamp
 from engine.build.status import work_paths_for
 from engine.config import resolve
 from engine.runtime.lock import acquire_build_lock
 from genpack_tui.app import WorkbenchApp
 from genpack_tui.cli import parse_args
 from genpack_tui.workbench_selection import NONE_KEY, Selection
+from tests.fixtures.build import record_successful_build
 from tests.fixtures.app import save_atomically, wait_for
 from widgets.config_diff import ConfigDiff
 from widgets.phase_badges import PhaseBadges
@@ -73,17 +71,9 @@ async def test_shell_refused_while_the_artifact_is_locked(hello_artifact: Path) 
 
 
 def record_all_phases(artifact: Path) -> None:
-    """Write the completion stamps a successful build would have left (as tests/build/test_status.py)."""
+    """Write the completion stamps a successful build would have left."""
     res = resolve(artifact, arch="x86_64")
-    paths = work_paths_for(res)
-    d = res.derived
-    lower = lower_fingerprint({**d.phase_inputs["lower"], "devel": False}, paths.artifact_dir,
-                              lower_phase.source_components(None))
-    upper = upper_fingerprint(d.phase_inputs["upper"], paths.artifact_dir, lower)
-    pack = pack_fingerprint({**d.phase_inputs["pack"], "compression": d.compression}, upper)
-    paths.arch_dir.mkdir(parents=True, exist_ok=True)
-    for fp in (lower, upper, pack):
-        write_stamp(paths.done_marker(fp.phase), fp)
+    record_successful_build(res, work_paths_for(res))
 
 
 async def test_badges_follow_edits(hello_artifact: Path) -> None:
