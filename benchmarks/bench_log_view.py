@@ -117,6 +117,18 @@ def line_count(app, widget: str) -> int:
     return log.line_count
 
 
+
+def feed(widget: str, log, lines: list[str], lock, pending: list[str]) -> None:
+    """Hand ``lines`` to the widget in CHUNK batches: BuildLog takes them itself (thread-safe);
+    the stock Log baseline gets them through ``pending``, which its timer flushes."""
+    for start in range(0, len(lines), CHUNK):
+        chunk = lines[start : start + CHUNK]
+        if widget == "buildlog":
+            log.append_lines(chunk)
+        else:
+            with lock:
+                pending.extend(chunk)
+
 async def ingest(widget: str, count: int, probe: bool) -> dict:
     import asyncio
 
@@ -136,13 +148,7 @@ async def ingest(widget: str, count: int, probe: bool) -> dict:
         stop = threading.Event()
 
         def producer() -> None:
-            for start in range(0, count, CHUNK):
-                chunk = lines[start : start + CHUNK]
-                if widget == "buildlog":
-                    log.append_lines(chunk)
-                else:
-                    with lock:
-                        pending.extend(chunk)
+            feed(widget, log, lines[:count], lock, pending)
 
         def prober() -> None:
             driver = app._driver
@@ -205,13 +211,7 @@ async def retained(widget: str, count: int) -> dict:
         await pilot.pause(0.2)
         before = tracemalloc.get_traced_memory()[0]
         log = app.query_one("#log")
-        for start in range(0, count, CHUNK):
-            chunk = lines[start : start + CHUNK]
-            if widget == "buildlog":
-                log.append_lines(chunk)
-            else:
-                with lock:
-                    pending.extend(chunk)
+        feed(widget, log, lines[:count], lock, pending)
         while log.line_count < count:
             await asyncio.sleep(0.01)
         await pilot.pause(0.3)

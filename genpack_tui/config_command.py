@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from genpack_tui.workbench_outline import short_value, value_label
+from genpack_tui.workbench_outline import derived_summary, short_value, value_label
 from engine.config import DEFAULT_VARIANT, FieldProvenance, Origin, Resolution, resolve
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
@@ -68,12 +68,7 @@ def build_tree(res: Resolution) -> Tree:
     if res.derived is not None:
         d = res.derived
         node = tree.add(Text("derived", "bold"))
-        for label, value in (("outfile", d.outfile), ("profile_path", d.profile_path),
-                             ("portage_arch", d.portage_arch), ("compression", d.compression),
-                             ("lower capacity (GiB)", d.lower_capacity_gib),
-                             ("independent_binpkgs", d.independent_binpkgs),
-                             ("buildtime_packages_first", d.buildtime_packages_first),
-                             ("circulardep_breaker", d.circulardep_breaker)):
+        for label, value in derived_summary(d):
             node.add(Text.assemble((label, "bold"), ": ", (short_value(value), "green")))
     if res.available_variants:
         tree.add(Text.assemble(("variants: ", "dim"), ", ".join(res.available_variants),

@@ -109,17 +109,21 @@ def field_node(fp: FieldProvenance) -> OutlineNode:
     return node
 
 
+def derived_summary(d: Any) -> list[tuple[str, Any]]:
+    """The derived values shown under "derived" (TUI tree and ``config``), in display order."""
+    return [("outfile", d.outfile), ("profile_path", d.profile_path), ("portage_arch", d.portage_arch),
+            ("compression", d.compression), ("lower capacity (GiB)", d.lower_capacity_gib),
+            ("independent_binpkgs", d.independent_binpkgs),
+            ("buildtime_packages_first", d.buildtime_packages_first),
+            ("circulardep_breaker", d.circulardep_breaker)]
+
+
 def _derived_node(res: Resolution) -> OutlineNode | None:
     d = res.derived
     if d is None:
         return None
     node = OutlineNode("derived", Text("derived", "bold"))
-    for label, value in (("outfile", d.outfile), ("profile_path", d.profile_path),
-                         ("portage_arch", d.portage_arch), ("compression", d.compression),
-                         ("lower capacity (GiB)", d.lower_capacity_gib),
-                         ("independent_binpkgs", d.independent_binpkgs),
-                         ("buildtime_packages_first", d.buildtime_packages_first),
-                         ("circulardep_breaker", d.circulardep_breaker)):
+    for label, value in derived_summary(d):
         node.children.append(OutlineNode(f"derived/{label}",
                                          Text.assemble((label, "bold"), ": ", (short_value(value), "green"))))
     return node
