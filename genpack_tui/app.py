@@ -18,6 +18,8 @@ on first use, so the first frame appears quickly.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import dataclasses
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Iterable
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
 
 PANES = ("config", "diff", "build", "shell")
 EVENTS_PER_TICK = 20_000
+RELEASE_WAIT_SECONDS = 120  # a worker unmounting after a build's end; normally well under a second
 
 
 class WorkbenchApp(App[int]):
@@ -112,6 +115,8 @@ class WorkbenchApp(App[int]):
         self._applied_generation = -1
         self._events_stream: IO[str] | None = None
         self._diff_generation = 0
+        self._build_idle = asyncio.Event()  # clear while an action runs, until its worker has returned
+        self._build_idle.set()
 
     # --- layout --- #
 
@@ -345,6 +350,7 @@ class WorkbenchApp(App[int]):
         if not self.controller.claim(options.action):
             self.notify(f"A {self.controller.running} is already running.", severity="warning")
             return False
+        self._build_idle.clear()
         request = dataclasses.replace(self.base_request(), action=options.action,
                                       compression=options.compression or self.args.compression,
                                       parallel=options.parallel, force=options.force)
@@ -378,6 +384,7 @@ class WorkbenchApp(App[int]):
         self._to_ui(self._build_done, request.action, rc)
 
     def _build_done(self, action: str, rc: int) -> None:
+        self._build_idle.set()
         self._pump_events()
         self._update_title()
         self.query_one(PhaseBadges).set_running(None)
@@ -455,6 +462,12 @@ class WorkbenchApp(App[int]):
         if host.running and host.label == action and not command:
             host.focus_shell()
             return
+        if self.controller.running and self.query_one(PhaseRunner).finished is not None:
+            # the build has reported its end but its worker is still unmounting: wait rather than refuse
+            host.say(f"The {self.controller.running} has ended; waiting for it to release the containers…")
+            self.run_worker(self._open_shell_once_released(action, command), group="shell",
+                            description="open a shell once the build's worker has returned")
+            return
         refusal = shell_refusal(self.artifact_dir, self.controller.running)
         if refusal is not None:
             host.say(refusal)
@@ -466,6 +479,14 @@ class WorkbenchApp(App[int]):
             return
         argv, env = self.shell_command(shell_request(self.base_request(), action, command))
         await host.open(action, argv, env, cwd=self.artifact_dir)
+
+    async def _open_shell_once_released(self, action: str, command: list[str] | None) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._build_idle.wait(), RELEASE_WAIT_SECONDS)
+        if self.controller.running:
+            self.query_one(ShellHost).say(shell_refusal(self.artifact_dir, self.controller.running))
+            return
+        await self.action_open_shell(action, command)
 
     def on_shell_pane_exited(self, event) -> None:  # ShellPane.Exited, after ShellHost has shown it
         hosts = self.query(ShellHost)  # gone when the app is closing

@@ -140,6 +140,45 @@ async def test_failure_log_key_opens_the_log_in_the_lower_container(hello_artifa
         assert app.query_one("#panes").active == "shell"
 
 
+async def test_failure_log_key_waits_for_the_worker_to_release_the_containers(hello_artifact: Path) -> None:
+    """Between a build's BuildFinished and its worker's return (unmounting), ``l`` waits instead of refusing."""
+    import threading
+
+    from engine.events import BuildFinished
+    from tests.fixtures.app import recorded_build_events
+
+    release = threading.Event()
+    requests: list[BuildRequest] = []
+
+    def failing_then_unmounting(request, sink, cancel) -> int:
+        events = recorded_build_events("failed")
+        assert isinstance(events[-1], BuildFinished)
+        for event in events:
+            sink(event)
+        release.wait(30)  # the engine's worker cleaning up after its last event
+        return 1
+
+    def recording_sh(request: BuildRequest) -> tuple[list[str], dict[str, str]]:
+        requests.append(request)
+        return ["/bin/sh"], SH_ENV
+
+    app = make_app(hello_artifact, shell_command=recording_sh, build_starter=failing_then_unmounting)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("b")
+        runner = app.query_one("#runner")
+        assert await wait_for(lambda: "l: its build.log" in runner.failure_text())
+        assert app.controller.running == "build"
+        runner.shown_log.focus()
+        await pilot.press("l")
+        placeholder = app.query_one("#shell-placeholder")
+        assert await wait_for(lambda: "waiting for it to release the containers" in str(placeholder.content))
+        assert not requests
+        release.set()
+        assert await wait_for(lambda: bool(requests))
+        assert requests[0].command[-1] == "/var/tmp/portage/app-misc/broken-1.0/temp/build.log"
+        assert app.query_one("#panes").active == "shell"
+
+
 async def test_bash_subcommand_with_a_command_opens_the_pane_with_it(hello_artifact: Path) -> None:
     requests: list[BuildRequest] = []
 
