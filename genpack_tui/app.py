@@ -34,27 +34,24 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 from engine.build.request import BuildRequest
 from engine.events import BuildFinished, JsonLinesWriter, PhaseFinished, PhaseStarted
 from genpack_tui.cli import parse_args
-from genpack_tui.screens.path_prompt import PathPrompt
-from genpack_tui.workbench_build import BUILD_ACTIONS, BuildController, BuildStarter, engine_start_build
-from genpack_tui.workbench_commands import workbench_commands
+from genpack_tui.workbench_build import BUILD_ACTIONS, BuildController, BuildStarter, RunOptions, engine_start_build
 from genpack_tui.workbench_events import EventQueue
 from genpack_tui.workbench_replay import ReplayError, load_events
 from genpack_tui.workbench_selection import NONE_KEY, Selection, describe_variant
 from genpack_tui.workbench_shell import (
     SHELL_ACTIONS, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
 )
-from genpack_tui.workbench_watch import watch_artifact
-from widgets.config_diff import ConfigDiff
 from widgets.config_tree import ConfigTree
 from widgets.phase_badges import PhaseBadges
-from widgets.phase_runner import PhaseRunner, RunOptions
 from widgets.problems import ProblemsPanel
 from widgets.selectors import SelectionBar
-from widgets.shell_host import ShellHost
 
 if TYPE_CHECKING:
     from engine.build.status import PhaseStatus
     from engine.config import Resolution
+    from widgets.config_diff import ConfigDiff
+    from widgets.phase_runner import PhaseRunner
+    from widgets.shell_host import ShellHost
 
 PANES = ("config", "diff", "build", "shell")
 EVENTS_PER_TICK = 20_000
@@ -117,6 +114,8 @@ class WorkbenchApp(App[int]):
         self._diff_generation = 0
         self._build_idle = asyncio.Event()  # clear while an action runs, until its worker has returned
         self._build_idle.set()
+        self._panes_task: asyncio.Task[None] | None = None
+        self._mount_panes_after_tree = False
 
     # --- layout --- #
 
@@ -128,24 +127,76 @@ class WorkbenchApp(App[int]):
             with TabPane("Config", id="config"):
                 yield ProblemsPanel(id="problems")
                 yield ConfigTree(id="config-tree")
-            with TabPane("Diff", id="diff"):
-                yield ConfigDiff(self.selection, self._other_selection(self.selection, []), id="config-diff")
-            with TabPane("Build", id="build"):
-                yield PhaseRunner(log_dir=self.artifact_dir / "work" / "logs", id="runner")
-            with TabPane("Shell", id="shell"):
-                yield ShellHost(id="shell-host")
+            # filled by ensure_panes() after the first frame: they are not visible at start
+            yield TabPane("Diff", id="diff")
+            yield TabPane("Build", id="build")
+            yield TabPane("Shell", id="shell")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(PhaseRunner).set_options(RunOptions(
-            action=self.args.action if self.args.action in BUILD_ACTIONS else "build",
-            compression=self.args.compression, parallel=self.args.parallel, force=self.args.force))
         self._update_title()
-        self.request_resolve()
+        # after the first frame: a resolving thread would compete with it for the GIL
+        self.call_after_refresh(self.request_resolve)
         self.set_interval(0.1, self._pump_events, name="event-pump")
         if self.watch_enabled:
             self._watch_files()
         self.call_after_refresh(self._initial_action)
+
+    def ensure_panes(self) -> "asyncio.Task[None]":
+        """The Diff, Build and Shell panes, mounted once (after the first frame, or on first need);
+        await the result before touching them."""
+        if self._panes_task is None:
+            self._panes_task = asyncio.create_task(self._mount_panes(), name="mount the Diff, Build, Shell panes")
+        return self._panes_task
+
+    @property
+    def panes_ready(self) -> bool:
+        return self._panes_task is not None and self._panes_task.done()
+
+    async def _mount_panes(self) -> None:
+        from widgets.config_diff import ConfigDiff
+        from widgets.phase_runner import PhaseRunner
+        from widgets.shell_host import ShellHost
+
+        variants = self._known_variants()
+        diff = ConfigDiff(self.selection, self._other_selection(self.selection, []), variants=variants,
+                          id="config-diff")
+        runner = PhaseRunner(log_dir=self.artifact_dir / "work" / "logs", id="runner", options=RunOptions(
+            action=self.args.action if self.args.action in BUILD_ACTIONS else "build",
+            compression=self.args.compression, parallel=self.args.parallel, force=self.args.force))
+        await self.query_one("#diff", TabPane).mount(diff)
+        await self.query_one("#build", TabPane).mount(runner)
+        await self.query_one("#shell", TabPane).mount(ShellHost(id="shell-host"))
+        latest = self._known_variants()  # a resolution may have arrived while mounting
+        if latest is not None and latest != variants:
+            diff.set_variants(*latest)
+
+    def _known_variants(self) -> tuple[list[str], str | None] | None:
+        res = getattr(self, "_last_resolution", None)
+        if res is None or res.document is None:
+            return None
+        return list(res.available_variants), res.default_variant
+
+    def _mounted_pane_widget(self, selector: str):
+        """The widget, or None before ensure_panes() has mounted it (or while the app is closing)."""
+        if not self.panes_ready:
+            return None
+        found = self.query(selector)
+        return found.first() if found else None
+
+    def _diff_pane(self) -> "ConfigDiff | None":
+        return self._mounted_pane_widget("#config-diff")
+
+    def _runner(self) -> "PhaseRunner | None":
+        return self._mounted_pane_widget("#runner")
+
+    async def _shown_runner(self) -> "PhaseRunner":
+        await self.ensure_panes()
+        return self.query_one("#runner")
+
+    async def _shell_host(self) -> "ShellHost":
+        await self.ensure_panes()
+        return self.query_one("#shell-host")
 
     async def _initial_action(self) -> None:
         action = self.args.action
@@ -160,6 +211,10 @@ class WorkbenchApp(App[int]):
             await self.replay(Path(self.args.events))
         if self.query_one(TabbedContent).active == "config":
             self.query_one(ConfigTree).focus()
+        if self.resolution is None:  # mount the other panes after the first tree is on screen
+            self._mount_panes_after_tree = True
+        else:
+            self.ensure_panes()
 
     # --- resolving --- #
 
@@ -202,17 +257,22 @@ class WorkbenchApp(App[int]):
             self.statuses = []
             self.query_one(PhaseBadges).show_statuses(
                 [], unavailable="phase status unavailable: the configuration has errors")
+        self._last_resolution = resolution
+        diff = self._diff_pane()
         if resolution.document is not None:
             available, default = resolution.available_variants, resolution.default_variant
             self.query_one(SelectionBar).set_variants(available, default)
-            self.query_one(ConfigDiff).set_variants(available, default)
-        self._last_resolution = resolution
+            if diff is not None:
+                diff.set_variants(available, default)
         self._update_title()
         self.tree_count += 1
         if not resolution.ok:
             self.resolve_count += 1
-        if self.query_one(TabbedContent).active == "diff":
-            self.query_one(ConfigDiff).request()
+        if diff is not None and self.query_one(TabbedContent).active == "diff":
+            diff.request()
+        if self._mount_panes_after_tree:
+            self._mount_panes_after_tree = False
+            self.call_after_refresh(self.ensure_panes)
 
     def _apply_statuses(self, generation: int, statuses: "list[PhaseStatus]") -> None:
         if generation != self._applied_generation or not self.is_running:
@@ -223,6 +283,8 @@ class WorkbenchApp(App[int]):
 
     @work(exclusive=True, group="watch", description="watch the artifact directory")
     async def _watch_files(self) -> None:
+        from genpack_tui.workbench_watch import watch_artifact
+
         async for _changed in watch_artifact(self.artifact_dir):
             self.change_count += 1
             self.request_resolve()
@@ -237,8 +299,8 @@ class WorkbenchApp(App[int]):
         text = Text.assemble((" genpack-tui ", "bold reverse"), " ", (name, "bold"),
                              ("  │ variant ", "dim"), (variant, "bold cyan"),
                              ("  │ arch ", "dim"), (self.selection.arch, "bold cyan"))
-        runner = self.query_one(PhaseRunner)
-        if self.controller.running:
+        runner = self._runner()
+        if self.controller.running and runner is not None:
             phase = runner.current_phase
             text.append(f"  │ ▶ {self.controller.running}" + (f": {phase}" if phase else ""), "bold yellow")
         elif res is not None and res.errors:
@@ -264,19 +326,20 @@ class WorkbenchApp(App[int]):
 
     # --- panes --- #
 
-    def action_show_pane(self, pane: str) -> None:
+    async def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
         if pane == "shell":
-            self.query_one(ShellHost).focus_shell()
+            (await self._shell_host()).focus_shell()
         elif pane == "config":
             self.query_one(ConfigTree).focus()
         elif pane == "build":
-            self.query_one(PhaseRunner).shown_log.focus()
+            (await self._shown_runner()).shown_log.focus()
 
     @on(TabbedContent.TabActivated, "#panes")
-    def _pane_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def _pane_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "diff":
-            self.query_one(ConfigDiff).request()
+            await self.ensure_panes()
+            self.query_one("#config-diff").request()
 
     def action_help(self) -> None:
         from genpack_tui.screens.help import HelpScreen
@@ -285,6 +348,7 @@ class WorkbenchApp(App[int]):
 
     def binding_help(self) -> list[tuple[str, str, str]]:
         from widgets.log_view import BuildLog
+        from widgets.phase_runner import PhaseRunner
         from widgets.shell_pane import ShellPane
 
         rows: list[tuple[str, str, str]] = []
@@ -305,8 +369,7 @@ class WorkbenchApp(App[int]):
         return Selection(NONE_KEY if selection.variant_key != NONE_KEY else selection.variant_key,
                          "aarch64" if selection.arch != "aarch64" else "x86_64")
 
-    @on(ConfigDiff.Compare)
-    def _compare(self, event: ConfigDiff.Compare) -> None:
+    def on_config_diff_compare(self, event: "ConfigDiff.Compare") -> None:
         self._diff_generation += 1
         self._diff(event.a, event.b, self._diff_generation)
 
@@ -319,7 +382,8 @@ class WorkbenchApp(App[int]):
 
         def show() -> None:
             if generation == self._diff_generation and self.is_running:
-                for diff in self.query(ConfigDiff):
+                diff = self._diff_pane()
+                if diff is not None:
                     diff.show_diff(res_a, res_b)
 
         self._to_ui(show)
@@ -334,19 +398,20 @@ class WorkbenchApp(App[int]):
                                    command=[])
 
     def action_run_selected(self) -> None:
-        self.run_worker(self.start_action(self.query_one(PhaseRunner).options()), group="start",
-                        description="start an action")
+        async def run_selected() -> None:
+            await self.start_action((await self._shown_runner()).options())
 
-    @on(PhaseRunner.StartRequested)
-    async def _start_requested(self, event: PhaseRunner.StartRequested) -> None:
+        self.run_worker(run_selected(), group="start", description="start an action")
+
+    async def on_phase_runner_start_requested(self, event: "PhaseRunner.StartRequested") -> None:
         await self.start_action(event.options)
 
-    @on(PhaseRunner.CancelRequested)
-    def _cancel_requested(self) -> None:
+    def on_phase_runner_cancel_requested(self) -> None:
         self.action_cancel_build()
 
     async def start_action(self, options: RunOptions) -> bool:
         """Start ``options.action`` (build/lower/upper/pack/archive) unless one is running."""
+        runner = await self._shown_runner()
         if not self.controller.claim(options.action):
             self.notify(f"A {self.controller.running} is already running.", severity="warning")
             return False
@@ -354,7 +419,6 @@ class WorkbenchApp(App[int]):
         request = dataclasses.replace(self.base_request(), action=options.action,
                                       compression=options.compression or self.args.compression,
                                       parallel=options.parallel, force=options.force)
-        runner = self.query_one(PhaseRunner)
         await runner.begin()
         self.query_one(TabbedContent).active = "build"
         runner.shown_log.focus()
@@ -401,10 +465,13 @@ class WorkbenchApp(App[int]):
             self.notify("No build is running.")
 
     def _pump_events(self) -> None:
+        runner = self._runner()
+        if runner is None:
+            return  # events wait in the queue until the Build pane exists
         events = self.events.drain(EVENTS_PER_TICK)
         if not events:
             return
-        self.query_one(PhaseRunner).handle_events(events)
+        runner.handle_events(events)
         if not self.controller.running:
             self._update_title()
             return  # a replay: the badges describe this machine, not the recorded build
@@ -419,6 +486,8 @@ class WorkbenchApp(App[int]):
     # --- replay --- #
 
     def action_replay_prompt(self) -> None:
+        from genpack_tui.screens.path_prompt import PathPrompt
+
         initial = str(self.args.events) if self.args.events else ""
         self.push_screen(PathPrompt("Replay a build from an --events JSON-lines file:", initial, self.artifact_dir),
                          self._replay_chosen)
@@ -437,7 +506,7 @@ class WorkbenchApp(App[int]):
         except ReplayError as exc:
             self.notify(str(exc), severity="error", title="Cannot replay")
             return False
-        runner = self.query_one(PhaseRunner)
+        runner = await self._shown_runner()
         await runner.begin(replay_of=path.name)
         self.query_one(TabbedContent).active = "build"
         self.events.extend(events)
@@ -449,7 +518,8 @@ class WorkbenchApp(App[int]):
 
     async def action_open_failure_log(self) -> None:
         """Open the failing package's build log (a path inside the lower image) in the shell pane."""
-        failure = self.query_one(PhaseRunner).failure
+        runner = self._runner()
+        failure = runner.failure if runner is not None else None
         if failure is None or not failure.log_path:
             self.notify("No failed package with a build log to show.")
             return
@@ -458,11 +528,11 @@ class WorkbenchApp(App[int]):
     async def action_open_shell(self, action: str = "bash", command: list[str] | None = None) -> None:
         """Open ``bash`` (or run ``command`` in the lower container) or ``upper-bash`` in the Shell pane."""
         self.query_one(TabbedContent).active = "shell"
-        host = self.query_one(ShellHost)
+        host = await self._shell_host()
         if host.running and host.label == action and not command:
             host.focus_shell()
             return
-        if self.controller.running and self.query_one(PhaseRunner).finished is not None:
+        if self.controller.running and (await self._shown_runner()).finished is not None:
             # the build has reported its end but its worker is still unmounting: wait rather than refuse
             host.say(f"The {self.controller.running} has ended; waiting for it to release the containers…")
             self.run_worker(self._open_shell_once_released(action, command), group="shell",
@@ -484,12 +554,12 @@ class WorkbenchApp(App[int]):
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._build_idle.wait(), RELEASE_WAIT_SECONDS)
         if self.controller.running:
-            self.query_one(ShellHost).say(shell_refusal(self.artifact_dir, self.controller.running))
+            (await self._shell_host()).say(shell_refusal(self.artifact_dir, self.controller.running))
             return
         await self.action_open_shell(action, command)
 
     def on_shell_pane_exited(self, event) -> None:  # ShellPane.Exited, after ShellHost has shown it
-        hosts = self.query(ShellHost)  # gone when the app is closing
+        hosts = self.query("#shell-host")  # gone when the app is closing
         label = (hosts.first().label if hosts else None) or "shell"
         self.notify(f"The {label} ended (exit status {event.returncode}).")
 
@@ -499,6 +569,8 @@ class WorkbenchApp(App[int]):
     # --- palette --- #
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from genpack_tui.workbench_commands import workbench_commands
+
         yield from super().get_system_commands(screen)
         yield from workbench_commands(self)
 

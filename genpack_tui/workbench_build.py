@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from engine.artifact_files import ensure_artifact_files
 from engine.build.request import BuildRequest
-from engine.config import resolve
 from engine.events import BuildFinished, BuildStarted, ErrorEvent, Event, EventBus, EventSink, OutputLine
 from engine.runtime.errors import HostError, RuntimeEngineError
-from engine.runtime.host import require_root
 
 BUILD_ACTIONS = ("build", "lower", "upper", "pack")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the Build pane (or a command) asks to run, with the options that matter there."""
+    action: str = "build"
+    compression: str | None = None  # None: the configuration's
+    parallel: bool = False
+    force: bool = False
 BuildStarter = Callable[[BuildRequest, EventSink, threading.Event], int]
 
 
@@ -71,6 +78,11 @@ class BuildController:
 
     def run(self, request: BuildRequest) -> int:
         """Run ``request`` (after ``claim``); returns the engine's exit code. Never raises for a failed build."""
+        # on first use, off the UI thread: the workbench's first frame does not wait for these
+        from engine.artifact_files import ensure_artifact_files
+        from engine.config import resolve
+        from engine.runtime.host import require_root
+
         started = time.monotonic()
         bus = self._bus
         try:
@@ -116,6 +128,7 @@ class BuildController:
 def run_archive(artifact_dir: Path, sink: EventSink) -> int:
     """``archive`` from the workbench: the engine's archive writer, reported as a build."""
     from engine.archive import run_archive as archive_reported
+    from engine.config import resolve
 
     resolution = resolve(artifact_dir)
     name = resolution.name or artifact_dir.name

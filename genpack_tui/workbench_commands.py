@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Iterable
 from textual.app import SystemCommand
 
 from genpack_tui.workbench_selection import ARCH_CHOICES, DEFAULT_KEY, NONE_KEY, Selection
-from widgets.phase_runner import RunOptions
+from genpack_tui.workbench_build import RunOptions
 
 if TYPE_CHECKING:
     from genpack_tui.app import WorkbenchApp
@@ -21,7 +21,10 @@ _RUN_HELP = {
 
 
 def workbench_commands(app: "WorkbenchApp") -> Iterable[SystemCommand]:
-    runner_options = app.query_one("#runner").options()
+    """The commands; the Build pane's log commands only once that pane exists (shortly after start)."""
+    runner = app.query_one("#runner") if app.panes_ready else None
+    runner_options = runner.options() if runner is not None else RunOptions(
+        compression=app.args.compression, parallel=app.args.parallel, force=app.args.force)
     for action, help_text in _RUN_HELP.items():
         options = RunOptions(action, runner_options.compression, runner_options.parallel, runner_options.force)
         yield SystemCommand(f"Run {action}", help_text, partial(app.run_worker, partial(app.start_action, options),
@@ -39,10 +42,10 @@ def workbench_commands(app: "WorkbenchApp") -> Iterable[SystemCommand]:
                             partial(app.action_show_pane, pane))
     yield SystemCommand("Toggle overrides and removals", "show or hide overridden and removed values in the tree",
                         app.query_one("#config-tree").action_toggle_details)
-    yield SystemCommand("Search the build log", "find text in the shown phase's log",
-                        app.query_one("#runner").action_search)
-    yield SystemCommand("Jump to the first error", "in the build log", app.query_one("#runner").action_first_error)
-    yield SystemCommand("Save the shown log", "to work/logs/PHASE.log", app.query_one("#runner").action_save_log)
+    if runner is not None:
+        yield SystemCommand("Search the build log", "find text in the shown phase's log", runner.action_search)
+        yield SystemCommand("Jump to the first error", "in the build log", runner.action_first_error)
+        yield SystemCommand("Save the shown log", "to work/logs/PHASE.log", runner.action_save_log)
     variants = app.resolution.available_variants if app.resolution is not None else []
     for key, label in [(DEFAULT_KEY, "the default variant"), *[(v, v) for v in variants], (NONE_KEY, "no variant")]:
         yield SystemCommand(f"Variant: {label}", "re-resolve the configuration for this variant",

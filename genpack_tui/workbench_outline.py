@@ -14,12 +14,16 @@ import json
 import re
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from rich.text import Text
 from rich.tree import Tree
 
-from engine.config import FieldProvenance, Origin, Problem, Resolution
+from engine.config.problems import Problem
+from engine.config.provenance import FieldProvenance, Origin
+
+if TYPE_CHECKING:
+    from engine.config.resolution import Resolution
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 SEVERITY_MARK = {"error": "✖", "warning": "⚠"}

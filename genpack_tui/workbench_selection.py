@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.build.request import VARIANT_DEFAULT
-from engine.config import ARCHES, DEFAULT_VARIANT
+from engine.config.arches import ARCHES
+from engine.config.variant import DEFAULT_VARIANT
 
 DEFAULT_KEY = "(default)"
 NONE_KEY = "(none)"

@@ -78,9 +78,11 @@ class ConfigDiff(Vertical):
         def control(self) -> "ConfigDiff":
             return self.diff
 
-    def __init__(self, a: Selection, b: Selection, *, id: str | None = None) -> None:
+    def __init__(self, a: Selection, b: Selection, *, variants: tuple[list[str], str | None] | None = None,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self._a, self._b = a, b
+        self._variants = variants
         self.diffs: list[FieldDiff] = []
         self._plain = ""
 
@@ -89,8 +91,8 @@ class ConfigDiff(Vertical):
         return self._a, self._b
 
     def compose(self) -> ComposeResult:
-        yield SelectionBar(self._a, prefix="A: ", id="diff-a")
-        yield SelectionBar(self._b, prefix="B: ", id="diff-b")
+        yield SelectionBar(self._a, prefix="A: ", variants=self._variants, id="diff-a")
+        yield SelectionBar(self._b, prefix="B: ", variants=self._variants, id="diff-b")
         with VerticalScroll(id="diff-body"):
             yield Static("", id="diff-text")
 

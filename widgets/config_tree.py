@@ -8,16 +8,21 @@ across updates.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from engine.config import Problem, Resolution
+from engine.config.problems import Problem
 from genpack_tui.workbench_outline import (
     SEVERITY_MARK, SEVERITY_STYLE, OutlineNode, build_outline, detail_count, problem_field, problem_text,
 )
+
+if TYPE_CHECKING:
+    from engine.config.resolution import Resolution
 
 __all__ = ["ConfigTree"]
 

@@ -9,7 +9,6 @@ batches on the UI thread through ``handle_events`` (live builds and replayed ``-
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -23,6 +22,7 @@ from textual.widgets import Button, Checkbox, ContentSwitcher, Input, ProgressBa
 
 from engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
 from genpack_tui.headless_renderer import human_duration, human_size
+from genpack_tui.workbench_build import RunOptions
 from genpack_tui.workbench_run import PHASE_LOGS, Failure, PhaseState, RunState
 from widgets.log_view import BuildLog, SearchError
 
@@ -30,14 +30,6 @@ __all__ = ["PhaseRunner", "RunOptions", "PHASE_LOGS"]
 
 ACTIONS = ("build", "lower", "upper", "pack")
 COMPRESSIONS = (("config", ""), ("gzip", "gzip"), ("xz", "xz"), ("lzo", "lzo"), ("none", "none"))
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    action: str = "build"
-    compression: str | None = None  # None: the configuration's
-    parallel: bool = False
-    force: bool = False
 
 
 class PhaseRunner(Vertical):
@@ -80,8 +72,10 @@ class PhaseRunner(Vertical):
     class CancelRequested(Message):
         """The user asked to cancel the running build."""
 
-    def __init__(self, *, log_dir: Path | None = None, id: str | None = None) -> None:
+    def __init__(self, *, log_dir: Path | None = None, options: RunOptions = RunOptions(),
+                 id: str | None = None) -> None:
         super().__init__(id=id)
+        self._initial_options = options
         self.log_dir = log_dir  # where "save log" writes
         self.run_number = 0
         self.logs = {phase: BuildLog(id=f"log-{phase}-0") for phase in PHASE_LOGS}
@@ -146,12 +140,13 @@ class PhaseRunner(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="runner-controls"):
-            yield Select([(a, a) for a in ACTIONS], value="build", allow_blank=False, compact=True,
+            initial = self._initial_options
+            yield Select([(a, a) for a in ACTIONS], value=initial.action, allow_blank=False, compact=True,
                          id="runner-action")
-            yield Select([(f"comp: {label}", key) for label, key in COMPRESSIONS], value="", allow_blank=False,
-                         compact=True, id="runner-compression")
-            yield Checkbox("parallel", compact=True, id="runner-parallel")
-            yield Checkbox("force", compact=True, id="runner-force")
+            yield Select([(f"comp: {label}", key) for label, key in COMPRESSIONS], value=initial.compression or "",
+                         allow_blank=False, compact=True, id="runner-compression")
+            yield Checkbox("parallel", initial.parallel, compact=True, id="runner-parallel")
+            yield Checkbox("force", initial.force, compact=True, id="runner-force")
             yield Button("Run", id="runner-run", compact=True, variant="primary")
             yield Button("Cancel", id="runner-cancel", compact=True, variant="error", disabled=True)
         yield Static(self._summary_text(), id="runner-summary")

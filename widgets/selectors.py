@@ -32,11 +32,13 @@ class SelectionBar(Horizontal):
         def control(self) -> "SelectionBar":
             return self.bar
 
-    def __init__(self, selection: Selection, *, prefix: str = "", id: str | None = None) -> None:
+    def __init__(self, selection: Selection, *, prefix: str = "", variants: tuple[list[str], str | None] | None = None,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self._selection = selection
         self._prefix = prefix
-        self._variants: tuple[list[str], str | None] = ([], None)
+        # the artifact's variants and its default_variant; None until its file has been read
+        self._variants: tuple[list[str], str | None] | None = (list(variants[0]), variants[1]) if variants else None
         self._quiet = False
         self._variant_keys: list[str] = []
 
@@ -46,10 +48,7 @@ class SelectionBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(f"{self._prefix}variant")
-        options = variant_options([], None)
-        if self._selection.variant_key not in [key for _label, key in options]:
-            options.insert(1, (self._selection.variant_key, self._selection.variant_key))
-        self._variant_keys = [key for _label, key in options]
+        options = self._variant_options()
         yield Select(options, value=self._selection.variant_key, allow_blank=False, compact=True,
                      id="variant-select")
         yield Label("arch")
@@ -61,19 +60,24 @@ class SelectionBar(Horizontal):
         if (list(available), default) == self._variants:
             return
         self._variants = (list(available), default)
-        options = variant_options(available, default)
-        keys = [key for _label, key in options]
-        current = self._selection.variant_key
-        if current not in keys:  # e.g. --variant NAME for a name the file lacks: keep it visible
-            options.insert(1, (f"{current} (not in file)", current))
-        self._variant_keys = [key for _label, key in options]
+        options = self._variant_options()
         select = self.query_one("#variant-select", Select)
         self._quiet = True
         try:
             select.set_options(options)
-            select.value = current
+            select.value = self._selection.variant_key
         finally:
             self._quiet = False
+
+    def _variant_options(self) -> list[tuple[str, str]]:
+        available, default = self._variants or ([], None)
+        options = variant_options(available, default)
+        current = self._selection.variant_key
+        if current not in [key for _label, key in options]:
+            # e.g. --variant NAME for a name the file lacks (or not read yet): keep it visible
+            options.insert(1, (f"{current} (not in file)" if self._variants else current, current))
+        self._variant_keys = [key for _label, key in options]
+        return options
 
     def select(self, selection: Selection) -> None:
         """Change the selection programmatically (posts Changed like a user choice)."""

@@ -5,18 +5,47 @@ Typical use::
     res = resolve(Path("."), variant=DEFAULT_VARIANT, arch="x86_64")
     res.raise_for_errors()
     res.derived.portage_files, res.derived.phase_inputs["lower"], res.provenance.field("use")
-"""
-from .arches import ARCHES, PORTAGE_ARCH
-from .derive import Derived
-from .document import Document, find_config_file, load_document, read_document
-from .merge import DEFAULT_VARIANT, merge_document
-from .problems import ConfigError, Problem, format_path
-from .provenance import Entry, FieldProvenance, Ignored, Origin, Override, Provenance, Removal
-from .resolve import Resolution, resolve
-from .values import UseSpec, parse_use
 
-__all__ = [
-    "ARCHES", "PORTAGE_ARCH", "DEFAULT_VARIANT", "ConfigError", "Derived", "Document", "Entry", "FieldProvenance",
-    "Ignored", "Origin", "Override", "Problem", "Provenance", "Removal", "Resolution", "UseSpec",
-    "find_config_file", "format_path", "load_document", "merge_document", "parse_use", "read_document", "resolve",
-]
+The names below are loaded from their submodules on first use, so that importing one light part
+(e.g. ``engine.config.arches`` for the CLI) does not load the whole engine.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_SUBMODULE = {
+    "ARCHES": "arches", "PORTAGE_ARCH": "arches",
+    "Derived": "derive",
+    "Document": "document", "find_config_file": "document", "load_document": "document", "read_document": "document",
+    "merge_document": "merge",
+    "DEFAULT_VARIANT": "variant",
+    "ConfigError": "problems", "Problem": "problems", "format_path": "problems",
+    "Entry": "provenance", "FieldProvenance": "provenance", "Ignored": "provenance", "Origin": "provenance",
+    "Override": "provenance", "Provenance": "provenance", "Removal": "provenance",
+    "Resolution": "resolution", "resolve": "resolution",
+    "UseSpec": "values", "parse_use": "values",
+}
+
+__all__ = sorted(_SUBMODULE)
+
+
+def __getattr__(name: str) -> Any:
+    submodule = _SUBMODULE.get(name)
+    if submodule is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{submodule}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .arches import ARCHES, PORTAGE_ARCH
+    from .derive import Derived
+    from .document import Document, find_config_file, load_document, read_document
+    from .merge import merge_document
+    from .problems import ConfigError, Problem, format_path
+    from .provenance import Entry, FieldProvenance, Ignored, Origin, Override, Provenance, Removal
+    from .resolution import Resolution, resolve
+    from .values import UseSpec, parse_use
+    from .variant import DEFAULT_VARIANT

@@ -19,26 +19,9 @@ from .schema import FIELDS, MERGED_FIELDS
 from .sourcemap import SourceMap
 from .validate import Block, CheckedDocument, validate
 from .values import check_file_name
+from .variant import DEFAULT_VARIANT
 
 
-class _DefaultVariant:
-    """Sentinel: select the document's ``default_variant`` (or no variant when there is none)."""
-
-    _instance: "_DefaultVariant | None" = None
-
-    def __new__(cls) -> "_DefaultVariant":
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "DEFAULT_VARIANT"
-
-    def __reduce__(self) -> str:
-        return "DEFAULT_VARIANT"
-
-
-DEFAULT_VARIANT: Any = _DefaultVariant()
 
 _KIND = {"scalar": "scalar", "removal_list": "list", "unique_list": "list", "append_list": "list",
          "account_list": "list", "dict": "dict"}

@@ -3,26 +3,7 @@
 ``privileged`` is the only module in the project that mounts, formats, extracts as root or starts
 containers. Build jobs run through ``worker.run_job`` in a child process with a private mount
 namespace, so mounts never outlive a build.
+
+Import the submodules themselves (``engine.runtime.errors``, ``.host``, ``.lock``, ...): this package
+re-exports nothing, so that importing one light module (e.g. the errors) does not load them all.
 """
-
-from .errors import HostError, PrivilegedOperationError, RuntimeEngineError, WorkerError
-from .host import HostInfo, detect_host, require_build_host, require_root
-from .lock import BuildLock, BuildLocked, acquire_build_lock
-from .nspawn import NspawnSpec
-from .worker import run_job
-
-__all__ = [
-    "BuildLock",
-    "BuildLocked",
-    "HostError",
-    "HostInfo",
-    "NspawnSpec",
-    "PrivilegedOperationError",
-    "RuntimeEngineError",
-    "WorkerError",
-    "acquire_build_lock",
-    "detect_host",
-    "require_build_host",
-    "require_root",
-    "run_job",
-]

@@ -16,7 +16,6 @@ from pathlib import Path
 from types import TracebackType
 
 from .errors import RuntimeEngineError
-from .images import create_work_root
 
 LOCK_NAME = ".lock"
 
@@ -65,6 +64,8 @@ class BuildLock:
     def acquire(self) -> BuildLock:
         if self._fd is not None:
             return self
+        from .images import create_work_root  # the image tools; readers of the lock file never need them
+
         create_work_root(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:

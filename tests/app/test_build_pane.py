@@ -29,6 +29,7 @@ async def test_replayed_build_fills_the_phase_runner(hello_artifact: Path, tmp_p
     app = make_app(hello_artifact)
     async with app.run_test(size=(100, 32)) as pilot:
         assert await app.replay(events_file)
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         await pilot.pause()
         assert app.query_one("#panes").active == "build"
@@ -54,6 +55,7 @@ async def test_replay_of_a_failed_build_shows_package_log_and_shell_key(hello_ar
     async with app.run_test(size=(100, 32)) as pilot:
         assert await app.replay(events_file)
         await pilot.pause()
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         failure = runner.failure_text()
         assert "app-misc/broken-1.0 failed in compile during lower" in failure
@@ -74,6 +76,7 @@ async def test_progress_bar_follows_emerge(hello_artifact: Path, tmp_path: Path)
     async with app.run_test(size=(100, 32)) as pilot:
         assert await app.replay(events_file)
         await pilot.pause()
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         assert runner.running and runner.current_phase == "lower"
         progress = runner.progress
@@ -93,6 +96,7 @@ async def test_search_in_a_phase_log(hello_artifact: Path, tmp_path: Path) -> No
     app = make_app(hello_artifact)
     async with app.run_test(size=(100, 32)) as pilot:
         await app.replay(events_file)
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         runner.show_log("lower")
         runner.shown_log.focus()
@@ -122,6 +126,7 @@ async def test_events_file_given_without_action_is_replayed_on_start(hello_artif
     events_file = write_events(tmp_path / "ci.jsonl", recorded_build_events("ok"))
     app = make_app(hello_artifact, "--events", str(events_file))
     async with app.run_test(size=(100, 32)) as pilot:
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         assert await wait_for(lambda: runner.finished is not None)
         assert runner.finished.ok
@@ -135,6 +140,7 @@ async def test_run_key_starts_the_engine_and_shows_its_failure(hello_artifact: P
     args = parse_args(["-C", str(hello_artifact), "--arch", "x86_64", "--events", str(events_file), "pack"])
     app = WorkbenchApp(hello_artifact, args)
     async with app.run_test(size=(100, 32)) as pilot:
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         assert await wait_for(lambda: runner.finished is not None, timeout=60)
         assert not runner.finished.ok
@@ -148,11 +154,12 @@ async def test_run_key_starts_the_engine_and_shows_its_failure(hello_artifact: P
 
 
 async def test_archive_from_the_palette_action(hello_artifact: Path) -> None:
-    from widgets.phase_runner import RunOptions
+    from genpack_tui.workbench_build import RunOptions
 
     app = make_app(hello_artifact)
     async with app.run_test(size=(100, 32)) as pilot:
         assert await app.start_action(RunOptions("archive"))
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         assert await wait_for(lambda: runner.finished is not None)
         assert runner.finished.ok, runner.summary_text()

@@ -35,6 +35,7 @@ async def test_cancel_during_emerge_cleans_up(testbed_mirror, tmp_path: Path) ->
                        "--overlay-url", testbed_mirror.overlay_url])
     app = WorkbenchApp(artifact, args)
     async with app.run_test(size=(120, 40)) as pilot:
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         app.query_one("#config-tree").focus()
         await pilot.press("b")

@@ -36,6 +36,7 @@ async def test_palette_offers_every_action(hello_artifact: Path) -> None:
     app = make_app(hello_artifact)
     async with app.run_test(size=(80, 24)) as pilot:
         assert await wait_for(lambda: app.resolve_count > 0)
+        await app.ensure_panes()
         titles = [command.title for command in workbench_commands(app)]
         for expected in ("Run build", "Run lower", "Run upper", "Run pack", "Cancel the build",
                          "Shell in the lower container", "Shell on the upper layer", "Replay an events file",
@@ -61,6 +62,7 @@ async def test_usable_at_80x24(hello_artifact: Path) -> None:
         for key, pane in (("f3", "diff"), ("f4", "build"), ("f5", "shell"), ("f2", "config")):
             await pilot.press(key)
             assert app.query_one("#panes").active == pane
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one("#runner")
         await pilot.press("f4")
         await pilot.pause()
@@ -130,6 +132,7 @@ async def test_replay_key_prompts_for_a_file(hello_artifact: Path, tmp_path: Pat
         await pilot.press("r")
         await pilot.pause()
         await pilot.press(*"ci-events.jsonl", "enter")  # relative to the artifact directory
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one("#runner")
         assert await wait_for(lambda: runner.finished is not None)
         assert runner.finished.ok and app.query_one("#panes").active == "build"

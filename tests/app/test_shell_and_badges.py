@@ -107,6 +107,7 @@ async def test_diff_pane_compares_two_selections(hello_artifact: Path) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         assert await wait_for(lambda: app.resolve_count > 0)
         await pilot.press("f3")
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         diff = app.query_one(ConfigDiff)
         diff.set_selections(Selection(NONE_KEY, "x86_64"), Selection("quiet", "aarch64"))
         assert await wait_for(lambda: diff.selections == (Selection(NONE_KEY, "x86_64"), Selection("quiet", "aarch64")))
@@ -165,6 +166,7 @@ async def test_failure_log_key_waits_for_the_worker_to_release_the_containers(he
     app = make_app(hello_artifact, shell_command=recording_sh, build_starter=failing_then_unmounting)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("b")
+        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one("#runner")
         assert await wait_for(lambda: "l: its build.log" in runner.failure_text())
         assert app.controller.running == "build"

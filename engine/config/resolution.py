@@ -8,7 +8,8 @@ from typing import Any
 
 from .derive import Derived, derive
 from .document import find_config_file, read_document
-from .merge import DEFAULT_VARIANT, merge_document
+from .merge import merge_document
+from .variant import DEFAULT_VARIANT
 from .problems import ConfigError, Problem
 from .provenance import Provenance
 
