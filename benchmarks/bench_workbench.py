@@ -1,6 +1,6 @@
 """Workbench figures: first paint, and file save → config tree updated, on the largest corpus config.
 
-    python benchmarks/bench_workbench.py [--saves 30] [--corpus /work/shared/corpus] [--no-tmux]
+    python benchmarks/bench_workbench.py [--saves 100] [--corpus /work/shared/corpus] [--no-tmux]
 
 Prints figures only (no pass/fail):
 - first frame / tree shown, headless: from constructing the app to its first frame (title,
@@ -29,6 +29,10 @@ from engine.config import resolve  # noqa: E402
 from genpack_tui.app import WorkbenchApp  # noqa: E402
 from genpack_tui.cli import parse_args  # noqa: E402
 from widgets.config_tree import ConfigTree  # noqa: E402
+
+
+PROJECT_DIRS = ("genpack_tui", "engine", "widgets")
+RUNS = 9  # launches per figure in a real terminal
 
 
 def largest_config(corpus: Path) -> Path:
@@ -164,7 +168,7 @@ def bench_tmux_first_paint(artifact: Path, runs: int, needle: str, command: list
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus"))
-    parser.add_argument("--saves", type=int, default=30)
+    parser.add_argument("--saves", type=int, default=100)
     parser.add_argument("--no-tmux", action="store_true")
     parser.add_argument("--pyjson5", action="store_true",
                         help="what-if: parse with pyjson5 (must be importable) instead of json5, in-process only")
@@ -189,20 +193,24 @@ def main() -> None:
             if values:
                 print(describe(name, values))
         if not opts.no_tmux:
+            # byte-compile the project first, as `pip install` does: with PYTHONDONTWRITEBYTECODE set
+            # (CI images often set it) every launch would otherwise compile our modules again
+            subprocess.run([sys.executable, "-m", "compileall", "-q", *(str(ROOT / d) for d in PROJECT_DIRS)],
+                           check=True, stdout=subprocess.DEVNULL)
             # baseline in the same run: what tmux itself (new session, polling capture-pane) costs
             echo = ["sh", "-c", "echo variant; sleep 5"]
-            baseline = bench_tmux_first_paint(artifact, 5, "variant", echo)
+            baseline = bench_tmux_first_paint(artifact, RUNS, "variant", echo)
             if baseline:
                 print(describe("baseline: `echo` shown (tmux)", baseline))
             # and what a minimal Textual app (header, one line, footer) needs to show its first frame
             minimal = Path(tmp) / "minimal_app.py"
             minimal.write_text(MINIMAL_APP)
-            floor = bench_tmux_first_paint(artifact, 5, "variant", [sys.executable, str(minimal)])
+            floor = bench_tmux_first_paint(artifact, RUNS, "variant", [sys.executable, str(minimal)])
             if floor:
                 print(describe("baseline: minimal Textual app (tmux)", floor))
             for label, needle in (("first frame (tmux, process)", "variant"),
                                   ("tree shown (tmux, process)", "merge order:")):
-                real = bench_tmux_first_paint(artifact, 5, needle)
+                real = bench_tmux_first_paint(artifact, RUNS, needle)
                 if real:
                     print(describe(label, real))
                     if baseline:

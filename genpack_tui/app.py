@@ -58,6 +58,12 @@ EVENTS_PER_TICK = 20_000
 RELEASE_WAIT_SECONDS = 120  # a worker unmounting after a build's end; normally well under a second
 
 
+class WorkbenchScreen(Screen):
+    """The app's default screen (its widgets come from WorkbenchApp.compose)."""
+
+    AUTO_FOCUS = "#config-tree"  # focused from the start: a later focus change would recompose the footer
+
+
 class WorkbenchApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "genpack-tui"
@@ -119,6 +125,9 @@ class WorkbenchApp(App[int]):
 
     # --- layout --- #
 
+    def get_default_screen(self) -> Screen:
+        return WorkbenchScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield Static("", id="title-bar")
         yield SelectionBar(self.selection, id="selection")
@@ -135,8 +144,9 @@ class WorkbenchApp(App[int]):
 
     def on_mount(self) -> None:
         self._update_title()
-        # after the first frame: a resolving thread would compete with it for the GIL
-        self.call_after_refresh(self.request_resolve)
+        # at once: the first frame then shows the tree (measured: resolving after that frame drew an
+        # empty tree ~100 ms sooner but the full screen ~130 ms later)
+        self.request_resolve()
         self.set_interval(0.1, self._pump_events, name="event-pump")
         if self.watch_enabled:
             self._watch_files()
