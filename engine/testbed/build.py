@@ -4,6 +4,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from contextlib import contextmanager
@@ -19,6 +20,8 @@ from .snapshot import SNAPSHOT_NAME, build_snapshot
 from .stage3 import TIMINGS_FILE, build_stage3, find_cached_stage3
 
 LineSink = Callable[[str], None]
+ENTRY_NAME = re.compile(r"[0-9a-f]{16}")  # <cache>/<recipe hash> and <cache>/stage3/<stage3 hash>
+PRUNE_AFTER_DAYS = 14
 
 
 class TestbedUnavailable(RuntimeError):
@@ -49,6 +52,22 @@ def _remove_stale_work_dirs(cache_root: Path) -> None:
         if parent.is_dir():
             for p in parent.glob(".tmp-*"):
                 remove_tree_detaching_mounts(p)
+
+
+def prune_unused_entries(cache_root: Path, *, keep: set[str], max_age_days: float = PRUNE_AFTER_DAYS) -> list[Path]:
+    """Remove cached stage3s and trees of other recipes not used for ``max_age_days`` (each use
+    touches its entry, so a second checkout with another recipe keeps its own); returns what went."""
+    cutoff = time.time() - max_age_days * 86400
+    removed = []
+    for parent in (cache_root, cache_root / "stage3"):
+        if not parent.is_dir():
+            continue
+        for entry in parent.iterdir():
+            if (entry.is_dir() and ENTRY_NAME.fullmatch(entry.name) and entry.name not in keep
+                    and entry.stat().st_mtime < cutoff):
+                remove_tree_detaching_mounts(entry)
+                removed.append(entry)
+    return removed
 
 
 def check_can_build() -> None:
@@ -89,6 +108,11 @@ def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = 
             if on_line:
                 on_line(f"testbed: stage3 built in {time.monotonic() - start:.1f} s: {stage3}")
         directory = _build_trees(cache_root, on_line)
+        for used in (stage3.parent, directory):
+            os.utime(used)
+        for gone in prune_unused_entries(cache_root, keep={stage3.parent.name, directory.name}):
+            if on_line:
+                on_line(f"testbed: removed {gone}, a test bed of another recipe unused for {PRUNE_AFTER_DAYS} days")
     timings_file = stage3.parent / TIMINGS_FILE
     timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
     return TestbedArtifacts(stage3=stage3, portage_snapshot=directory / SNAPSHOT_NAME,

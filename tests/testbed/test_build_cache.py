@@ -106,3 +106,37 @@ def test_restamped_stage3_is_a_new_release_of_the_same_root(testbed_artifacts: T
     assert again.stat().st_size == testbed_artifacts.stage3.stat().st_size
     with pytest.raises(ValueError, match="timestamp"):
         testbed_artifacts.restamped_stage3("yesterday")
+
+
+def test_entries_of_other_recipes_are_pruned_once_unused_for_a_while(tmp_path: Path) -> None:
+    from engine.testbed.build import prune_unused_entries
+
+    def entry(*parts: str, age_days: float) -> Path:
+        path = tmp_path.joinpath(*parts)
+        path.mkdir(parents=True)
+        (path / "stage3-amd64-systemd-x.tar.xz").write_bytes(b"x")
+        stamp = time.time() - age_days * 86400
+        os.utime(path, (stamp, stamp))
+        return path
+
+    current_stage3 = entry("stage3", "aaaaaaaaaaaaaaaa", age_days=30)
+    current_trees = entry("bbbbbbbbbbbbbbbb", age_days=30)
+    old_stage3 = entry("stage3", "cccccccccccccccc", age_days=20)
+    old_trees = entry("dddddddddddddddd", age_days=15)
+    recent_other = entry("stage3", "eeeeeeeeeeeeeeee", age_days=2)  # another checkout's recipe, in use
+    unrelated = entry("wheels", age_days=100)
+    in_progress = entry("stage3", ".tmp-ffffffffffffffff-1", age_days=100)
+
+    removed = prune_unused_entries(tmp_path, keep={current_stage3.name, current_trees.name})
+    assert sorted(removed) == sorted([old_stage3, old_trees])
+    assert not old_stage3.exists() and not old_trees.exists()
+    for kept in (current_stage3, current_trees, recent_other, unrelated, in_progress):
+        assert kept.is_dir(), kept
+
+
+def test_build_testbed_touches_what_it_uses(testbed_artifacts: TestbedArtifacts) -> None:
+    for used in (testbed_artifacts.stage3.parent, testbed_artifacts.directory):
+        os.utime(used, (0, 0))
+    again = build_testbed()
+    for used in (again.stage3.parent, again.directory):
+        assert time.time() - used.stat().st_mtime < 60, used
