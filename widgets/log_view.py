@@ -27,6 +27,7 @@ from typing import Iterable, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import work
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -104,6 +105,19 @@ class BuildLog(ScrollView, can_focus=True):
         def control(self) -> "BuildLog":
             return self.log
 
+    class SearchFinished(Message):
+        """A ``start_search`` has scanned the stored lines; ``matches`` are absolute line numbers."""
+
+        def __init__(self, log: "BuildLog", pattern: str, matches: list[int]) -> None:
+            super().__init__()
+            self.log = log
+            self.pattern = pattern
+            self.matches = matches
+
+        @property
+        def control(self) -> "BuildLog":
+            return self.log
+
     def __init__(
         self,
         *,
@@ -134,6 +148,7 @@ class BuildLog(ScrollView, can_focus=True):
         self._sections_lock = threading.Lock()
         self._matcher = None
         self._matches: list[int] = []  # absolute line numbers
+        self._search_generation = 0  # a background search's result counts only if no search came after
         self._match_pos: int | None = None
         self._highlight: int | None = None  # absolute line number drawn as "current"
         self._error_scan_next = 0  # absolute number where the first-error scan resumes
@@ -298,6 +313,7 @@ class BuildLog(ScrollView, can_focus=True):
         ``next_match`` / ``previous_match`` to move between them.
         """
         matcher = compile_query(pattern, regex, case_sensitive)
+        self._search_generation += 1
         self._matcher = matcher
         self._matches = [self._first + i for i in find_lines(self._lines, matcher)]
         self._match_pos = None
@@ -305,7 +321,39 @@ class BuildLog(ScrollView, can_focus=True):
         self.refresh()
         return list(self._matches)
 
+    def start_search(self, pattern: str, regex: bool = False, case_sensitive: bool = False) -> None:
+        """``search`` on a thread, for long logs (about 0.8 s per million lines): the UI stays live and
+        ``SearchFinished`` follows. A bad pattern raises SearchError at once. Lines appended meanwhile
+        are matched as they arrive, as after ``search``."""
+        matcher = compile_query(pattern, regex, case_sensitive)
+        self._search_generation += 1
+        self._matcher = matcher
+        self._matches = []
+        self._match_pos = None
+        self._cache.clear()
+        self.refresh()
+        # a copy of the list (references only): flushes and trimming must not move lines under the scan
+        self._scan_in_thread(self._lines[:], self._first, matcher, self._search_generation, pattern)
+
+    @work(thread=True, group="log-search", description="search the build log")
+    def _scan_in_thread(self, lines: list[str], first: int, matcher, generation: int, pattern: str) -> None:
+        found = [first + i for i in find_lines(lines, matcher)]
+        try:
+            self.app.call_from_thread(self._search_scanned, generation, found, pattern)
+        except RuntimeError:  # the app closed during the scan
+            pass
+
+    def _search_scanned(self, generation: int, found: list[int], pattern: str) -> None:
+        if generation != self._search_generation:
+            return  # superseded by a later search or cleared
+        # lines may have been trimmed meanwhile; lines appended meanwhile are already in _matches
+        self._matches = found[bisect.bisect_left(found, self._first):] + self._matches
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.SearchFinished(self, pattern, list(self._matches)))
+
     def clear_search(self) -> None:
+        self._search_generation += 1
         self._matcher = None
         self._matches = []
         self._match_pos = None

@@ -356,14 +356,18 @@ class PhaseRunner(Vertical):
             log.clear_search()
             return
         try:
-            matches = log.search(event.value)
+            log.start_search(event.value)
         except SearchError as exc:
             self.notify(str(exc), severity="error")
-            return
-        if matches:
-            log.next_match()
+
+    @on(BuildLog.SearchFinished)
+    def _search_finished(self, event: BuildLog.SearchFinished) -> None:
+        event.stop()
+        if event.matches:
+            event.log.next_match()
         else:
-            self.notify(f"No match for {event.value!r} in the {self.shown_phase} log.")
+            phase = next((name for name, log in self.logs.items() if log is event.log), "shown")
+            self.notify(f"No match for {event.pattern!r} in the {phase} log.")
 
     def on_key(self, event) -> None:
         search = self.query_one("#runner-search", Input)

@@ -102,8 +102,8 @@ async def test_search_in_a_phase_log(hello_artifact: Path, tmp_path: Path) -> No
         runner.shown_log.focus()
         await pilot.press("slash")
         await pilot.press(*"Completed", "enter")
-        await pilot.pause()
         log = runner.logs["lower"]
+        assert await wait_for(lambda: log.highlighted_line is not None)  # the scan runs on a thread
         assert log.matches and all("Completed" in log.lines[n - log.first_line] for n in log.matches)
         assert log.highlighted_line in log.matches
         await pilot.press("escape")

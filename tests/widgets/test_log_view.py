@@ -27,6 +27,9 @@ class LogApp(App[None]):
     def on_build_log_highlighted(self, message: BuildLog.Highlighted) -> None:
         self.messages.append(message)
 
+    def on_build_log_search_finished(self, message: BuildLog.SearchFinished) -> None:
+        self.messages.append(message)
+
 
 def row_text(log: BuildLog, y: int) -> str:
     return "".join(segment.text for segment in log.render_line(y))
@@ -163,6 +166,40 @@ async def test_search_next_previous_and_highlight() -> None:
         assert log.matches == [20, 90, 150, 200]
         with pytest.raises(SearchError, match=r"invalid regular expression '\(unclosed'"):
             log.search("(unclosed", regex=True)
+
+
+async def test_background_search_matches_what_search_finds_including_lines_arriving_meanwhile() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.query_one(BuildLog)
+        log.append_lines([f">>> Emerging ({n} of 300000) cat/pkg-{n}" + (" FAILED" if n % 1000 == 7 else "")
+                          for n in range(300_000)])
+        assert await wait_until(lambda: log.line_count == 300_000 and not log.pending_lines, pilot)
+        log.start_search("failed")
+        log.start_search("FAILED ")  # superseded at once: its result must never show
+        log.start_search("failed")
+        assert log.matches == []  # the scan runs on a thread; nothing is applied before the UI loop runs
+        log.append_lines(["late line FAILED"])  # arrives during the scan: matched on arrival
+        assert await wait_until(lambda: any(isinstance(m, BuildLog.SearchFinished) for m in app.messages), pilot)
+        await pilot.pause(0.3)
+        finished = [m for m in app.messages if isinstance(m, BuildLog.SearchFinished)]
+        assert len(finished) == 1 and finished[0].pattern == "failed"
+        expected = [n for n in range(300_000) if n % 1000 == 7] + [300_000]
+        assert log.matches == expected
+        assert log.search("failed") == expected  # the synchronous scan agrees
+        with pytest.raises(SearchError, match="empty search pattern"):
+            log.start_search("")
+
+
+async def wait_until(condition, pilot, timeout: float = 20.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()
 
 
 async def test_first_error_jumps_to_the_first_failure() -> None:
