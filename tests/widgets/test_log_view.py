@@ -7,6 +7,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from widgets.log_search import SearchError
+from tests.fixtures.app import wait_for
 from widgets.log_view import BuildLog
 
 SIZE = (80, 20)
@@ -174,13 +175,13 @@ async def test_background_search_matches_what_search_finds_including_lines_arriv
         log = app.query_one(BuildLog)
         log.append_lines([f">>> Emerging ({n} of 300000) cat/pkg-{n}" + (" FAILED" if n % 1000 == 7 else "")
                           for n in range(300_000)])
-        assert await wait_until(lambda: log.line_count == 300_000 and not log.pending_lines, pilot)
+        assert await wait_for(lambda: log.line_count == 300_000 and not log.pending_lines, 20)
         log.start_search("failed")
         log.start_search("FAILED ")  # superseded at once: its result must never show
         log.start_search("failed")
         assert log.matches == []  # the scan runs on a thread; nothing is applied before the UI loop runs
         log.append_lines(["late line FAILED"])  # arrives during the scan: matched on arrival
-        assert await wait_until(lambda: any(isinstance(m, BuildLog.SearchFinished) for m in app.messages), pilot)
+        assert await wait_for(lambda: any(isinstance(m, BuildLog.SearchFinished) for m in app.messages), 20)
         await pilot.pause(0.3)
         finished = [m for m in app.messages if isinstance(m, BuildLog.SearchFinished)]
         assert len(finished) == 1 and finished[0].pattern == "failed"
@@ -189,17 +190,6 @@ async def test_background_search_matches_what_search_finds_including_lines_arriv
         assert log.search("failed") == expected  # the synchronous scan agrees
         with pytest.raises(SearchError, match="empty search pattern"):
             log.start_search("")
-
-
-async def wait_until(condition, pilot, timeout: float = 20.0) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        await pilot.pause(0.05)
-    return condition()
 
 
 async def test_first_error_jumps_to_the_first_failure() -> None:
