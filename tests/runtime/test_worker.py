@@ -151,10 +151,9 @@ def test_cancel_during_a_container_run(busybox_image: Path, runtime_host) -> Non
         if "started" in outputs(events, "container"):
             break
         time.sleep(0.05)
-    t0 = time.monotonic()
     cancel.set()
     thread.join(30)
-    assert time.monotonic() - t0 < 10
+    assert not thread.is_alive()  # the container's `sleep 60` did not run out: cancel stopped it
     assert result["rc"] == 130 and outputs(events, "cleanup") == [f"unmounting {mountpoint}"]
     _assert_no_leftovers(busybox_image, mountpoint)
 
