@@ -15,8 +15,10 @@ When the store exceeds ``max_lines`` the oldest lines are discarded down to 7/8 
 the newest lines and line numbers stay absolute (counted from the first line ever appended).
 
 Keys (all bindings carry ids so an app keymap can remap them): arrows/PageUp/PageDown/Home/End scroll,
-End also resumes following the tail; ``n``/``N`` next/previous search match; ``e`` first error;
-``]``/``[`` next/previous section.
+End also resumes following the tail; ``n``/``N`` next/previous search match; ``]``/``[`` next/previous
+section. Search and "first error" scan on a thread (``start_search``, ``start_first_error``) for the
+UI; ``search`` and ``first_error`` are their synchronous forms. The container decides which log "first
+error" looks in (PhaseRunner's ``e`` tries the failed phase, the shown log, then the others).
 """
 from __future__ import annotations
 
@@ -70,7 +72,6 @@ class BuildLog(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("n", "next_match", "Next match", show=False, id="buildlog.next-match"),
         Binding("N", "previous_match", "Previous match", show=False, id="buildlog.previous-match"),
-        Binding("e", "first_error", "First error", show=False, id="buildlog.first-error"),
         Binding("right_square_bracket", "next_section", "Next section", show=False, id="buildlog.next-section"),
         Binding("left_square_bracket", "previous_section", "Previous section", show=False, id="buildlog.previous-section"),
         Binding("end", "scroll_end", "Follow tail", show=False, id="buildlog.follow"),
@@ -100,6 +101,18 @@ class BuildLog(ScrollView, can_focus=True):
             self.line = line
             self.match_index = match_index
             self.match_count = match_count
+
+        @property
+        def control(self) -> "BuildLog":
+            return self.log
+
+    class FirstErrorScanned(Message):
+        """A ``start_first_error`` has finished: ``line`` is the first error line (absolute), or None."""
+
+        def __init__(self, log: "BuildLog", line: int | None) -> None:
+            super().__init__()
+            self.log = log
+            self.line = line
 
         @property
         def control(self) -> "BuildLog":
@@ -153,6 +166,7 @@ class BuildLog(ScrollView, can_focus=True):
         self._highlight: int | None = None  # absolute line number drawn as "current"
         self._error_scan_next = 0  # absolute number where the first-error scan resumes
         self._first_error: int | None = None
+        self._error_generation = 0  # only the latest background error scan counts
 
     # --- producer side (any thread) --- #
 
@@ -392,6 +406,42 @@ class BuildLog(ScrollView, can_focus=True):
             return None
         return self._set_highlight(self._first_error, None)
 
+    def _known_first_error(self) -> int | None:
+        if self._first_error is not None and self._first_error >= self._first:
+            return self._first_error
+        return None
+
+    def start_first_error(self) -> None:
+        """``first_error`` with the scan on a thread; ``FirstErrorScanned`` follows (the line is
+        highlighted when there is one). Only the lines not scanned before are read."""
+        self._error_generation += 1
+        if self._known_first_error() is not None:
+            self._errors_scanned(self._error_generation, self._first, 0, self._first_error)
+            return
+        start = max(self._error_scan_next, self._first)
+        self._scan_errors_in_thread(self._lines[start - self._first:], start, self._error_generation)
+
+    @work(thread=True, group="log-first-error", description="find the first error in the build log")
+    def _scan_errors_in_thread(self, lines: list[str], start: int, generation: int) -> None:
+        found = find_lines(lines, self._error_matcher, limit=1)
+        try:
+            self.app.call_from_thread(self._errors_scanned, generation, start, len(lines),
+                                      start + found[0] if found else None)
+        except RuntimeError:  # the app closed during the scan
+            pass
+
+    def _errors_scanned(self, generation: int, start: int, scanned: int, found: int | None) -> None:
+        if generation != self._error_generation:
+            return
+        if found is not None and found >= self._first:
+            self._first_error = self._error_scan_next = found
+        elif found is None:
+            self._error_scan_next = max(self._error_scan_next, start + scanned)
+        line = self._known_first_error()
+        if line is not None:
+            self._set_highlight(line, None)
+        self.post_message(self.FirstErrorScanned(self, line))
+
     def _set_highlight(self, number: int, match_index: int | None) -> int:
         self._highlight = number
         shown = self.jump_to_line(number, to_top=False)
@@ -405,10 +455,6 @@ class BuildLog(ScrollView, can_focus=True):
 
     def action_previous_match(self) -> None:
         self.previous_match()
-
-    def action_first_error(self) -> None:
-        if self.first_error() is None:
-            self.notify("No error lines found.", severity="information")
 
     def action_next_section(self) -> None:
         self.next_section()

@@ -81,6 +81,7 @@ class PhaseRunner(Vertical):
         self.logs = {phase: BuildLog(id=f"log-{phase}-0") for phase in PHASE_LOGS}
         self.event_count_total = 0  # events shown in the current logs
         self.replay_of: str | None = None
+        self._error_hunt: list[BuildLog] = []  # logs still to scan for "first error"
         self.reset()
 
     # --- state --- #
@@ -328,15 +329,30 @@ class PhaseRunner(Vertical):
         field.focus()
 
     def action_first_error(self) -> None:
+        """Show the first error line: in the failed phase's log, else the shown one, else any other.
+        Each log is scanned on a thread (long logs would stall the UI), one after the other."""
+        order = [self.shown_log, *self.logs.values()]
         if self.failure is not None and self.failure.phase in self.logs:
-            self.show_log(self.failure.phase)
-        log = self.shown_log
-        if log.first_error() is None:
-            for phase, other in self.logs.items():
-                if other.first_error() is not None:
-                    self.show_log(phase)
-                    return
+            order.insert(0, self.logs[self.failure.phase])
+        self._error_hunt = list(dict.fromkeys(order))
+        self._hunt_next_error()
+
+    def _hunt_next_error(self) -> None:
+        if not self._error_hunt:
             self.notify("No error lines found.", severity="information")
+            return
+        self._error_hunt.pop(0).start_first_error()
+
+    @on(BuildLog.FirstErrorScanned)
+    def _first_error_scanned(self, event: BuildLog.FirstErrorScanned) -> None:
+        event.stop()
+        if event.line is None:
+            self._hunt_next_error()
+            return
+        self._error_hunt = []
+        phase = next((name for name, log in self.logs.items() if log is event.log), None)
+        if phase is not None:  # None: a log of an earlier run
+            self.show_log(phase)
 
     def action_save_log(self) -> None:
         if self.log_dir is None:

@@ -62,12 +62,12 @@ async def test_replay_of_a_failed_build_shows_package_log_and_shell_key(hello_ar
         assert "/var/tmp/portage/app-misc/broken-1.0/temp/build.log" in failure
         assert "s: shell in the lower container" in failure
         assert runner.shown_phase == "lower"
+        runner.show_log("pack")  # a log without errors is shown: "e" finds the failed phase's first error
         runner.shown_log.focus()
-        await pilot.press("e")  # first error
-        await pilot.pause()
-        highlighted = runner.logs["lower"].highlighted_line
-        assert highlighted is not None
-        assert "ERROR: app-misc/broken-1.0::gentoo failed" in runner.logs["lower"].lines[highlighted]
+        await pilot.press("e")  # first error (scanned on a thread)
+        lower = runner.logs["lower"]
+        assert await wait_for(lambda: lower.highlighted_line is not None and runner.shown_phase == "lower")
+        assert "ERROR: app-misc/broken-1.0::gentoo failed" in lower.lines[lower.highlighted_line - lower.first_line]
 
 
 async def test_progress_bar_follows_emerge(hello_artifact: Path, tmp_path: Path) -> None:

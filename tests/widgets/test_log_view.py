@@ -31,6 +31,9 @@ class LogApp(App[None]):
     def on_build_log_search_finished(self, message: BuildLog.SearchFinished) -> None:
         self.messages.append(message)
 
+    def on_build_log_first_error_scanned(self, message: BuildLog.FirstErrorScanned) -> None:
+        self.messages.append(message)
+
 
 def row_text(log: BuildLog, y: int) -> str:
     return "".join(segment.text for segment in log.render_line(y))
@@ -203,7 +206,9 @@ async def test_first_error_jumps_to_the_first_failure() -> None:
         log.append_lines(lines)
         await pilot.pause(0.25)
         assert log.following
-        await pilot.press("e")
+        log.start_first_error()  # the scan runs on a thread
+        assert await wait_for(lambda: any(isinstance(m, BuildLog.FirstErrorScanned) for m in app.messages))
+        assert [m.line for m in app.messages if isinstance(m, BuildLog.FirstErrorScanned)] == [250]
         assert log.highlighted_line == 250
         assert 250 in visible_range(log)
         assert not log.following
@@ -225,6 +230,27 @@ async def test_first_error_none_when_clean_and_found_when_it_arrives_later() -> 
         log.append_lines(["!!! existing preserved libs found"])
         await pilot.pause(0.25)
         assert log.first_error() == 100
+
+
+async def test_background_first_error_scans_only_new_lines_and_reports_none_when_clean() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.query_one(BuildLog)
+        log.append_lines([f"ok {n}" for n in range(200_000)])
+        assert await wait_for(lambda: log.line_count == 200_000 and not log.pending_lines, 20)
+
+        def results() -> list[int | None]:
+            return [m.line for m in app.messages if isinstance(m, BuildLog.FirstErrorScanned)]
+
+        log.start_first_error()
+        assert await wait_for(lambda: len(results()) == 1, 20)
+        assert results() == [None] and log.highlighted_line is None
+        log.append_lines(["ok", " * ERROR: app-misc/broken-1.0::gentoo failed (compile phase):"])
+        assert await wait_for(lambda: log.line_count == 200_002 and not log.pending_lines)
+        log.start_first_error()
+        assert await wait_for(lambda: len(results()) == 2, 20)
+        assert results() == [None, 200_001] and log.highlighted_line == 200_001
+        assert log.first_error() == 200_001  # the synchronous form agrees (and reuses the result)
 
 
 async def test_sections_marked_from_a_thread_and_jumped_to() -> None:
