@@ -38,6 +38,9 @@ def test_image_contents(full, tmp_path):
                  "/etc/systemd/system/multi-user.target.wants/testbed-daemon.service"):
         assert path in listing, path
     assert "/usr/bin/buildtool" not in listing
+    # not a devel image: headers and manual pages stay out (the --devel case: test_e2e_options)
+    assert "/usr/lib/devdemo/libdevdemo.sh" in listing and "/usr/include/devdemo.h" not in listing
+    assert not any(path.startswith("/usr/share/man/man3/devdemo") for path in listing)
     assert read("/usr/share/envdemo/value") == "from-env-dir"                        # env/ + env
     assert read("/usr/share/patchable/message.txt") == "patched message"             # patches/
     assert read("/etc/configurable.conf") == "saved configuration from the artifact"  # savedconfig/

@@ -1,4 +1,5 @@
-"""genpack's global options end to end on the test bed: -f, --overlay-override, --independent-binpkgs, --arch."""
+"""genpack's global options end to end on the test bed: -f, --overlay-override, --independent-binpkgs, --arch,
+--devel."""
 from __future__ import annotations
 
 import os
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.runtime.binfmt import scan_binfmt
-from tests.fixtures.build import copy_example, mounted_readonly
+from tests.fixtures.build import copy_example, mounted_readonly, squashfs_listing
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
@@ -72,3 +73,19 @@ def test_cross_arch_without_binfmt_explains_what_is_missing(builder, tmp_path):
     assert "requires a binfmt_misc registration of static qemu-user" in run.stderr
     assert "'F' (fix-binary) flag" in run.stderr
     assert not (artifact / "work" / "aarch64" / "lower.img").exists()
+
+
+def test_devel_image_keeps_headers_and_manuals(builder, tmp_path):
+    """--devel adds genpack/devel to the runtime set (decisions §15); genpack-progs, seeing
+    /usr/bin/genpack-devel, then copies headers and manual pages up. The same package without
+    --devel is checked in test_e2e_full (header and manual left out)."""
+    artifact = copy_example(tmp_path)
+    config = artifact / "genpack.json5"
+    config.write_text(config.read_text().replace('"app-misc/hello",\n', '"app-misc/hello",\n    "dev-libs/libdevdemo",\n', 1))
+    run = builder.run(artifact, "--devel", "build")
+    assert run.returncode == 0, run.stderr[-3000:]
+    listing = squashfs_listing(artifact / "hello-x86_64.squashfs")
+    assert "/usr/bin/genpack-devel" in listing
+    assert "/usr/include/devdemo.h" in listing and "/usr/lib/devdemo/libdevdemo.sh" in listing
+    assert any(path.startswith("/usr/share/man/man3/devdemo.3") for path in listing), sorted(
+        p for p in listing if p.startswith("/usr/share/man"))
