@@ -157,6 +157,8 @@ class WorkbenchApp(App[int]):
         await the result before touching them."""
         if self._panes_task is None:
             self._panes_task = asyncio.create_task(self._mount_panes(), name="mount the Diff, Build, Shell panes")
+            # retrieved here too, so a mount cut short by the app closing is not reported as unhandled
+            self._panes_task.add_done_callback(lambda task: task.cancelled() or task.exception())
         return self._panes_task
 
     @property
