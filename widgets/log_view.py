@@ -53,6 +53,18 @@ __all__ = ["BuildLog", "SearchError", "DEFAULT_ERROR_PATTERNS"]
 _WIDTH_CAP = MAX_RENDER_CHARS + 32
 
 
+class LogMessage(Message):
+    """A message from a BuildLog; ``control`` is that log."""
+
+    def __init__(self, log: "BuildLog") -> None:
+        super().__init__()
+        self.log = log
+
+    @property
+    def control(self) -> "BuildLog":
+        return self.log
+
+
 class BuildLog(ScrollView, can_focus=True):
     """A lazily rendered build log; see the module docstring for the memory bound and keys."""
 
@@ -77,59 +89,39 @@ class BuildLog(ScrollView, can_focus=True):
         Binding("end", "scroll_end", "Follow tail", show=False, id="buildlog.follow"),
     ]
 
-    class Appended(Message):
+    class Appended(LogMessage):
         """Lines reached the view. Only the newest of these waits in a queue (they coalesce)."""
 
         def __init__(self, log: "BuildLog", line_count: int) -> None:
-            super().__init__()
-            self.log = log
+            super().__init__(log)
             self.line_count = line_count
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, BuildLog.Appended) and message.log is self.log
 
-        @property
-        def control(self) -> "BuildLog":
-            return self.log
-
-    class Highlighted(Message):
+    class Highlighted(LogMessage):
         """The highlighted line changed (search navigation or first error); ``line`` is absolute."""
 
         def __init__(self, log: "BuildLog", line: int | None, match_index: int | None, match_count: int) -> None:
-            super().__init__()
-            self.log = log
+            super().__init__(log)
             self.line = line
             self.match_index = match_index
             self.match_count = match_count
 
-        @property
-        def control(self) -> "BuildLog":
-            return self.log
-
-    class FirstErrorScanned(Message):
+    class FirstErrorScanned(LogMessage):
         """A ``start_first_error`` has finished: ``line`` is the first error line (absolute), or None."""
 
         def __init__(self, log: "BuildLog", line: int | None) -> None:
-            super().__init__()
-            self.log = log
+            super().__init__(log)
             self.line = line
 
-        @property
-        def control(self) -> "BuildLog":
-            return self.log
-
-    class SearchFinished(Message):
+    class SearchFinished(LogMessage):
         """A ``start_search`` has scanned the stored lines; ``matches`` are absolute line numbers."""
 
         def __init__(self, log: "BuildLog", pattern: str, matches: list[int]) -> None:
-            super().__init__()
-            self.log = log
+            super().__init__(log)
             self.pattern = pattern
             self.matches = matches
-
-        @property
-        def control(self) -> "BuildLog":
-            return self.log
 
     def __init__(
         self,
