@@ -15,7 +15,10 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from engine.sources.identity import SourceIdentity
 
 LOWER_DIRS = ("savedconfig", "patches", "kernel", "env", "overlay")
 UPPER_DIRS = ("files",)
@@ -112,3 +115,12 @@ def describe_changes(names: list[str]) -> str:
     if len(pretty) == 1:
         return f"{pretty[0]} changed"
     return f"{', '.join(pretty[:-1])} and {pretty[-1]} changed"
+
+
+def source_components(identity: "SourceIdentity | None") -> dict[str, str]:
+    """The lower fingerprint's part for the stage3, Portage snapshot and overlay the image came from."""
+    if identity is None:
+        return {"stage3": "unknown", "portage": "unknown", "overlay": "unknown"}
+    # content identity only: the same files from another mirror (or port) are not a change
+    return {name: getattr(identity, name).sha512 or digest_value(getattr(identity, name).info)
+            for name in ("stage3", "portage", "overlay")}

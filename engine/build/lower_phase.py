@@ -11,7 +11,7 @@ from engine.build.emerge_commands import (
     EmergeOptions, Step, automatic_breaker_step, buildtime_first_step, circulardep_breaker_step,
     depclean_fallback_step, genpack_progs_step, main_emerge_step, post_emerge_steps,
 )
-from engine.build.fingerprint import Fingerprint, describe_changes, digest_value, lower_fingerprint
+from engine.build.fingerprint import Fingerprint, describe_changes, lower_fingerprint, source_components
 from engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from engine.emerge_output import EmergeOutputParser
 from engine.events import PhaseSkipped, WarningEvent
@@ -22,14 +22,6 @@ from engine.sources.fetch_all import update_sources
 from engine.sources.identity import SourceIdentity, load_identity, save_identity
 
 GIB = 1024 ** 3
-
-
-def source_components(identity: SourceIdentity | None) -> dict[str, str]:
-    if identity is None:
-        return {"stage3": "unknown", "portage": "unknown", "overlay": "unknown"}
-    # content identity only: the same files from another mirror (or port) are not a change
-    return {name: getattr(identity, name).sha512 or digest_value(getattr(identity, name).info)
-            for name in ("stage3", "portage", "overlay")}
 
 
 def lower_inputs(ctx: BuildContext) -> dict:

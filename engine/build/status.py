@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.build import lower_phase
-from engine.build.fingerprint import describe_changes, lower_fingerprint, pack_fingerprint, upper_fingerprint
+from engine.build.fingerprint import (
+    describe_changes, lower_fingerprint, pack_fingerprint, source_components, upper_fingerprint,
+)
 from engine.build.paths import WorkPaths
 from engine.build.stamps import read_stamp
-from engine.config import Resolution
+from engine.config.resolution import Resolution
 from engine.sources.identity import IdentityError, load_identity
 
 UP_TO_DATE = "up_to_date"
@@ -48,7 +49,7 @@ def phase_statuses(resolution: Resolution, *, devel: bool = False, compression: 
     except IdentityError:
         identity = None
     lower_inputs = {**derived.phase_inputs["lower"], "devel": devel}
-    lower = lower_fingerprint(lower_inputs, paths.artifact_dir, lower_phase.source_components(identity))
+    lower = lower_fingerprint(lower_inputs, paths.artifact_dir, source_components(identity))
     upper = upper_fingerprint(derived.phase_inputs["upper"], paths.artifact_dir, lower)
     pack_inputs = {**derived.phase_inputs["pack"], "compression": compression or derived.compression}
     pack = pack_fingerprint(pack_inputs, upper)
