@@ -11,7 +11,8 @@ shell worker); the app only wires them to widgets:
     Footer           key bindings; F1 help; Ctrl-P command palette
 
 The heavy engine modules (build runner, sources, phase status) are imported lazily, in workers or
-on first use, so the first frame appears quickly.
+on first use, and the Diff, Build and Shell panes are mounted after the first frame
+(``ensure_panes``; await it before touching them), so the first frame appears quickly.
 
 ``run_app(artifact_dir, args)`` is what ``genpack-tui`` without ``--headless`` calls.
 """
@@ -202,7 +203,7 @@ class WorkbenchApp(App[int]):
     def _runner(self) -> "PhaseRunner | None":
         return self._mounted_pane_widget("#runner")
 
-    async def _shown_runner(self) -> "PhaseRunner":
+    async def _mounted_runner(self) -> "PhaseRunner":
         await self.ensure_panes()
         return self.query_one("#runner")
 
@@ -345,7 +346,7 @@ class WorkbenchApp(App[int]):
         elif pane == "config":
             self.query_one(ConfigTree).focus()
         elif pane == "build":
-            (await self._shown_runner()).shown_log.focus()
+            (await self._mounted_runner()).shown_log.focus()
 
     @on(TabbedContent.TabActivated, "#panes")
     async def _pane_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -411,7 +412,7 @@ class WorkbenchApp(App[int]):
 
     def action_run_selected(self) -> None:
         async def run_selected() -> None:
-            await self.start_action((await self._shown_runner()).options())
+            await self.start_action((await self._mounted_runner()).options())
 
         self.run_worker(run_selected(), group="start", description="start an action")
 
@@ -423,7 +424,7 @@ class WorkbenchApp(App[int]):
 
     async def start_action(self, options: RunOptions) -> bool:
         """Start ``options.action`` (build/lower/upper/pack/archive) unless one is running."""
-        runner = await self._shown_runner()
+        runner = await self._mounted_runner()
         if not self.controller.claim(options.action):
             self.notify(f"A {self.controller.running} is already running.", severity="warning")
             return False
@@ -518,7 +519,7 @@ class WorkbenchApp(App[int]):
         except ReplayError as exc:
             self.notify(str(exc), severity="error", title="Cannot replay")
             return False
-        runner = await self._shown_runner()
+        runner = await self._mounted_runner()
         await runner.begin(replay_of=path.name)
         self.query_one(TabbedContent).active = "build"
         self.events.extend(events)
@@ -544,7 +545,7 @@ class WorkbenchApp(App[int]):
         if host.running and host.label == action and not command:
             host.focus_shell()
             return
-        if self.controller.running and (await self._shown_runner()).finished is not None:
+        if self.controller.running and (await self._mounted_runner()).finished is not None:
             # the build has reported its end but its worker is still unmounting: wait rather than refuse
             host.say(f"The {self.controller.running} has ended; waiting for it to release the containers…")
             self.run_worker(self._open_shell_once_released(action, command), group="shell",
