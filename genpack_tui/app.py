@@ -46,6 +46,7 @@ from widgets.config_tree import ConfigTree
 from widgets.phase_badges import PhaseBadges
 from widgets.problems import ProblemsPanel
 from widgets.selectors import SelectionBar
+from widgets.ui_thread import call_on_ui_thread
 
 if TYPE_CHECKING:
     from engine.build.status import PhaseStatus
@@ -232,13 +233,7 @@ class WorkbenchApp(App[int]):
     # --- resolving --- #
 
     def _to_ui(self, callback, *args) -> None:
-        """From a thread worker: run ``callback`` on the UI thread, unless the app has already closed."""
-        if not self.is_running:
-            return
-        try:
-            self.call_from_thread(callback, *args)
-        except RuntimeError:  # the app closed while we were on the way
-            pass
+        call_on_ui_thread(self, callback, *args)
 
     def request_resolve(self) -> None:
         self._generation += 1

@@ -9,8 +9,8 @@ def run_testbed(port: int) -> int:
     from engine.testbed.debian_mirror import NoDebianMirror
     try:
         serve_testbed(port=port, out=sys.stdout)
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt:  # Ctrl-C while the test bed was still being built: a normal stop
+        return 0
     except (TestbedUnavailable, NoDebianMirror, OSError) as exc:
         print(f"genpack-tui testbed: error: {exc}", file=sys.stderr)
         return 1

@@ -47,6 +47,7 @@ from .log_search import (
     match_spans,
 )
 from .log_text import MAX_RENDER_CHARS, display_text
+from .ui_thread import call_on_ui_thread
 
 __all__ = ["BuildLog", "SearchError", "DEFAULT_ERROR_PATTERNS"]
 
@@ -344,10 +345,7 @@ class BuildLog(ScrollView, can_focus=True):
     @work(thread=True, group="log-search", description="search the build log")
     def _scan_in_thread(self, lines: list[str], first: int, matcher, generation: int, pattern: str) -> None:
         found = [first + i for i in find_lines(lines, matcher)]
-        try:
-            self.app.call_from_thread(self._search_scanned, generation, found, pattern)
-        except RuntimeError:  # the app closed during the scan
-            pass
+        call_on_ui_thread(self.app, self._search_scanned, generation, found, pattern)
 
     def _search_scanned(self, generation: int, found: list[int], pattern: str) -> None:
         if generation != self._search_generation:
@@ -416,11 +414,8 @@ class BuildLog(ScrollView, can_focus=True):
     @work(thread=True, group="log-first-error", description="find the first error in the build log")
     def _scan_errors_in_thread(self, lines: list[str], start: int, generation: int) -> None:
         found = find_lines(lines, self._error_matcher, limit=1)
-        try:
-            self.app.call_from_thread(self._errors_scanned, generation, start, len(lines),
-                                      start + found[0] if found else None)
-        except RuntimeError:  # the app closed during the scan
-            pass
+        call_on_ui_thread(self.app, self._errors_scanned, generation, start, len(lines),
+                          start + found[0] if found else None)
 
     def _errors_scanned(self, generation: int, start: int, scanned: int, found: int | None) -> None:
         if generation != self._error_generation:

@@ -9,6 +9,7 @@ Note the kernel sends the signal when the *thread* that started the child exits.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import functools
 import os
@@ -300,9 +301,8 @@ def _pump_pty(master: int, stdin: BinaryIO | None, stdout: IO[bytes]) -> None:
                     stdout.flush()
                 elif pending:
                     try:
-                        del pending[: os.write(master, pending[:_CHUNK])]
-                    except BlockingIOError:
-                        pass
+                        with contextlib.suppress(BlockingIOError):  # the pty is full: next EVENT_WRITE
+                            del pending[: os.write(master, pending[:_CHUNK])]
                     except OSError as exc:
                         if exc.errno != errno.EIO:
                             raise

@@ -7,6 +7,7 @@ its mounts and the auto-clearing loop devices detach.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -131,11 +132,9 @@ def run_job(
     interrupted: BaseException | None = None
     try:
         assert proc.stdin is not None and proc.stdout is not None
-        try:
+        with contextlib.suppress(BrokenPipeError):  # the worker died at once; its stderr says why
             proc.stdin.write(json_job.encode())
             proc.stdin.close()
-        except BrokenPipeError:
-            pass
         while True:
             try:
                 raw = proc.stdout.readline()

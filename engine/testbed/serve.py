@@ -1,6 +1,7 @@
 """serve_testbed(): what ``genpack-tui testbed`` runs — build/reuse the test bed and serve it."""
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -23,7 +24,5 @@ def serve_testbed(port: int = 0, cache_root: Path | None = None, out: TextIO = s
     with MirrorServer(artifacts, port=port) as server:
         print(f"--mirror={server.mirror_url}", file=out, flush=True)
         print(f"--overlay-url={server.overlay_url}", file=out, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the demo mirror is stopped
             server.wait()
-        except KeyboardInterrupt:
-            pass
