@@ -8,15 +8,12 @@ import time
 from pathlib import Path
 
 from engine.archive import run_archive
-from engine.artifact_files import ensure_artifact_files
+from engine.build.preflight import create_artifact_files, root_checked, to_invoking_user
 from engine.build.request import VARIANT_DEFAULT, BuildRequest
 from engine.build.runner import start_build
 from engine.build.shell import start_shell
 from engine.config import resolve
-from engine.runtime.errors import HostError
-from engine.runtime.host import require_root
-from engine.runtime.ownership import give_back, invoking_user
-from engine.events import BuildFinished, BuildStarted, ErrorEvent, EventBus, JsonLinesWriter, OutputLine
+from engine.events import BuildStarted, EventBus, JsonLinesWriter
 from genpack_tui.cli import _variant_arg
 from genpack_tui.headless_renderer import HeadlessRenderer
 
@@ -45,17 +42,11 @@ def _run(artifact_dir: Path, args: argparse.Namespace, bus: EventBus) -> int:
     started = time.monotonic()
     bus(BuildStarted(action=args.action, artifact=resolution.name, variant=resolution.variant,
                      arch=resolution.arch))
-    user = invoking_user()
-    for message in ensure_artifact_files(artifact_dir, lambda path: give_back(path, user)):
-        bus(OutputLine(phase="setup", step="artifact-files", text=message))
+    create_artifact_files(artifact_dir, bus)
     if args.action == "archive":
-        return 0 if run_archive(artifact_dir, resolution.name, bus, lambda p: give_back(p, user)) else 1
+        return 0 if run_archive(artifact_dir, resolution.name, bus, to_invoking_user()) else 1
     request = build_request(artifact_dir, args)
-    try:
-        require_root(args.action)
-    except HostError as exc:
-        bus(ErrorEvent(message=str(exc), phase=args.action))
-        bus(BuildFinished(ok=False, duration=time.monotonic() - started))
+    if not root_checked(args.action, bus, started):
         return 1
     if args.action in ("bash", "upper-bash"):
         return start_shell(request)

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Callable
 
 from engine.build.request import BuildRequest
-from engine.events import BuildFinished, BuildStarted, ErrorEvent, Event, EventBus, EventSink, OutputLine
-from engine.runtime.errors import HostError, RuntimeEngineError
+from engine.events import BuildFinished, BuildStarted, ErrorEvent, Event, EventBus, EventSink
+from engine.runtime.errors import RuntimeEngineError
 
 BUILD_ACTIONS = ("build", "lower", "upper", "pack")
 
@@ -79,9 +79,8 @@ class BuildController:
     def run(self, request: BuildRequest) -> int:
         """Run ``request`` (after ``claim``); returns the engine's exit code. Never raises for a failed build."""
         # on first use, off the UI thread: the workbench's first frame does not wait for these
-        from engine.artifact_files import ensure_artifact_files
+        from engine.build.preflight import create_artifact_files, root_checked
         from engine.config import resolve
-        from engine.runtime.host import require_root
 
         started = time.monotonic()
         bus = self._bus
@@ -95,14 +94,9 @@ class BuildController:
                 bus(BuildFinished(ok=False, duration=time.monotonic() - started,
                                   message="the configuration has errors; nothing was built"))
                 return 1
-            try:
-                require_root(request.action)
-            except HostError as exc:
-                bus(ErrorEvent(message=str(exc), phase=request.action))
-                bus(BuildFinished(ok=False, duration=time.monotonic() - started))
+            if not root_checked(request.action, bus, started):
                 return 1
-            for message in ensure_artifact_files(Path(request.artifact_dir)):
-                bus(OutputLine(phase="setup", step="artifact-files", text=message))
+            create_artifact_files(Path(request.artifact_dir), bus)
             finished: list[BuildFinished] = []
 
             def relay(event: Event) -> None:
@@ -128,9 +122,10 @@ class BuildController:
 def run_archive(artifact_dir: Path, sink: EventSink) -> int:
     """``archive`` from the workbench: the engine's archive writer, reported as a build."""
     from engine.archive import run_archive as archive_reported
+    from engine.build.preflight import to_invoking_user
     from engine.config import resolve
 
     resolution = resolve(artifact_dir)
     name = resolution.name or artifact_dir.name
     sink(BuildStarted(action="archive", artifact=name, variant=resolution.variant, arch=resolution.arch))
-    return 0 if archive_reported(artifact_dir, name, sink) else 1
+    return 0 if archive_reported(artifact_dir, name, sink, to_invoking_user()) else 1

@@ -1,0 +1,35 @@
+"""What every run does before the engine proper, for the headless runner and the workbench alike."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from engine.artifact_files import ensure_artifact_files
+from engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine
+from engine.runtime.errors import HostError
+from engine.runtime.host import require_root
+from engine.runtime.ownership import give_back, invoking_user
+
+
+def to_invoking_user() -> Callable[[Path], None]:
+    """A callable giving files we create in the artifact back to the user who ran sudo."""
+    user = invoking_user()
+    return lambda path: give_back(path, user)
+
+
+def create_artifact_files(artifact_dir: Path, sink: EventSink) -> None:
+    """genpack's helper files (.gitignore, .vscode) when missing, owned by the invoking user."""
+    for message in ensure_artifact_files(artifact_dir, to_invoking_user()):
+        sink(OutputLine(phase="setup", step="artifact-files", text=message))
+
+
+def root_checked(action: str, sink: EventSink, started: float) -> bool:
+    """True when ``action`` may run; else the reason and the run's end (since ``started``) are reported."""
+    try:
+        require_root(action)
+    except HostError as exc:
+        sink(ErrorEvent(message=str(exc), phase=action))
+        sink(BuildFinished(ok=False, duration=time.monotonic() - started))
+        return False
+    return True
