@@ -123,7 +123,7 @@ class WorkbenchApp(App[int]):
         self._build_idle = asyncio.Event()  # clear while an action runs, until its worker has returned
         self._build_idle.set()
         self._panes_task: asyncio.Task[None] | None = None
-        self._mount_panes_after_tree = False
+        self._last_resolution: "Resolution | None" = None  # the newest shown, even when broken
 
     # --- layout --- #
 
@@ -186,7 +186,7 @@ class WorkbenchApp(App[int]):
             diff.set_variants(*latest)
 
     def _known_variants(self) -> tuple[list[str], str | None] | None:
-        res = getattr(self, "_last_resolution", None)
+        res = self._last_resolution
         if res is None or res.document is None:
             return None
         return list(res.available_variants), res.default_variant
@@ -225,10 +225,6 @@ class WorkbenchApp(App[int]):
             await self.replay(Path(self.args.events))
         if self.query_one(TabbedContent).active == "config":
             self.query_one(ConfigTree).focus()
-        if self.resolution is None:  # mount the other panes after the first tree is on screen
-            self._mount_panes_after_tree = True
-        else:
-            self.ensure_panes()
 
     # --- resolving --- #
 
@@ -278,8 +274,7 @@ class WorkbenchApp(App[int]):
             self.resolve_count += 1
         if diff is not None and self.query_one(TabbedContent).active == "diff":
             diff.request()
-        if self._mount_panes_after_tree:
-            self._mount_panes_after_tree = False
+        if self._panes_task is None:  # the other panes, once the first tree is on screen
             self.call_after_refresh(self.ensure_panes)
 
     def _apply_statuses(self, generation: int, statuses: "list[PhaseStatus]") -> None:
@@ -300,7 +295,7 @@ class WorkbenchApp(App[int]):
     # --- title --- #
 
     def _update_title(self) -> None:
-        res = getattr(self, "_last_resolution", None)
+        res = self._last_resolution
         name = (res.name if res is not None and res.name else None) or (
             self.resolution.name if self.resolution and self.resolution.name else self.artifact_dir.name)
         variant = describe_variant(self.selection.variant_key, res.variant if res is not None else None)

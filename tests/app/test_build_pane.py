@@ -29,7 +29,6 @@ async def test_replayed_build_fills_the_phase_runner(hello_artifact: Path, tmp_p
     app = make_app(hello_artifact)
     async with app.run_test(size=(100, 32)) as pilot:
         assert await app.replay(events_file)
-        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         await pilot.pause()
         assert app.query_one("#panes").active == "build"
@@ -55,7 +54,6 @@ async def test_replay_of_a_failed_build_shows_package_log_and_shell_key(hello_ar
     async with app.run_test(size=(100, 32)) as pilot:
         assert await app.replay(events_file)
         await pilot.pause()
-        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         failure = runner.failure_text()
         assert "app-misc/broken-1.0 failed in compile during lower" in failure
@@ -76,7 +74,6 @@ async def test_progress_bar_follows_emerge(hello_artifact: Path, tmp_path: Path)
     async with app.run_test(size=(100, 32)) as pilot:
         assert await app.replay(events_file)
         await pilot.pause()
-        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         assert runner.running and runner.current_phase == "lower"
         progress = runner.progress
@@ -96,7 +93,6 @@ async def test_search_in_a_phase_log(hello_artifact: Path, tmp_path: Path) -> No
     app = make_app(hello_artifact)
     async with app.run_test(size=(100, 32)) as pilot:
         await app.replay(events_file)
-        await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         runner.show_log("lower")
         runner.shown_log.focus()
