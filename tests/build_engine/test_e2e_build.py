@@ -20,15 +20,6 @@ from tests.fixtures.build import (
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def built_example(builder, tmp_path_factory):
-    """The example artifact, built once for the module (the cold build)."""
-    artifact = copy_example(tmp_path_factory.mktemp("e2e"))
-    run = builder.run(artifact, "build")
-    assert run.returncode == 0, run.stderr[-3000:]
-    return artifact, run
-
-
 def test_cold_build_produces_the_image(built_example, tmp_path):
     artifact, run = built_example
     image = artifact / "hello-x86_64.squashfs"

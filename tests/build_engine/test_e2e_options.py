@@ -15,11 +15,8 @@ pytestmark = [pytest.mark.root, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def built(builder, tmp_path_factory):
-    artifact = copy_example(tmp_path_factory.mktemp("options"))
-    run = builder.run(artifact, "build")
-    assert run.returncode == 0, run.stderr[-3000:]
-    return artifact
+def built(built_example):
+    return built_example[0]
 
 
 def test_force_reruns_every_phase(built, builder):
