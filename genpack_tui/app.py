@@ -201,7 +201,7 @@ class WorkbenchApp(App[int]):
     def _diff_pane(self) -> "ConfigDiff | None":
         return self._mounted_pane_widget("#config-diff")
 
-    def _runner(self) -> "PhaseRunner | None":
+    def runner_if_mounted(self) -> "PhaseRunner | None":
         return self._mounted_pane_widget("#runner")
 
     async def _mounted_runner(self) -> "PhaseRunner":
@@ -302,7 +302,7 @@ class WorkbenchApp(App[int]):
         text = Text.assemble((" genpack-tui ", "bold reverse"), " ", (name, "bold"),
                              ("  │ variant ", "dim"), (variant, "bold cyan"),
                              ("  │ arch ", "dim"), (self.selection.arch, "bold cyan"))
-        runner = self._runner()
+        runner = self.runner_if_mounted()
         if self.controller.running and runner is not None:
             phase = runner.current_phase
             text.append(f"  │ ▶ {self.controller.running}" + (f": {phase}" if phase else ""), "bold yellow")
@@ -468,7 +468,7 @@ class WorkbenchApp(App[int]):
             self.notify("No build is running.")
 
     def _pump_events(self) -> None:
-        runner = self._runner()
+        runner = self.runner_if_mounted()
         if runner is None:
             return  # events wait in the queue until the Build pane exists
         events = self.events.drain(EVENTS_PER_TICK)
@@ -521,7 +521,7 @@ class WorkbenchApp(App[int]):
 
     async def action_open_failure_log(self) -> None:
         """Open the failing package's build log (a path inside the lower image) in the shell pane."""
-        runner = self._runner()
+        runner = self.runner_if_mounted()
         failure = runner.failure if runner is not None else None
         if failure is None or not failure.log_path:
             self.notify("No failed package with a build log to show.")

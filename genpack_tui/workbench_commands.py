@@ -22,7 +22,7 @@ _RUN_HELP = {
 
 def workbench_commands(app: "WorkbenchApp") -> Iterable[SystemCommand]:
     """The commands; the Build pane's log commands only once that pane exists (shortly after start)."""
-    runner = app.query_one("#runner") if app.panes_ready else None
+    runner = app.runner_if_mounted()
     runner_options = runner.options() if runner is not None else RunOptions(
         compression=app.args.compression, parallel=app.args.parallel, force=app.args.force)
     for action, help_text in _RUN_HELP.items():
