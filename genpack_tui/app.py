@@ -32,12 +32,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 
-from engine.build.request import BuildRequest
-from engine.events import BuildFinished, JsonLinesWriter, PhaseFinished, PhaseStarted
 from genpack_tui.cli import parse_args
 from genpack_tui.workbench_build import BUILD_ACTIONS, BuildController, BuildStarter, RunOptions, engine_start_build
 from genpack_tui.workbench_events import EventQueue
-from genpack_tui.workbench_replay import ReplayError, load_events
+from genpack_tui.workbench_inputs import InputSignature, input_signature
 from genpack_tui.workbench_selection import NONE_KEY, Selection, describe_variant
 from genpack_tui.workbench_shell import (
     SHELL_ACTIONS, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
@@ -49,6 +47,7 @@ from widgets.selectors import SelectionBar
 from widgets.ui_thread import call_on_ui_thread
 
 if TYPE_CHECKING:
+    from engine.build.request import BuildRequest
     from engine.build.status import PhaseStatus
     from engine.config import Resolution
     from widgets.config_diff import ConfigDiff
@@ -116,6 +115,11 @@ class WorkbenchApp(App[int]):
         self.resolve_count = 0  # resolutions fully shown, badges included (tests wait on it)
         self.tree_count = 0  # resolutions shown in the tree (the badges may follow a little later)
         self.change_count = 0  # relevant file-change bursts seen
+        self.watch_ready = False  # the artifact directory is watched (tests wait on it)
+        self._watch_requested = False
+        # the inputs as the newest resolve before the watch began saw them: an edit made before the
+        # watch was in place shows up as a different signature once it is
+        self._unwatched_inputs: "InputSignature | None" = None
         self._generation = 0
         self._applied_generation = -1
         self._events_stream: IO[str] | None = None
@@ -146,12 +150,8 @@ class WorkbenchApp(App[int]):
 
     def on_mount(self) -> None:
         self._update_title()
-        # at once: the first frame then shows the tree (measured: resolving after that frame drew an
-        # empty tree ~100 ms sooner but the full screen ~130 ms later)
-        self.request_resolve()
+        self._resolve_at_mount()
         self.set_interval(0.1, self._pump_events, name="event-pump")
-        if self.watch_enabled:
-            self._watch_files()
         self.call_after_refresh(self._initial_action)
 
     def ensure_panes(self) -> "asyncio.Task[None]":
@@ -231,21 +231,45 @@ class WorkbenchApp(App[int]):
     def _to_ui(self, callback, *args) -> None:
         call_on_ui_thread(self, callback, *args)
 
+    def _resolve_at_mount(self) -> None:
+        """The first resolve, on the UI thread before the first frame, which then carries the tree.
+        Measured: in a worker it competed for the GIL with the mount, arrived after an empty first
+        frame, and the tree came ~150 ms later. The badges follow after that frame."""
+        self._generation += 1
+        generation, selection = self._generation, self.selection
+        resolution = self._read_and_resolve(selection)
+        self._apply_resolution(selection, generation, resolution)
+        if resolution.ok:
+            self.call_after_refresh(self._statuses_worker, resolution, generation)
+
     def request_resolve(self) -> None:
         self._generation += 1
         self._resolve(self.selection, self._generation)
 
     @work(thread=True, exclusive=True, group="resolve", description="resolve the configuration")
     def _resolve(self, selection: Selection, generation: int) -> None:
+        resolution = self._read_and_resolve(selection)
+        self._to_ui(self._apply_resolution, selection, generation, resolution)
+        if resolution.ok:
+            self._compute_statuses(resolution, generation)
+
+    @work(thread=True, exclusive=True, group="resolve", description="phase status")
+    def _statuses_worker(self, resolution: "Resolution", generation: int) -> None:
+        self._compute_statuses(resolution, generation)
+
+    def _read_and_resolve(self, selection: Selection) -> "Resolution":
         from engine.config import resolve
 
-        resolution = resolve(self.artifact_dir, variant=selection.variant_arg(), arch=selection.arch)
-        self._to_ui(self._apply_resolution, selection, generation, resolution)
-        if resolution.ok:  # the badges follow: phase status loads the build engine and hashes inputs
-            from engine.build.status import phase_statuses
+        if not self.watch_ready:
+            self._unwatched_inputs = input_signature(self.artifact_dir)
+        return resolve(self.artifact_dir, variant=selection.variant_arg(), arch=selection.arch)
 
-            statuses = phase_statuses(resolution, devel=self.args.devel)
-            self._to_ui(self._apply_statuses, generation, statuses)
+    def _compute_statuses(self, resolution: "Resolution", generation: int) -> None:
+        """On a worker thread: phase status loads the build engine and hashes the inputs."""
+        from engine.build.status import phase_statuses
+
+        statuses = phase_statuses(resolution, devel=self.args.devel)
+        self._to_ui(self._apply_statuses, generation, statuses)
 
     def _apply_resolution(self, selection: Selection, generation: int, resolution: "Resolution") -> None:
         if generation <= self._applied_generation or selection != self.selection or not self.is_running:
@@ -274,7 +298,10 @@ class WorkbenchApp(App[int]):
             self.resolve_count += 1
         if diff is not None and self.query_one(TabbedContent).active == "diff":
             diff.request()
-        if self._panes_task is None:  # the other panes, once the first tree is on screen
+        if not self._watch_requested:  # the watch and the other panes, once the first tree is on screen
+            self._watch_requested = True
+            if self.watch_enabled:
+                self.call_after_refresh(self._watch_files)
             self.call_after_refresh(self.ensure_panes)
 
     def _apply_statuses(self, generation: int, statuses: "list[PhaseStatus]") -> None:
@@ -288,9 +315,18 @@ class WorkbenchApp(App[int]):
     async def _watch_files(self) -> None:
         from genpack_tui.workbench_watch import watch_artifact
 
-        async for _changed in watch_artifact(self.artifact_dir):
+        async for _changed in watch_artifact(self.artifact_dir, on_ready=self._watch_began):
             self.change_count += 1
             self.request_resolve()
+
+    def _watch_began(self) -> None:
+        self.watch_ready = True
+        self._recheck_unwatched_inputs()
+
+    @work(thread=True, group="watch-recheck", description="look for edits made before the watch began")
+    def _recheck_unwatched_inputs(self) -> None:
+        if self._unwatched_inputs is not None and input_signature(self.artifact_dir) != self._unwatched_inputs:
+            self._to_ui(self.request_resolve)
 
     # --- title --- #
 
@@ -393,7 +429,7 @@ class WorkbenchApp(App[int]):
 
     # --- building --- #
 
-    def base_request(self) -> BuildRequest:
+    def base_request(self) -> "BuildRequest":
         from genpack_tui.headless import build_request
 
         request = build_request(self.artifact_dir, self.args)
@@ -440,10 +476,12 @@ class WorkbenchApp(App[int]):
         except OSError as exc:
             self.notify(f"cannot write events to {self.args.events}: {exc.strerror}", severity="error")
             return
+        from engine.events import JsonLinesWriter
+
         self.controller.subscribe(JsonLinesWriter(self._events_stream))
 
     @work(thread=True, group="build", description="run a build action")
-    def _run_request(self, request: BuildRequest) -> None:
+    def _run_request(self, request: "BuildRequest") -> None:
         if request.action == "archive":
             rc = self.controller.archive(request.artifact_path)
         else:
@@ -474,6 +512,8 @@ class WorkbenchApp(App[int]):
         events = self.events.drain(EVENTS_PER_TICK)
         if not events:
             return
+        from engine.events import BuildFinished, PhaseFinished, PhaseStarted  # loaded by the build already
+
         runner.handle_events(events)
         if not self.controller.running:
             self._update_title()
@@ -504,6 +544,8 @@ class WorkbenchApp(App[int]):
         if self.controller.running:
             self.notify("A build is running; replay it when it is done.", severity="warning")
             return False
+        from genpack_tui.workbench_replay import ReplayError, load_events
+
         try:
             events = load_events(path)
         except ReplayError as exc:

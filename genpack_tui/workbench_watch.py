@@ -1,22 +1,21 @@
-"""Which changes in an artifact directory matter to the workbench, and the watch loop itself.
+"""The watch loop: bursts of changes to an artifact's inputs (``workbench_inputs.is_relevant``).
 
 The directory is watched, not the file: editors save by writing a new file and renaming it over
-the old one, which silently ends a watch on the file's inode. Only the configuration file and the
-directories that feed the phases count (files/, savedconfig/, patches/, kernel/, env/, overlay/);
-work/, the outputs and editor droppings are ignored.
+the old one, which silently ends a watch on the file's inode.
 """
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from watchfiles import Change, DefaultFilter, awatch
 
-CONFIG_NAMES = frozenset({"genpack.json5", "genpack.json"})
-INPUT_DIRS = frozenset({"files", "savedconfig", "patches", "kernel", "env", "overlay"})
+from genpack_tui.workbench_inputs import is_relevant
+
 WATCH_STEP_MS = 10  # watchfiles yields about two steps after the last change
 WATCH_DEBOUNCE_MS = 200  # and at the latest this long into a continuous burst
+READY_TIMEOUT_MS = 500  # watchfiles returns at least this often, and is watching by its first return
 
 
 class ArtifactFilter(DefaultFilter):
@@ -30,22 +29,19 @@ class ArtifactFilter(DefaultFilter):
         return is_relevant(self.artifact_dir, Path(path)) and super().__call__(change, path)
 
 
-def is_relevant(artifact_dir: Path, path: Path) -> bool:
-    try:
-        relative = Path(path).resolve().relative_to(artifact_dir)
-    except ValueError:
-        return False
-    parts = relative.parts
-    if not parts:
-        return False
-    if len(parts) == 1 and parts[0] in CONFIG_NAMES:
-        return True
-    return parts[0] in INPUT_DIRS
+async def watch_artifact(artifact_dir: Path, stop: asyncio.Event | None = None,
+                         on_ready: Callable[[], None] | None = None) -> AsyncIterator[set[Path]]:
+    """Yield the set of relevant changed paths after each burst of changes, until ``stop`` is set.
 
-
-async def watch_artifact(artifact_dir: Path, stop: asyncio.Event | None = None) -> AsyncIterator[set[Path]]:
-    """Yield the set of relevant changed paths after each burst of changes, until ``stop`` is set."""
+    ``on_ready`` is called once, when the watch is certainly in place: at watchfiles' first return,
+    a change or its READY_TIMEOUT_MS timeout (watchfiles gives no earlier signal).
+    """
     artifact_dir = Path(artifact_dir).resolve()
     async for changes in awatch(artifact_dir, watch_filter=ArtifactFilter(artifact_dir), step=WATCH_STEP_MS,
-                                debounce=WATCH_DEBOUNCE_MS, stop_event=stop, recursive=True):
-        yield {Path(path) for _change, path in changes}
+                                debounce=WATCH_DEBOUNCE_MS, stop_event=stop, recursive=True,
+                                rust_timeout=READY_TIMEOUT_MS, yield_on_timeout=True):
+        if on_ready is not None:
+            on_ready()
+            on_ready = None
+        if changes:
+            yield {Path(path) for _change, path in changes}

@@ -11,7 +11,8 @@ from genpack_tui.cli import parse_args
 from genpack_tui.screens.help import HelpScreen
 from genpack_tui.workbench_commands import workbench_commands
 from genpack_tui.workbench_selection import Selection
-from genpack_tui.workbench_watch import is_relevant, watch_artifact
+from genpack_tui.workbench_inputs import input_signature, is_relevant
+from genpack_tui.workbench_watch import watch_artifact
 from tests.fixtures.app import save_atomically, wait_for
 
 
@@ -85,15 +86,16 @@ def test_relevant_changes(tmp_path: Path) -> None:
 async def test_watch_sees_atomic_saves_and_ignores_work(tmp_path: Path) -> None:
     (tmp_path / "genpack.json5").write_text("{}")
     (tmp_path / "work").mkdir()
-    stop = asyncio.Event()
+    stop, ready = asyncio.Event(), asyncio.Event()
     seen: list[set[Path]] = []
 
     async def collect() -> None:
-        async for changed in watch_artifact(tmp_path, stop):
+        async for changed in watch_artifact(tmp_path, stop, on_ready=ready.set):
             seen.append(changed)
 
     task = asyncio.create_task(collect())
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(ready.wait(), 5)
+    assert not seen, "nothing has changed yet"
     (tmp_path / "work" / "lower.img").write_bytes(b"x" * 100)
     save_atomically(tmp_path / "genpack.json5", '{ name: "x" }')
     assert await wait_for(lambda: bool(seen), timeout=5)
@@ -107,6 +109,51 @@ async def test_watch_sees_atomic_saves_and_ignores_work(tmp_path: Path) -> None:
     everything = set().union(*seen)
     assert tmp_path.resolve() / "genpack.json5" in everything
     assert not any("work" in p.parts for p in everything)
+
+
+def test_input_signature_changes_with_inputs_only(tmp_path: Path) -> None:
+    (tmp_path / "genpack.json5").write_text("{}")
+    first = input_signature(tmp_path)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "lower.img").write_bytes(b"x")
+    (tmp_path / "README.md").write_text("x")
+    assert input_signature(tmp_path) == first
+    (tmp_path / "files" / "etc").mkdir(parents=True)
+    second = input_signature(tmp_path)
+    assert second != first
+    (tmp_path / "files" / "etc" / "motd").write_text("hi")
+    third = input_signature(tmp_path)
+    assert third != second
+    save_atomically(tmp_path / "genpack.json5", "{ }")  # a new file: another size (and inode, mtime)
+    assert input_signature(tmp_path) != third
+
+
+async def test_edit_before_the_watch_began_is_picked_up(hello_artifact: Path, monkeypatch) -> None:
+    """The watch starts after the first frame; a save that lands between the first resolve reading the
+    file and the watch being in place must still reach the tree."""
+    import engine.config
+
+    config = hello_artifact / "genpack.json5"
+    real_resolve = engine.config.resolve
+    saved = []
+
+    def resolve_then_edit(*args, **kwargs):
+        resolution = real_resolve(*args, **kwargs)
+        if not saved:  # right after the first read: no watch exists yet
+            save_atomically(config, config.read_text().replace('"app-misc/hello",', '"app-misc/hello",\n    "app-misc/early",', 1))
+            saved.append(True)
+        return resolution
+
+    monkeypatch.setattr(engine.config, "resolve", resolve_then_edit)
+    app = WorkbenchApp(hello_artifact, parse_args(["-C", str(hello_artifact), "--arch", "x86_64"]))
+    async with app.run_test(size=(100, 30)):
+        assert await wait_for(lambda: app.tree_count > 0)
+        first_labels = app.query_one("#config-tree").node_labels()
+        assert saved and not any(label.startswith("app-misc/early") for label in first_labels)
+        assert await wait_for(lambda: app.watch_ready, timeout=5)
+        assert await wait_for(lambda: any(label.startswith("app-misc/early")
+                                          for label in app.query_one("#config-tree").node_labels()), timeout=5)
+        assert app.change_count == 0, "the watcher did not see it: the recheck did"
 
 
 async def test_variant_key_cycles_default_variants_and_none(hello_artifact: Path) -> None:
