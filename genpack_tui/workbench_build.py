@@ -10,11 +10,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from engine.build.request import BuildRequest
-from engine.events import BuildFinished, BuildStarted, ErrorEvent, Event, EventBus, EventSink
-from engine.runtime.errors import RuntimeEngineError
+
+if TYPE_CHECKING:  # engine.events is loaded on the first run: the workbench's first frame does not need it
+    from engine.events import EventBus, EventSink
 
 BUILD_ACTIONS = ("build", "lower", "upper", "pack")
 
@@ -26,10 +27,10 @@ class RunOptions:
     compression: str | None = None  # None: the configuration's
     parallel: bool = False
     force: bool = False
-BuildStarter = Callable[[BuildRequest, EventSink, threading.Event], int]
+BuildStarter = Callable[[BuildRequest, "EventSink", threading.Event], int]
 
 
-def engine_start_build(request: BuildRequest, sink: EventSink, cancel: threading.Event) -> int:
+def engine_start_build(request: BuildRequest, sink: "EventSink", cancel: threading.Event) -> int:
     """engine.build.runner.start_build, imported on first use (it pulls in the whole build engine)."""
     from engine.build.runner import start_build
 
@@ -37,16 +38,25 @@ def engine_start_build(request: BuildRequest, sink: EventSink, cancel: threading
 
 
 class BuildController:
-    def __init__(self, sinks: list[EventSink], starter: BuildStarter = engine_start_build) -> None:
-        self._bus = EventBus(sinks)
+    def __init__(self, sinks: "list[EventSink]", starter: BuildStarter = engine_start_build) -> None:
+        self._sinks = list(sinks)
+        self._event_bus: "EventBus | None" = None
         self._starter = starter
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self.running: str | None = None  # the action in progress
 
-    def subscribe(self, sink: EventSink) -> None:
+    def subscribe(self, sink: "EventSink") -> None:
         """Also send every later event to ``sink`` (e.g. an ``--events`` file)."""
         self._bus.subscribe(sink)
+
+    @property
+    def _bus(self) -> "EventBus":
+        if self._event_bus is None:
+            from engine.events import EventBus
+
+            self._event_bus = EventBus(self._sinks)
+        return self._event_bus
 
     def cancel(self) -> bool:
         """Ask the engine to stop (it cleans up); False when nothing runs."""
@@ -81,6 +91,8 @@ class BuildController:
         # on first use, off the UI thread: the workbench's first frame does not wait for these
         from engine.build.preflight import create_artifact_files, root_checked
         from engine.config import resolve
+        from engine.events import BuildFinished, BuildStarted, ErrorEvent, Event
+        from engine.runtime.errors import RuntimeEngineError
 
         started = time.monotonic()
         bus = self._bus
@@ -119,11 +131,12 @@ class BuildController:
                 self.running = None
 
 
-def run_archive(artifact_dir: Path, sink: EventSink) -> int:
+def run_archive(artifact_dir: Path, sink: "EventSink") -> int:
     """``archive`` from the workbench: the engine's archive writer, reported as a build."""
     from engine.archive import run_archive as archive_reported
     from engine.build.preflight import to_invoking_user
     from engine.config import resolve
+    from engine.events import BuildStarted
 
     resolution = resolve(artifact_dir)
     name = resolution.name or artifact_dir.name

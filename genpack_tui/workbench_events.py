@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from typing import TYPE_CHECKING
 
-from engine.events import Event
+if TYPE_CHECKING:
+    from engine.events import Event
 
 
 class EventQueue:
