@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -71,6 +72,12 @@ class ConfigTree(Tree[OutlineNode]):
             self.stale = False
         self._problems = list(resolution.problems)
         self._rebuild()
+
+    def get_label_width(self, node: TreeNode[OutlineNode]) -> int:
+        """What Tree's default measures by rendering every label (the expand icon, then the label),
+        read off the stored label instead: the tree measures all its lines on each rebuild."""
+        icon = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE) if node.allow_expand else ""
+        return cell_len(icon) + node.label.cell_len
 
     def node_labels(self) -> list[str]:
         """Plain text of every node currently in the tree, depth first (for tests and search)."""

@@ -110,3 +110,23 @@ async def test_warning_shown_in_place_with_path(hello_artifact: Path) -> None:
         assert panel.problems and not panel.problems[0].is_error
         assert panel.problems[0].path == "setup_command"
         assert any(l.startswith("⚠ warning setup_command") for l in labels(app))
+
+
+async def test_label_widths_match_what_the_tree_would_render(hello_artifact: Path) -> None:
+    """ConfigTree reads label widths off its labels; Tree's default renders each one. Same answers,
+    collapsed and expanded, with problem marks and with the details shown."""
+    from textual.widgets import Tree
+
+    config = hello_artifact / "genpack.json5"
+    config.write_text(config.read_text().replace("uid: 1000", 'uid: "x"'))
+    app = make_app(hello_artifact, "--variant", "quiet")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await resolved(app)
+        tree = app.query_one(ConfigTree)
+        tree.focus()
+        for _ in range(2):
+            nodes = [line.node for line in tree._tree_lines]
+            assert len(nodes) > 10 and any(n.allow_expand and not n.is_expanded for n in nodes)
+            assert [tree.get_label_width(n) for n in nodes] == [Tree.get_label_width(tree, n) for n in nodes]
+            await pilot.press("o")  # the details: more nodes, all expanded
+            await pilot.pause()
