@@ -7,6 +7,7 @@ the artifact's variants) is authoritative; the Selects, once there, only mirror 
 """
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -42,7 +43,8 @@ class SelectPlaceholder(Widget):
 
     def render(self) -> Text:
         room = max(0, self.content_size.width - 2)
-        return Text.assemble(self.label[:room].ljust(room), " ", ("▼", "dim"))
+        arrow = Style(color=self.styles.background.blend(self.styles.color, 0.5).rich_color)  # Select's arrow
+        return Text.assemble(self.label[:room].ljust(room), " ", ("▼", arrow))
 
 
 class SelectionBar(Horizontal):
