@@ -35,7 +35,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 from genpack_tui.cli import parse_args
 from genpack_tui.workbench_build import BUILD_ACTIONS, BuildController, BuildStarter, RunOptions, engine_start_build
 from genpack_tui.workbench_events import EventQueue
-from genpack_tui.workbench_inputs import InputSignature, input_signature
+from genpack_tui.workbench_inputs import InputSignature, config_signature, input_signature
 from genpack_tui.workbench_selection import NONE_KEY, Selection, describe_variant
 from genpack_tui.workbench_shell import (
     SHELL_ACTIONS, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
@@ -117,8 +117,9 @@ class WorkbenchApp(App[int]):
         self.change_count = 0  # relevant file-change bursts seen
         self.watch_ready = False  # the artifact directory is watched (tests wait on it)
         self._watch_requested = False
-        # the inputs as the newest resolve before the watch began saw them: an edit made before the
-        # watch was in place shows up as a different signature once it is
+        # what the newest resolve (the config) and phase status (every input) read before the watch
+        # began: an edit made before the watch was in place shows up as a different signature once it is
+        self._unwatched_config: "InputSignature | None" = None
         self._unwatched_inputs: "InputSignature | None" = None
         self._generation = 0
         self._applied_generation = -1
@@ -261,13 +262,15 @@ class WorkbenchApp(App[int]):
         from engine.config import resolve
 
         if not self.watch_ready:
-            self._unwatched_inputs = input_signature(self.artifact_dir)
+            self._unwatched_config = config_signature(self.artifact_dir)
         return resolve(self.artifact_dir, variant=selection.variant_arg(), arch=selection.arch)
 
     def _compute_statuses(self, resolution: "Resolution", generation: int) -> None:
         """On a worker thread: phase status loads the build engine and hashes the inputs."""
         from engine.build.status import phase_statuses
 
+        if not self.watch_ready:
+            self._unwatched_inputs = input_signature(self.artifact_dir)
         statuses = phase_statuses(resolution, devel=self.args.devel)
         self._to_ui(self._apply_statuses, generation, statuses)
 
@@ -325,7 +328,9 @@ class WorkbenchApp(App[int]):
 
     @work(thread=True, group="watch-recheck", description="look for edits made before the watch began")
     def _recheck_unwatched_inputs(self) -> None:
-        if self._unwatched_inputs is not None and input_signature(self.artifact_dir) != self._unwatched_inputs:
+        seen_config, seen_inputs = self._unwatched_config, self._unwatched_inputs
+        if (seen_config is not None and config_signature(self.artifact_dir) != seen_config) or (
+                seen_inputs is not None and input_signature(self.artifact_dir) != seen_inputs):
             self._to_ui(self.request_resolve)
 
     # --- title --- #

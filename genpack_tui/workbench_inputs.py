@@ -29,25 +29,46 @@ def is_relevant(artifact_dir: Path, path: Path) -> bool:
     return parts[0] in INPUT_DIRS
 
 
-def input_signature(artifact_dir: Path) -> InputSignature:
-    """(path, mtime_ns, size) of every input file: equal signatures mean no input changed between
-    them (used to catch an edit made before the watcher was in place)."""
+def config_signature(artifact_dir: Path) -> InputSignature:
+    """(path, mtime_ns, size) of the configuration file(s): cheap enough for the UI thread."""
     entries: set[tuple[str, int, int]] = set()
-    for name in sorted(CONFIG_NAMES | INPUT_DIRS):
-        _add_entries(Path(artifact_dir) / name, entries)
+    for name in sorted(CONFIG_NAMES):
+        _add_stat(os.path.join(artifact_dir, name), entries)
     return frozenset(entries)
 
 
-def _add_entries(path: Path, entries: set[tuple[str, int, int]]) -> None:
+def input_signature(artifact_dir: Path) -> InputSignature:
+    """(path, mtime_ns, size) of every input: the configuration and everything below the input
+    directories. Equal signatures mean no input changed between them (used to catch an edit made
+    before the watcher was in place). Walks the directories: for worker threads."""
+    entries = set(config_signature(artifact_dir))
+    for name in sorted(INPUT_DIRS):
+        top = os.path.join(artifact_dir, name)
+        if _add_stat(top, entries) and os.path.isdir(top) and not os.path.islink(top):
+            _add_tree(top, entries)
+    return frozenset(entries)
+
+
+def _add_stat(path: str, entries: set[tuple[str, int, int]]) -> bool:
     try:
-        stat = path.lstat()
+        stat = os.lstat(path)
+    except OSError:
+        return False
+    entries.add((path, stat.st_mtime_ns, stat.st_size))
+    return True
+
+
+def _add_tree(directory: str, entries: set[tuple[str, int, int]]) -> None:
+    try:
+        with os.scandir(directory) as listing:
+            children = list(listing)
     except OSError:
         return
-    entries.add((str(path), stat.st_mtime_ns, stat.st_size))
-    if path.is_dir() and not path.is_symlink():
+    for child in children:
         try:
-            children = list(os.scandir(path))
+            stat = child.stat(follow_symlinks=False)
         except OSError:
-            return
-        for child in children:
-            _add_entries(Path(child.path), entries)
+            continue
+        entries.add((child.path, stat.st_mtime_ns, stat.st_size))
+        if child.is_dir(follow_symlinks=False):
+            _add_tree(child.path, entries)

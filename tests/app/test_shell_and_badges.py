@@ -1,6 +1,7 @@
 """Shell pane (real pty), its refusal while the artifact is locked, phase badges following edits, diff."""
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -100,6 +101,43 @@ async def test_badges_follow_edits(hello_artifact: Path) -> None:
         save_atomically(config, config.read_text().replace('"app-misc/hello": "-extra",', '"app-misc/hello": "extra",'))
         assert await wait_for(lambda: "✓ lower up to date" in badges.badge_text()), badges.badge_text()
         assert "upper will rerun" in badges.badge_text()
+
+
+async def test_input_edit_before_the_watch_began_reaches_the_badges(hello_artifact: Path, monkeypatch) -> None:
+    """files/ changed after the first phase status hashed it but before the watch was in place: the
+    check made when the watch begins notices, and the badges follow."""
+    import engine.build.status
+    import genpack_tui.workbench_watch as watch_module
+
+    record_all_phases(hello_artifact)
+    real_statuses = engine.build.status.phase_statuses
+    edited = []
+
+    def statuses_then_edit(*args, **kwargs):
+        statuses = real_statuses(*args, **kwargs)
+        if not edited:
+            (hello_artifact / "files" / "etc" / "motd").write_text("edited before the watch\n")
+            edited.append(True)
+        return statuses
+
+    async def watch_after_the_edit(*args, **kwargs):  # the watch would otherwise race the status worker
+        while not edited:
+            await asyncio.sleep(0.01)
+        async for changed in real_watch(*args, **kwargs):
+            yield changed
+
+    real_watch = watch_module.watch_artifact
+    monkeypatch.setattr(engine.build.status, "phase_statuses", statuses_then_edit)
+    monkeypatch.setattr(watch_module, "watch_artifact", watch_after_the_edit)
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(120, 30)):
+        badges = app.query_one(PhaseBadges)
+        assert await wait_for(lambda: badges.badge_text().count("up to date") == 3), badges.badge_text()
+        assert edited
+        assert await wait_for(lambda: app.watch_ready, timeout=5)
+        assert await wait_for(lambda: "upper will rerun" in badges.badge_text(), timeout=5), badges.badge_text()
+        assert "✓ lower up to date" in badges.badge_text()
+        assert app.change_count == 0, "the watcher did not see it: the check when it began did"
 
 
 async def test_diff_pane_compares_two_selections(hello_artifact: Path) -> None:
