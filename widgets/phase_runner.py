@@ -25,6 +25,7 @@ from genpack_tui.headless_renderer import human_duration, human_size
 from genpack_tui.workbench_build import RunOptions
 from genpack_tui.workbench_run import PHASE_LOGS, Failure, PhaseState, RunState
 from widgets.log_view import BuildLog, SearchError
+from widgets.safe_select import SafeSelect
 
 __all__ = ["PhaseRunner", "RunOptions", "PHASE_LOGS"]
 
@@ -142,9 +143,9 @@ class PhaseRunner(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="runner-controls"):
             initial = self._initial_options
-            yield Select([(a, a) for a in ACTIONS], value=initial.action, allow_blank=False, compact=True,
+            yield SafeSelect([(a, a) for a in ACTIONS], value=initial.action, allow_blank=False, compact=True,
                          id="runner-action")
-            yield Select([(f"comp: {label}", key) for label, key in COMPRESSIONS], value=initial.compression or "",
+            yield SafeSelect([(f"comp: {label}", key) for label, key in COMPRESSIONS], value=initial.compression or "",
                          allow_blank=False, compact=True, id="runner-compression")
             yield Checkbox("parallel", initial.parallel, compact=True, id="runner-parallel")
             yield Checkbox("force", initial.force, compact=True, id="runner-force")
