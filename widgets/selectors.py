@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Select
 
 from genpack_tui.workbench_selection import ARCH_CHOICES, Selection, variant_options
+from widgets.safe_select import SafeSelect
 
 __all__ = ["SelectionBar"]
 
@@ -97,26 +98,35 @@ class SelectionBar(Horizontal):
     async def _mount_selects(self) -> None:
         if self.selects_mounted or not self.is_attached:
             return
-        variant = Select(self._variant_options(), value=self._selection.variant_key, allow_blank=False,
-                         compact=True, id="variant-select")
-        arch = Select([(a, a) for a in ARCH_CHOICES], value=self._selection.arch, allow_blank=False,
-                      compact=True, id="arch-select")
+        options = self._variant_options()
+        variant = SafeSelect(options, value=self._selection.variant_key, allow_blank=False, compact=True,
+                             id="variant-select")
+        arch = SafeSelect([(a, a) for a in ARCH_CHOICES], value=self._selection.arch, allow_blank=False,
+                          compact=True, id="arch-select")
         with self.app.batch_update():
             await self.mount(variant, before="#variant-placeholder")
             await self.mount(arch, before="#arch-placeholder")
-            await self.query("SelectPlaceholder").remove()
+            await self.query(SelectPlaceholder).remove()
+        if not (self.is_attached and variant.is_attached and arch.is_attached):
+            return  # removed meanwhile: the app closing, or the bar replaced
         self.selects_mounted = True
+        # the file's variants or a key press may have come while they mounted (the placeholders took it)
+        latest = self._variant_options()
+        if latest != options:
+            self._set_variant_options(variant, latest)
+        variant.value, arch.value = self._selection.variant_key, self._selection.arch
 
     def set_variants(self, available: list[str], default: str | None) -> None:
         """Offer the artifact's variants; keeps the current choice when it still exists."""
         if (list(available), default) == self._variants:
             return
         self._variants = (list(available), default)
-        options = self._variant_options()
-        if not self.selects_mounted:
+        if self.selects_mounted:
+            self._set_variant_options(self.query_one("#variant-select", Select), self._variant_options())
+        else:
             self._show_placeholders()
-            return
-        select = self.query_one("#variant-select", Select)
+
+    def _set_variant_options(self, select: Select, options: list[tuple[str, str]]) -> None:
         self._quiet = True
         try:
             select.set_options(options)
@@ -138,10 +148,9 @@ class SelectionBar(Horizontal):
         return dict((key, label) for label, key in self._variant_options())[self._selection.variant_key]
 
     def _show_placeholders(self) -> None:
-        if self.selects_mounted:
-            return
-        self.query_one("#variant-placeholder", SelectPlaceholder).show(self._variant_label())
-        self.query_one("#arch-placeholder", SelectPlaceholder).show(self._selection.arch)
+        labels = {"variant-placeholder": self._variant_label(), "arch-placeholder": self._selection.arch}
+        for placeholder in self.query(SelectPlaceholder):  # none once the Selects are in (or going in)
+            placeholder.show(labels[placeholder.id or ""])
 
     def select(self, selection: Selection) -> None:
         """Change the selection programmatically (posts Changed like a user choice)."""
@@ -167,6 +176,10 @@ class SelectionBar(Horizontal):
     def _changed(self, event: Select.Changed) -> None:
         event.stop()
         if self._quiet or event.value is Select.BLANK:
+            return
+        if not self.selects_mounted or event.value != event.select.value:
+            # a Select's echo of the value it was made with (it mounts while the bar's state may
+            # move on), or a stale event: the Select has changed again since
             return
         if event.select.id == "variant-select":
             selection = Selection(str(event.value), self._selection.arch)

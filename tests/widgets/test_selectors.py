@@ -78,3 +78,23 @@ async def test_selects_replace_placeholders_after_the_first_frame() -> None:
         assert app.query_one("#variant-select", Select).value == NONE_KEY
         assert app.query_one("#arch-select", Select).value == "riscv64"
         assert app.changes == []  # mounting the Selects is not a user's choice
+
+
+async def test_changes_while_the_selects_mount_reach_them() -> None:
+    """The file's variants and a key press arriving between the Selects being made and mounted."""
+    class BusyBar(SelectionBar):
+        def mount(self, *widgets, **kwargs):
+            if widgets and isinstance(widgets[0], Select) and not getattr(self, "_changed_once", False):
+                self._changed_once = True
+                self.set_variants(["gpu"], "gpu")
+                self.cycle_arch()
+            return super().mount(*widgets, **kwargs)
+
+    app = BarApp(BusyBar(Selection("(default)", "x86_64"), id="bar"))
+    async with app.run_test(size=(80, 5)):
+        assert await wait_for(lambda: app.bar.selects_mounted)
+        variant, arch = app.query_one("#variant-select", Select), app.query_one("#arch-select", Select)
+        assert await wait_for(lambda: arch.value == "aarch64")
+        assert [label for label, _key in variant._options] == ["default (gpu)", "gpu", "none"]
+        assert app.bar.selection == Selection("(default)", "aarch64")
+        assert app.changes == [Selection("(default)", "aarch64")]  # once, not again when the Select caught up
