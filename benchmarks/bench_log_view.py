@@ -27,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from summary import write_summary  # noqa: E402
 
 SIZE = (120, 40)
 CHUNK = 1000
@@ -307,6 +310,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, nargs="+", default=[200_000, 1_000_000])
     parser.add_argument("--no-tmux", action="store_true")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--summary", type=Path, help="also write the key figures to this JSON file")
     args = parser.parse_args()
 
     if args.child:
@@ -349,10 +353,18 @@ def main() -> None:
 
     largest = max(args.lines)
     print(f"\n== retained memory at {largest} lines (tracemalloc, line strings made before tracing) ==")
+    memory: dict[str, dict] = {}
     for widget in ("buildlog", "log"):
-        r = run_child("retained", widget, str(largest))
+        r = memory[widget] = run_child("retained", widget, str(largest))
         print(f"{widget:9} retained {r['retained_mb']} MB beyond {r['line_strings_mb']} MB of line strings; "
               f"total {r['bytes_per_line_total']} bytes/line", flush=True)
+    ours, stock = results[("buildlog", largest)], results[("log", largest)]
+    write_summary(args.summary, {
+        "lines": largest, "ingest_lines_per_s": ours["lines_per_s"], "key_p95_ms": ours["key_p95_ms"],
+        "stock_log_ingest_lines_per_s": stock["lines_per_s"], "stock_log_key_p95_ms": stock["key_p95_ms"],
+        "peak_rss_mb": ours["peak_rss_mb"], "bytes_per_line": memory["buildlog"]["bytes_per_line_total"],
+        "stock_log_bytes_per_line": memory["log"]["bytes_per_line_total"],
+    })
 
     print("\n== first paint ==")
     paints = [run_child("first-paint", repr(time.monotonic()))["first_paint_ms"] for _ in range(3)]

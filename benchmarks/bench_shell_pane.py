@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_log_view import make_lines, percentile  # noqa: E402
+from summary import write_summary  # noqa: E402
 
 MARKER = "END-OF-BENCH-OUTPUT"
 
@@ -118,6 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--summary", type=Path, help="also write the key figures to this JSON file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "emerge.log"
@@ -146,6 +148,8 @@ def main() -> None:
               f"max {unskimmed['lag_max']:.1f} ms")
         print(f"ShellPane / plain pty: x{median_pane / median_base:.1f} slower; "
               f"skimming makes the pane x{unskimmed['seconds'] / median_pane:.1f} faster")
+        write_summary(args.summary, {"lines": args.lines, "cat_seconds": round(median_pane, 2),
+                                     "plain_pty_seconds": round(median_base, 2)})
 
 
 if __name__ == "__main__":

@@ -26,10 +26,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from engine.config import resolve  # noqa: E402
 from genpack_tui.app import WorkbenchApp  # noqa: E402
 from genpack_tui.cli import parse_args  # noqa: E402
+from summary import write_summary  # noqa: E402
 from widgets.config_tree import ConfigTree  # noqa: E402
 
 
@@ -166,7 +168,7 @@ def tmux_launch_times(command: list[str], needles: tuple[str, ...]) -> dict[str,
     return seen
 
 
-def bench_tmux(artifact: Path, runs: int, workdir: Path) -> None:
+def bench_tmux(artifact: Path, runs: int, workdir: Path) -> dict[str, float]:
     """First paint in a real terminal. The three launches of a round run back to back and rounds
     alternate, so the minimal Textual app (the floor) is measured in the same machine state as the
     workbench: this machine's speed drifts by ±30% over minutes, and the per-round ratio absorbs it."""
@@ -180,7 +182,7 @@ def bench_tmux(artifact: Path, runs: int, workdir: Path) -> None:
     for _ in range(runs):
         echo = tmux_launch_times(["sh", "-c", "echo variant; sleep 5"], ("variant",))
         if echo is None:
-            return
+            return {}
         floor = tmux_launch_times([sys.executable, str(minimal)], ("variant",))
         ours = tmux_launch_times(app, ("variant", "merge order:"))
         if "variant" not in echo or "variant" not in floor or len(ours) < 2:
@@ -194,9 +196,14 @@ def bench_tmux(artifact: Path, runs: int, workdir: Path) -> None:
     for name, values in figures.items():
         if values:
             print(describe(name, values))
-    if ratios:
-        print(f"  tree shown / minimal Textual app, per round: median {statistics.median(ratios):.2f}, "
-              f"min {min(ratios):.2f}, max {max(ratios):.2f}")
+    if not ratios:
+        return {}
+    print(f"  tree shown / minimal Textual app, per round: median {statistics.median(ratios):.2f}, "
+          f"min {min(ratios):.2f}, max {max(ratios):.2f}")
+    shown, floor = figures["tree shown (tmux, process)"], figures["baseline: minimal Textual app (tmux)"]
+    return {"first_paint_median_ms": round(statistics.median(shown)), "first_paint_p95_ms": round(percentile(shown, 0.95)),
+            "minimal_app_median_ms": round(statistics.median(floor)),
+            "first_paint_ratio_to_minimal_app": round(statistics.median(ratios), 2)}
 
 
 def main() -> None:
@@ -205,6 +212,7 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=100)
     parser.add_argument("--no-tmux", action="store_true")
     parser.add_argument("--runs", type=int, default=RUNS, help="launches of each program in tmux")
+    parser.add_argument("--summary", type=Path, help="also write the key figures to this JSON file")
     parser.add_argument("--pyjson5", action="store_true",
                         help="what-if: parse with pyjson5 (must be importable) instead of json5, in-process only")
     opts = parser.parse_args()
@@ -227,12 +235,18 @@ def main() -> None:
         for name, values in figures.items():
             if values:
                 print(describe(name, values))
+        saves = figures["save → tree updated"]
+        summary = {"config_bytes": source.stat().st_size, "saves": len(saves),
+                   "save_p95_ms": round(percentile(saves, 0.95), 1) if saves else None,
+                   "save_median_ms": round(statistics.median(saves), 1) if saves else None}
         if not opts.no_tmux:
             # byte-compile the project first, as `pip install` does: with PYTHONDONTWRITEBYTECODE set
             # (CI images often set it) every launch would otherwise compile our modules again
             subprocess.run([sys.executable, "-m", "compileall", "-q", *(str(ROOT / d) for d in PROJECT_DIRS)],
                            check=True, stdout=subprocess.DEVNULL)
-            bench_tmux(artifact, opts.runs, Path(tmp))
+            summary.update(bench_tmux(artifact, opts.runs, Path(tmp)))
+        write_summary(opts.summary, summary)
+
 
 if __name__ == "__main__":
     main()
