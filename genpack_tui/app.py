@@ -10,9 +10,11 @@ shell worker); the app only wires them to widgets:
     Config / Diff / Build / Shell panes (F2-F5)
     Footer           key bindings; F1 help; Ctrl-P command palette
 
-The heavy engine modules (build runner, sources, phase status) are imported lazily, in workers or
-on first use, and the Diff, Build and Shell panes are mounted after the first frame
-(``ensure_panes``; await it before touching them), so the first frame appears quickly.
+The first frame carries the resolved tree (the first resolve runs at mount, on the UI thread);
+everything else waits until it is on screen: the heavy engine modules (build runner, sources,
+phase status) are imported lazily, in workers or on first use; the Diff, Build and Shell panes are
+mounted after that frame (``ensure_panes``; await it before touching them); and so is the file
+watch, with a recheck for edits made before it was in place (``watch_ready``).
 
 ``run_app(artifact_dir, args)`` is what ``genpack-tui`` without ``--headless`` calls.
 """
@@ -116,7 +118,7 @@ class WorkbenchApp(App[int]):
         self.tree_count = 0  # resolutions shown in the tree (the badges may follow a little later)
         self.change_count = 0  # relevant file-change bursts seen
         self.watch_ready = False  # the artifact directory is watched (tests wait on it)
-        self._watch_requested = False
+        self._after_first_tree_done = False
         # what the newest resolve (the config) and phase status (every input) read before the watch
         # began: an edit made before the watch was in place shows up as a different signature once it is
         self._unwatched_config: "InputSignature | None" = None
@@ -301,8 +303,8 @@ class WorkbenchApp(App[int]):
             self.resolve_count += 1
         if diff is not None and self.query_one(TabbedContent).active == "diff":
             diff.request()
-        if not self._watch_requested:  # the watch and the other panes, once the first tree is on screen
-            self._watch_requested = True
+        if not self._after_first_tree_done:  # the watch and the other panes, once the first tree is on screen
+            self._after_first_tree_done = True
             if self.watch_enabled:
                 self.call_after_refresh(self._watch_files)
             self.call_after_refresh(self.ensure_panes)
