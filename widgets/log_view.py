@@ -500,5 +500,6 @@ class BuildLog(ScrollView, can_focus=True):
             match_style = self._background("buildlog--match")
             for start, end in match_spans(raw, self._matcher):
                 text.stylize(match_style, start, end)
-        segments: list[Segment] = list(text.render(self.app.console))
+        # Text.render leaves a span-less text's own style out, which lost the current line's background
+        segments: list[Segment] = list(Segment.apply_style(text.render(self.app.console), base))
         return Strip(segments, text.cell_len)

@@ -330,3 +330,18 @@ async def test_embedded_newlines_split_into_lines() -> None:
         log.append_lines(["three\n", "four\nfive"])
         await pilot.pause(0.25)
         assert list(log.lines) == ["one", "two", "three", "four", "five"]
+
+
+async def test_current_line_background_covers_its_text() -> None:
+    """The highlighted line's background is under its text too, plain or coloured, not only after it."""
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.query_one(BuildLog)
+        log.append_lines(["before", " * ERROR: plain text, no escapes", " \x1b[31;01m*\x1b[0m ERROR: coloured"])
+        log.flush(limit=10)
+        await pilot.pause()
+        for line in (1, 2):
+            log._set_highlight(line, None)
+            segments = [s for s in log.render_line(line - log.first_line) if s.text.strip()]
+            current = log.get_component_rich_style("buildlog--current-line").bgcolor
+            assert segments and all(s.style and s.style.bgcolor == current for s in segments), segments
