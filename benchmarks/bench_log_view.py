@@ -18,7 +18,6 @@ import json
 import os
 import random
 import resource
-import shutil
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from measure import percentile, tmux_launch_times  # noqa: E402
 from summary import write_summary  # noqa: E402
 
 SIZE = (120, 40)
@@ -63,13 +63,6 @@ def rss_mb() -> float:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def percentile(values: list[float], pct: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
 # --------------------------------------------------------------------------- child scenarios
@@ -288,21 +281,8 @@ def run_child(*args: str) -> dict:
 
 
 def measure_tmux_first_paint() -> float | None:
-    if shutil.which("tmux") is None:
-        return None
-    session = f"h4bench{os.getpid()}"
-    command = f"cd {ROOT} && TERM=xterm-256color {sys.executable} {__file__} --child tmux-app"
-    started = time.monotonic()
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)
-    try:
-        while time.monotonic() - started < 20:
-            pane = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True)
-            if "READY-H4 line 99" in pane.stdout:
-                return round((time.monotonic() - started) * 1000, 1)
-            time.sleep(0.01)
-        return None
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    seen = tmux_launch_times([sys.executable, __file__, "--child", "tmux-app"], ("READY-H4 line 99",))
+    return None if not seen else round(seen["READY-H4 line 99"], 1)
 
 
 def main() -> None:

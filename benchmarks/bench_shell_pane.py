@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_log_view import make_lines, percentile  # noqa: E402
+from bench_log_view import make_lines  # noqa: E402
+from measure import percentile  # noqa: E402
 from summary import write_summary  # noqa: E402
 
 MARKER = "END-OF-BENCH-OUTPUT"

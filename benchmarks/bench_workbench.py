@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from engine.config import resolve  # noqa: E402
 from genpack_tui.app import WorkbenchApp  # noqa: E402
 from genpack_tui.cli import parse_args  # noqa: E402
+from measure import percentile, tmux_launch_times  # noqa: E402
 from summary import write_summary  # noqa: E402
 from widgets.config_tree import ConfigTree  # noqa: E402
 
@@ -46,14 +47,9 @@ def largest_config(corpus: Path) -> Path:
     return configs[-1]
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
 def describe(name: str, values_ms: list[float]) -> str:
     return (f"{name:<28} n={len(values_ms):<3} median {statistics.median(values_ms):7.1f} ms   "
-            f"p95 {percentile(values_ms, 0.95):7.1f} ms   max {max(values_ms):7.1f} ms")
+            f"p95 {percentile(values_ms, 95):7.1f} ms   max {max(values_ms):7.1f} ms")
 
 
 async def _wait(condition, timeout: float = 10.0, step: float = 0.002) -> bool:
@@ -85,7 +81,7 @@ async def bench_app(artifact: Path, saves: int) -> dict[str, list[float]]:
 
     ConfigTree.show_resolution = timed_show  # type: ignore[method-assign]
     try:
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=(120, 40)):
             figures["first frame (headless)"].append((time.perf_counter() - started) * 1000)
             assert await _wait(lambda: app.tree_count > 0)
             figures["tree shown (headless)"].append((time.perf_counter() - started) * 1000)
@@ -138,36 +134,6 @@ Minimal().run()
 """
 
 
-def tmux_launch_times(command: list[str], needles: tuple[str, ...]) -> dict[str, float] | None:
-    """Launch ``command`` in a new tmux session (120x40) and time, from launch, when each needle is
-    first on the screen (interpreter start and imports included). None without tmux."""
-    if shutil.which("tmux") is None:
-        return None
-    session = f"gpt-bench-{time.time_ns()}"
-    for _attempt in range(5):  # the tmux server may still be exiting after the last kill-session
-        t0 = time.perf_counter()
-        started = subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
-                                  "env", "TERM=xterm-256color", f"PYTHONPATH={ROOT}", *command])
-        if started.returncode == 0:
-            break
-        time.sleep(0.2)
-    else:
-        raise SystemExit("tmux new-session keeps failing")
-    seen: dict[str, float] = {}
-    try:
-        while time.perf_counter() - t0 < 20 and len(seen) < len(needles):
-            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
-                                    text=True).stdout
-            now = (time.perf_counter() - t0) * 1000
-            for needle in needles:
-                if needle in screen and needle not in seen:
-                    seen[needle] = now
-            time.sleep(0.01)
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    return seen
-
-
 def bench_tmux(artifact: Path, runs: int, workdir: Path) -> dict[str, float]:
     """First paint in a real terminal. The three launches of a round run back to back and rounds
     alternate, so the minimal Textual app (the floor) is measured in the same machine state as the
@@ -201,7 +167,7 @@ def bench_tmux(artifact: Path, runs: int, workdir: Path) -> dict[str, float]:
     print(f"  tree shown / minimal Textual app, per round: median {statistics.median(ratios):.2f}, "
           f"min {min(ratios):.2f}, max {max(ratios):.2f}")
     shown, floor = figures["tree shown (tmux, process)"], figures["baseline: minimal Textual app (tmux)"]
-    return {"first_paint_median_ms": round(statistics.median(shown)), "first_paint_p95_ms": round(percentile(shown, 0.95)),
+    return {"first_paint_median_ms": round(statistics.median(shown)), "first_paint_p95_ms": round(percentile(shown, 95)),
             "minimal_app_median_ms": round(statistics.median(floor)),
             "first_paint_ratio_to_minimal_app": round(statistics.median(ratios), 2)}
 
@@ -237,7 +203,7 @@ def main() -> None:
                 print(describe(name, values))
         saves = figures["save → tree updated"]
         summary = {"config_bytes": source.stat().st_size, "saves": len(saves),
-                   "save_p95_ms": round(percentile(saves, 0.95), 1) if saves else None,
+                   "save_p95_ms": round(percentile(saves, 95), 1) if saves else None,
                    "save_median_ms": round(statistics.median(saves), 1) if saves else None}
         if not opts.no_tmux:
             # byte-compile the project first, as `pip install` does: with PYTHONDONTWRITEBYTECODE set
