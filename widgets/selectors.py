@@ -75,8 +75,6 @@ class SelectionBar(Horizontal):
         self._prefix = prefix
         # the artifact's variants and its default_variant; None until its file has been read
         self._variants: tuple[list[str], str | None] | None = (list(variants[0]), variants[1]) if variants else None
-        self._quiet = False
-        self._variant_keys: list[str] = []
         self.selects_mounted = False
 
     @property
@@ -127,12 +125,9 @@ class SelectionBar(Horizontal):
             self._show_placeholders()
 
     def _set_variant_options(self, select: Select, options: list[tuple[str, str]]) -> None:
-        self._quiet = True
-        try:
-            select.set_options(options)
-            select.value = self._selection.variant_key
-        finally:
-            self._quiet = False
+        # the Changed events this causes are echoes of the bar's state; _changed lets them pass silently
+        select.set_options(options)
+        select.value = self._selection.variant_key
 
     def _variant_options(self) -> list[tuple[str, str]]:
         available, default = self._variants or ([], None)
@@ -141,7 +136,6 @@ class SelectionBar(Horizontal):
         if current not in [key for _label, key in options]:
             # e.g. --variant NAME for a name the file lacks (or not read yet): keep it visible
             options.insert(1, (f"{current} (not in file)" if self._variants else current, current))
-        self._variant_keys = [key for _label, key in options]
         return options
 
     def _variant_label(self) -> str:
@@ -163,8 +157,7 @@ class SelectionBar(Horizontal):
             self.post_message(self.Changed(self, selection))
 
     def cycle_variant(self, step: int = 1) -> None:
-        self._variant_options()  # brings _variant_keys up to date
-        keys = self._variant_keys
+        keys = [key for _label, key in self._variant_options()]
         index = keys.index(self._selection.variant_key) if self._selection.variant_key in keys else 0
         self.select(Selection(keys[(index + step) % len(keys)], self._selection.arch))
 
@@ -175,7 +168,7 @@ class SelectionBar(Horizontal):
     @on(Select.Changed)
     def _changed(self, event: Select.Changed) -> None:
         event.stop()
-        if self._quiet or event.value is Select.BLANK:
+        if event.value is Select.BLANK:
             return
         if not self.selects_mounted or event.value != event.select.value:
             # a Select's echo of the value it was made with (it mounts while the bar's state may
