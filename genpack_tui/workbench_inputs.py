@@ -8,6 +8,7 @@ loading watchfiles.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 CONFIG_NAMES = frozenset({"genpack.json5", "genpack.json"})
@@ -44,18 +45,20 @@ def input_signature(artifact_dir: Path) -> InputSignature:
     entries = set(config_signature(artifact_dir))
     for name in sorted(INPUT_DIRS):
         top = os.path.join(artifact_dir, name)
-        if _add_stat(top, entries) and os.path.isdir(top) and not os.path.islink(top):
+        status = _add_stat(top, entries)
+        if status is not None and stat.S_ISDIR(status.st_mode):  # a real directory, not a link to one
             _add_tree(top, entries)
     return frozenset(entries)
 
 
-def _add_stat(path: str, entries: set[tuple[str, int, int]]) -> bool:
+def _add_stat(path: str, entries: set[tuple[str, int, int]]) -> os.stat_result | None:
+    """Adds ``path`` when it exists, and returns its lstat."""
     try:
-        stat = os.lstat(path)
+        status = os.lstat(path)
     except OSError:
-        return False
-    entries.add((path, stat.st_mtime_ns, stat.st_size))
-    return True
+        return None
+    entries.add((path, status.st_mtime_ns, status.st_size))
+    return status
 
 
 def _add_tree(directory: str, entries: set[tuple[str, int, int]]) -> None:
