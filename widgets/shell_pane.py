@@ -45,21 +45,8 @@ class ShellPane(Container):
         Binding("ctrl+right_square_bracket", "leave", "Leave shell", priority=True, id="shell.leave"),
     ]
 
-    class Exited(Message):
-        """The child ended. ``returncode`` is negative for a signal; ``error`` is set if it never ran."""
-
-        def __init__(self, pane: "ShellPane", returncode: int, error: str | None = None) -> None:
-            super().__init__()
-            self.pane = pane
-            self.returncode = returncode
-            self.error = error
-
-        @property
-        def control(self) -> "ShellPane":
-            return self.pane
-
-    class LeaveRequested(Message):
-        """The user pressed the leave key while the pane had focus."""
+    class PaneMessage(Message):
+        """A message from a ShellPane; ``control`` is that pane."""
 
         def __init__(self, pane: "ShellPane") -> None:
             super().__init__()
@@ -68,6 +55,17 @@ class ShellPane(Container):
         @property
         def control(self) -> "ShellPane":
             return self.pane
+
+    class Exited(PaneMessage):
+        """The child ended. ``returncode`` is negative for a signal; ``error`` is set if it never ran."""
+
+        def __init__(self, pane: "ShellPane", returncode: int, error: str | None = None) -> None:
+            super().__init__(pane)
+            self.returncode = returncode
+            self.error = error
+
+    class LeaveRequested(PaneMessage):
+        """The user pressed the leave key while the pane had focus."""
 
     def __init__(
         self,
