@@ -62,3 +62,51 @@ async def test_safe_select_behaves_as_a_select() -> None:
         await pilot.press("enter", "up", "enter")
         assert await wait_for(lambda: select.value == 1)
         assert str(select.query_one("#label").render()) == "one"
+
+
+async def test_a_mount_cut_short_by_the_app_closing_raises_nothing() -> None:
+    """A widget that is closing mounts no children, yet still gets its Mount: no #label, ever."""
+    class Hollow(MountSafeSelectCurrent):
+        def compose(self) -> ComposeResult:
+            return iter(())
+
+    current = Hollow("Select")
+
+    class Host(App):
+        def compose(self) -> ComposeResult:
+            yield current
+
+    async with Host().run_test(size=(40, 3)):
+        assert await wait_for(lambda: current.is_mounted)
+        assert not current.query("#label")
+        current.update("a value")
+        assert current.label == "a value" and current.has_value
+
+
+async def test_value_watcher_lets_missing_parts_pass_only_while_the_app_closes() -> None:
+    """A Select whose mount was cut short has its current-value widget but no overlay."""
+    from textual.widgets._select import SelectOverlay
+
+    class Partial(SafeSelect):
+        def compose(self) -> ComposeResult:
+            yield from (w for w in super().compose() if not isinstance(w, SelectOverlay))
+
+    def host(select: SafeSelect) -> App:
+        class Host(App):
+            def compose(self) -> ComposeResult:
+                yield select
+        return Host()
+
+    running = Partial([("one", 1), ("two", 2)])  # blank: mounting reads no overlay
+    with pytest.raises(NoMatches):  # while the app runs, a missing part is a real error
+        async with host(running).run_test(size=(40, 6)):
+            assert await wait_for(lambda: running.is_mounted)
+            running.value = 1
+
+    closing = Partial([("one", 1), ("two", 2)])
+    app = host(closing)
+    async with app.run_test(size=(40, 6)):
+        assert await wait_for(lambda: closing.is_mounted)
+    assert not app.is_running
+    closing.value = 2  # the app has closed: nothing to show it in, nothing raised
+    assert closing.value == 2
