@@ -21,10 +21,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from engine.build.pack_commands import mksquashfs_argv  # noqa: E402
-from engine.runtime.mounts import mounted_image  # noqa: E402
-from engine.runtime.ownership import invoking_user  # noqa: E402
-from engine.testbed import MirrorServer, build_testbed  # noqa: E402
+from genpack_tui.engine.build.pack_commands import mksquashfs_argv  # noqa: E402
+from genpack_tui.engine.runtime.mounts import mounted_image  # noqa: E402
+from genpack_tui.engine.runtime.ownership import invoking_user  # noqa: E402
+from genpack_tui.engine.testbed import MirrorServer, build_testbed  # noqa: E402
 
 
 def run(mirror: MirrorServer, artifact: Path, *args: str) -> tuple[float, list[dict]]:

@@ -22,8 +22,8 @@ sys.path.insert(0, str(REPO))
 
 import json5  # noqa: E402
 
-from engine.config import load_document, merge_document, resolve  # noqa: E402
-from engine.config.sourcemap import scan  # noqa: E402
+from genpack_tui.engine.config import load_document, merge_document, resolve  # noqa: E402
+from genpack_tui.engine.config.sourcemap import scan  # noqa: E402
 
 CORPUS = REPO / ".." / "shared" / "corpus"
 

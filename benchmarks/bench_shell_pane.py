@@ -76,7 +76,7 @@ def emulator_only(path: Path) -> float:
 async def shell_pane(path: Path, skim: bool = True) -> dict:
     from textual.app import App, ComposeResult
 
-    from widgets.shell_pane import ShellPane
+    from genpack_tui.widgets.shell_pane import ShellPane
 
     class Host(App[None]):
         def compose(self) -> ComposeResult:

@@ -28,12 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from engine.config import resolve  # noqa: E402
+from genpack_tui.engine.config import resolve  # noqa: E402
 from genpack_tui.app import WorkbenchApp  # noqa: E402
 from genpack_tui.cli import parse_args  # noqa: E402
 from measure import percentile, tmux_launch_times  # noqa: E402
 from summary import write_summary  # noqa: E402
-from widgets.config_tree import ConfigTree  # noqa: E402
+from genpack_tui.widgets.config_tree import ConfigTree  # noqa: E402
 
 
 PROJECT_DIRS = ("genpack_tui", "engine", "widgets")
@@ -185,7 +185,7 @@ def main() -> None:
     if opts.pyjson5:
         import pyjson5
 
-        from engine.config import document
+        from genpack_tui.engine.config import document
         document.json5.loads = pyjson5.loads  # same objects for valid files; error messages differ
         opts.no_tmux = True
         print("what-if: json5.loads replaced by pyjson5.loads")

@@ -13,7 +13,7 @@ from typing import Callable
 
 import time
 
-from engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine
+from genpack_tui.engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine
 
 ARCHIVED_DIRS = ("files", "savedconfig", "patches", "kernel", "env", "overlay")
 CONFIG_FILES = ("genpack.json5", "genpack.json")

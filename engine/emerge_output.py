@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engine.events import EmergeFailure, EmergeProgress, Event
+from genpack_tui.engine.events import EmergeFailure, EmergeProgress, Event
 
 _EMERGING = re.compile(r"^>>> Emerging (binary )?\((\d+) of (\d+)\) (\S+?)(?:::(\S+))?$")
 _INSTALLING = re.compile(r"^>>> Installing \((\d+) of (\d+)\) (\S+?)(?:::(\S+))?$")

@@ -40,21 +40,21 @@ from genpack_tui.workbench_events import EventQueue
 from genpack_tui.workbench_inputs import InputSignature, config_signature, input_signature
 from genpack_tui.workbench_selection import NONE_KEY, Selection, describe_variant
 from genpack_tui.workbench_shell import (
-    SHELL_ACTIONS, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
+    SHELL_ACTIONS, SHELL_CWD, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
 )
-from widgets.config_tree import ConfigTree
-from widgets.phase_badges import PhaseBadges
-from widgets.problems import ProblemsPanel
-from widgets.selectors import SelectionBar
-from widgets.ui_thread import call_on_ui_thread
+from genpack_tui.widgets.config_tree import ConfigTree
+from genpack_tui.widgets.phase_badges import PhaseBadges
+from genpack_tui.widgets.problems import ProblemsPanel
+from genpack_tui.widgets.selectors import SelectionBar
+from genpack_tui.widgets.ui_thread import call_on_ui_thread
 
 if TYPE_CHECKING:
-    from engine.build.request import BuildRequest
-    from engine.build.status import PhaseStatus
-    from engine.config import Resolution
-    from widgets.config_diff import ConfigDiff
-    from widgets.phase_runner import PhaseRunner
-    from widgets.shell_host import ShellHost
+    from genpack_tui.engine.build.request import BuildRequest
+    from genpack_tui.engine.build.status import PhaseStatus
+    from genpack_tui.engine.config import Resolution
+    from genpack_tui.widgets.config_diff import ConfigDiff
+    from genpack_tui.widgets.phase_runner import PhaseRunner
+    from genpack_tui.widgets.shell_host import ShellHost
 
 PANES = ("config", "diff", "build", "shell")
 EVENTS_PER_TICK = 20_000
@@ -171,9 +171,9 @@ class WorkbenchApp(App[int]):
         return self._panes_task is not None and self._panes_task.done()
 
     async def _mount_panes(self) -> None:
-        from widgets.config_diff import ConfigDiff
-        from widgets.phase_runner import PhaseRunner
-        from widgets.shell_host import ShellHost
+        from genpack_tui.widgets.config_diff import ConfigDiff
+        from genpack_tui.widgets.phase_runner import PhaseRunner
+        from genpack_tui.widgets.shell_host import ShellHost
 
         variants = self._known_variants()
         diff = ConfigDiff(self.selection, self._other_selection(self.selection, []), variants=variants,
@@ -261,7 +261,7 @@ class WorkbenchApp(App[int]):
         self._compute_statuses(resolution, generation)
 
     def _read_and_resolve(self, selection: Selection) -> "Resolution":
-        from engine.config import resolve
+        from genpack_tui.engine.config import resolve
 
         if not self.watch_ready:
             self._unwatched_config = config_signature(self.artifact_dir)
@@ -269,7 +269,7 @@ class WorkbenchApp(App[int]):
 
     def _compute_statuses(self, resolution: "Resolution", generation: int) -> None:
         """On a worker thread: phase status loads the build engine and hashes the inputs."""
-        from engine.build.status import phase_statuses
+        from genpack_tui.engine.build.status import phase_statuses
 
         if not self.watch_ready:
             self._unwatched_inputs = input_signature(self.artifact_dir)
@@ -393,9 +393,9 @@ class WorkbenchApp(App[int]):
         self.push_screen(HelpScreen(self.binding_help()))
 
     def binding_help(self) -> list[tuple[str, str, str]]:
-        from widgets.log_view import BuildLog
-        from widgets.phase_runner import PhaseRunner
-        from widgets.shell_pane import ShellPane
+        from genpack_tui.widgets.log_view import BuildLog
+        from genpack_tui.widgets.phase_runner import PhaseRunner
+        from genpack_tui.widgets.shell_pane import ShellPane
 
         rows: list[tuple[str, str, str]] = []
         for cls in (WorkbenchApp, ConfigTree, PhaseRunner, ShellPane, BuildLog):
@@ -421,7 +421,7 @@ class WorkbenchApp(App[int]):
 
     @work(thread=True, exclusive=True, group="diff", description="resolve two selections")
     def _diff(self, a: Selection, b: Selection, generation: int) -> None:
-        from engine.config import resolve
+        from genpack_tui.engine.config import resolve
 
         res_a = resolve(self.artifact_dir, variant=a.variant_arg(), arch=a.arch)
         res_b = resolve(self.artifact_dir, variant=b.variant_arg(), arch=b.arch)
@@ -483,7 +483,7 @@ class WorkbenchApp(App[int]):
         except OSError as exc:
             self.notify(f"cannot write events to {self.args.events}: {exc.strerror}", severity="error")
             return
-        from engine.events import JsonLinesWriter
+        from genpack_tui.engine.events import JsonLinesWriter
 
         self.controller.subscribe(JsonLinesWriter(self._events_stream))
 
@@ -519,7 +519,7 @@ class WorkbenchApp(App[int]):
         events = self.events.drain(EVENTS_PER_TICK)
         if not events:
             return
-        from engine.events import BuildFinished, PhaseFinished, PhaseStarted  # loaded by the build already
+        from genpack_tui.engine.events import BuildFinished, PhaseFinished, PhaseStarted  # loaded by the build already
 
         runner.handle_events(events)
         if not self.controller.running:
@@ -600,7 +600,7 @@ class WorkbenchApp(App[int]):
             host.focus_shell()
             return
         argv, env = self.shell_command(shell_request(self.base_request(), action, command))
-        await host.open(action, argv, env, cwd=self.artifact_dir)
+        await host.open(action, argv, env, cwd=SHELL_CWD)
 
     async def _open_shell_once_released(self, action: str, command: list[str] | None) -> None:
         with contextlib.suppress(asyncio.TimeoutError):

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from engine.config.arches import ARCHES
+from genpack_tui.engine.config.arches import ARCHES
 
 ACTIONS = ("build", "lower", "upper", "pack", "bash", "upper-bash", "archive", "config", "testbed")
 BUILD_ACTIONS = ("build", "lower", "upper", "pack", "bash", "upper-bash")
@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _variant_arg(args: argparse.Namespace):
     """genpack: ``--variant ""`` is falsy and falls back to default_variant, like no option at all."""
-    from engine.config import DEFAULT_VARIANT
+    from genpack_tui.engine.config import DEFAULT_VARIANT
     return args.variant if args.variant else DEFAULT_VARIANT
 
 

@@ -10,7 +10,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from genpack_tui.workbench_outline import derived_summary, short_value, value_label
-from engine.config import DEFAULT_VARIANT, FieldProvenance, Origin, Resolution, resolve
+from genpack_tui.engine.config import DEFAULT_VARIANT, FieldProvenance, Origin, Resolution, resolve
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 

@@ -7,13 +7,13 @@ import sys
 import time
 from pathlib import Path
 
-from engine.archive import run_archive
-from engine.build.preflight import create_artifact_files, root_checked, to_invoking_user
-from engine.build.request import VARIANT_DEFAULT, BuildRequest
-from engine.build.runner import start_build
-from engine.build.shell import start_shell
-from engine.config import resolve
-from engine.events import BuildStarted, EventBus, JsonLinesWriter
+from genpack_tui.engine.archive import run_archive
+from genpack_tui.engine.build.preflight import create_artifact_files, root_checked, to_invoking_user
+from genpack_tui.engine.build.request import VARIANT_DEFAULT, BuildRequest
+from genpack_tui.engine.build.runner import start_build
+from genpack_tui.engine.build.shell import start_shell
+from genpack_tui.engine.config import resolve
+from genpack_tui.engine.events import BuildStarted, EventBus, JsonLinesWriter
 from genpack_tui.cli import _variant_arg
 from genpack_tui.headless_renderer import HeadlessRenderer
 

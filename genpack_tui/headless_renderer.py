@@ -9,7 +9,7 @@ import sys
 import time
 from typing import TextIO
 
-from engine.events import (
+from genpack_tui.engine.events import (
     BuildFinished, BuildStarted, DownloadFinished, DownloadProgress, EmergeFailure, EmergeProgress,
     ErrorEvent, Event, OutputLine, PhaseFinished, PhaseSkipped, PhaseStarted, StepFinished,
     StepStarted, WarningEvent,

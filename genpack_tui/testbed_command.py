@@ -5,8 +5,8 @@ import sys
 
 
 def run_testbed(port: int) -> int:
-    from engine.testbed import TestbedUnavailable, serve_testbed
-    from engine.testbed.debian_mirror import NoDebianMirror
+    from genpack_tui.engine.testbed import TestbedUnavailable, serve_testbed
+    from genpack_tui.engine.testbed.debian_mirror import NoDebianMirror
     try:
         serve_testbed(port=port, out=sys.stdout)
     except KeyboardInterrupt:  # Ctrl-C while the test bed was still being built: a normal stop

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from engine.build.request import BuildRequest
+from genpack_tui.engine.build.request import BuildRequest
 
 if TYPE_CHECKING:  # engine.events is loaded on the first run: the workbench's first frame does not need it
-    from engine.events import EventBus, EventSink
+    from genpack_tui.engine.events import EventBus, EventSink
 
 BUILD_ACTIONS = ("build", "lower", "upper", "pack")
 
@@ -31,8 +31,8 @@ BuildStarter = Callable[[BuildRequest, "EventSink", threading.Event], int]
 
 
 def engine_start_build(request: BuildRequest, sink: "EventSink", cancel: threading.Event) -> int:
-    """engine.build.runner.start_build, imported on first use (it pulls in the whole build engine)."""
-    from engine.build.runner import start_build
+    """genpack_tui.engine.build.runner.start_build, imported on first use (it pulls in the whole build engine)."""
+    from genpack_tui.engine.build.runner import start_build
 
     return start_build(request, sink, cancel)
 
@@ -53,7 +53,7 @@ class BuildController:
     @property
     def _bus(self) -> "EventBus":
         if self._event_bus is None:
-            from engine.events import EventBus
+            from genpack_tui.engine.events import EventBus
 
             self._event_bus = EventBus(self._sinks)
         return self._event_bus
@@ -89,10 +89,10 @@ class BuildController:
     def run(self, request: BuildRequest) -> int:
         """Run ``request`` (after ``claim``); returns the engine's exit code. Never raises for a failed build."""
         # on first use, off the UI thread: the workbench's first frame does not wait for these
-        from engine.build.preflight import create_artifact_files, root_checked
-        from engine.config import resolve
-        from engine.events import BuildFinished, BuildStarted, ErrorEvent, Event
-        from engine.runtime.errors import RuntimeEngineError
+        from genpack_tui.engine.build.preflight import create_artifact_files, root_checked
+        from genpack_tui.engine.config import resolve
+        from genpack_tui.engine.events import BuildFinished, BuildStarted, ErrorEvent, Event
+        from genpack_tui.engine.runtime.errors import RuntimeEngineError
 
         started = time.monotonic()
         bus = self._bus
@@ -133,10 +133,10 @@ class BuildController:
 
 def run_archive(artifact_dir: Path, sink: "EventSink") -> int:
     """``archive`` from the workbench: the engine's archive writer, reported as a build."""
-    from engine.archive import run_archive as archive_reported
-    from engine.build.preflight import to_invoking_user
-    from engine.config import resolve
-    from engine.events import BuildStarted
+    from genpack_tui.engine.archive import run_archive as archive_reported
+    from genpack_tui.engine.build.preflight import to_invoking_user
+    from genpack_tui.engine.config import resolve
+    from genpack_tui.engine.events import BuildStarted
 
     resolution = resolve(artifact_dir)
     name = resolution.name or artifact_dir.name

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from engine.config import Entry, FieldProvenance, Origin, Resolution
+from genpack_tui.engine.config import Entry, FieldProvenance, Origin, Resolution
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 _DERIVED = ("outfile", "profile_path", "portage_arch", "compression", "lower_capacity_gib",

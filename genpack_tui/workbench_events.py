@@ -6,7 +6,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.events import Event
+    from genpack_tui.engine.events import Event
 
 
 class EventQueue:

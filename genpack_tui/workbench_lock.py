@@ -5,7 +5,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from engine.runtime.lock import LOCK_NAME, LockHolder, read_holder
+from genpack_tui.engine.runtime.lock import LOCK_NAME, LockHolder, read_holder
 
 
 def lock_holder(work_dir: Path) -> LockHolder | None:

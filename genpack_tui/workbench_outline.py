@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from rich.text import Text
 from rich.tree import Tree
 
-from engine.config.problems import Problem
-from engine.config.provenance import FieldProvenance, Origin
+from genpack_tui.engine.config.problems import Problem
+from genpack_tui.engine.config.provenance import FieldProvenance, Origin
 
 if TYPE_CHECKING:
-    from engine.config.resolution import Resolution
+    from genpack_tui.engine.config.resolution import Resolution
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 SEVERITY_MARK = {"error": "✖", "warning": "⚠"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.events import Event, read_json_lines
+from genpack_tui.engine.events import Event, read_json_lines
 
 
 class ReplayError(Exception):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from engine.events import (
+from genpack_tui.engine.events import (
     BuildFinished, BuildStarted, DownloadFinished, DownloadProgress, EmergeFailure, EmergeProgress, ErrorEvent,
     Event, OutputLine, PhaseFinished, PhaseSkipped, PhaseStarted, StepFinished, StepStarted, WarningEvent,
 )

@@ -5,9 +5,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from engine.build.request import VARIANT_DEFAULT
-from engine.config.arches import ARCHES
-from engine.config.variant import DEFAULT_VARIANT
+from genpack_tui.engine.build.request import VARIANT_DEFAULT
+from genpack_tui.engine.config.arches import ARCHES
+from genpack_tui.engine.config.variant import DEFAULT_VARIANT
 
 DEFAULT_KEY = "(default)"
 NONE_KEY = "(none)"

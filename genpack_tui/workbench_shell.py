@@ -10,18 +10,19 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from engine.build.request import BuildRequest
+from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.workbench_lock import lock_holder
 
 SHELL_ACTIONS = ("bash", "upper-bash")
+SHELL_CWD = "/"  # the shell worker runs as root: never start it in the artifact directory
 ShellCommand = tuple[list[str], dict[str, str]]
 ShellCommandFactory = Callable[[BuildRequest], ShellCommand]
 
 
 def engine_shell_command(request: BuildRequest) -> ShellCommand:
     """argv and environment of the engine's interactive shell worker for ``request``."""
-    from engine.build.shell import SHELL_TARGET  # the build engine: loaded on first use
-    from engine.runtime.worker import interactive_job_argv, worker_env
+    from genpack_tui.engine.build.shell import SHELL_TARGET  # the build engine: loaded on first use
+    from genpack_tui.engine.runtime.worker import interactive_job_argv, worker_env
 
     return interactive_job_argv(SHELL_TARGET, {"request": request.to_json()}), worker_env()
 

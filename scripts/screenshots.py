@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.build.request import BuildRequest  # noqa: E402
-from engine.events import EmergeProgress, read_json_lines  # noqa: E402
+from genpack_tui.engine.build.request import BuildRequest  # noqa: E402
+from genpack_tui.engine.events import EmergeProgress, read_json_lines  # noqa: E402
 from genpack_tui.app import WorkbenchApp  # noqa: E402
 from genpack_tui.cli import parse_args  # noqa: E402
 from genpack_tui.workbench_selection import NONE_KEY, Selection  # noqa: E402

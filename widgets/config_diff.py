@@ -15,11 +15,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from engine.config import Origin, Resolution
+from genpack_tui.engine.config import Origin, Resolution
 from genpack_tui.workbench_diff import ADDED, REMOVED, FieldDiff, diff_resolutions
 from genpack_tui.workbench_outline import short_value
 from genpack_tui.workbench_selection import Selection
-from widgets.selectors import SelectionBar
+from genpack_tui.widgets.selectors import SelectionBar
 
 __all__ = ["ConfigDiff"]
 

@@ -17,13 +17,13 @@ from textual.reactive import reactive
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from engine.config.problems import Problem
+from genpack_tui.engine.config.problems import Problem
 from genpack_tui.workbench_outline import (
     SEVERITY_MARK, SEVERITY_STYLE, OutlineNode, build_outline, detail_count, problem_field, problem_text,
 )
 
 if TYPE_CHECKING:
-    from engine.config.resolution import Resolution
+    from genpack_tui.engine.config.resolution import Resolution
 
 __all__ = ["ConfigTree"]
 

@@ -6,7 +6,7 @@ can jump between them and the saved log shows where each began. Failures and err
 """
 from __future__ import annotations
 
-from engine.events import (
+from genpack_tui.engine.events import (
     ErrorEvent,
     Event,
     OutputLine,

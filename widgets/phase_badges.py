@@ -11,7 +11,7 @@ from textual.widgets import Static
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.build.status import PhaseStatus
+    from genpack_tui.engine.build.status import PhaseStatus
 
 __all__ = ["PhaseBadges"]
 

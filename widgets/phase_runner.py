@@ -20,12 +20,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, ContentSwitcher, Input, ProgressBar, Select, Static, Tab, Tabs
 
-from engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
+from genpack_tui.engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
 from genpack_tui.headless_renderer import human_duration, human_size
 from genpack_tui.workbench_build import RunOptions
 from genpack_tui.workbench_run import PHASE_LOGS, Failure, PhaseState, RunState
-from widgets.log_view import BuildLog, SearchError
-from widgets.safe_select import SafeSelect
+from genpack_tui.widgets.log_view import BuildLog, SearchError
+from genpack_tui.widgets.safe_select import SafeSelect
 
 __all__ = ["PhaseRunner", "RunOptions", "PHASE_LOGS"]
 

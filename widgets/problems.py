@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from engine.config.problems import Problem
+from genpack_tui.engine.config.problems import Problem
 from genpack_tui.workbench_outline import problem_text
 
 __all__ = ["ProblemsPanel"]

@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Select
 
 from genpack_tui.workbench_selection import ARCH_CHOICES, Selection, variant_options
-from widgets.safe_select import SafeSelect
+from genpack_tui.widgets.safe_select import SafeSelect
 
 __all__ = ["SelectionBar"]
 

@@ -61,7 +61,7 @@ class ShellHost(Vertical):
     async def open(self, label: str, argv: Sequence[str], env: Mapping[str, str] | None,
                    cwd: str | os.PathLike[str] | None = None) -> None:
         """Replace any ended pane with a new one running ``argv`` and focus it."""
-        from widgets.shell_pane import ShellPane
+        from genpack_tui.widgets.shell_pane import ShellPane
 
         if self.pane is not None:
             await self.pane.remove()

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from engine.build.paths import WorkPaths
-from engine.build.request import BuildRequest
-from engine.config import Resolution
-from engine.emerge_output import EmergeOutputParser
-from engine.events import EventSink, OutputLine, StepFinished, StepStarted
-from engine.runtime import privileged
-from engine.runtime.host import HostInfo
-from engine.runtime.nspawn import NspawnSpec
-from engine.runtime.ownership import InvokingUser
+from genpack_tui.engine.build.paths import WorkPaths
+from genpack_tui.engine.build.request import BuildRequest
+from genpack_tui.engine.config import Resolution
+from genpack_tui.engine.emerge_output import EmergeOutputParser
+from genpack_tui.engine.events import EventSink, OutputLine, StepFinished, StepStarted
+from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime.host import HostInfo
+from genpack_tui.engine.runtime.nspawn import NspawnSpec
+from genpack_tui.engine.runtime.ownership import InvokingUser
 
 
 class PhaseFailed(Exception):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
-    from engine.sources.identity import SourceIdentity
+    from genpack_tui.engine.sources.identity import SourceIdentity
 
 LOWER_DIRS = ("savedconfig", "patches", "kernel", "env", "overlay")
 UPPER_DIRS = ("files",)

@@ -5,21 +5,21 @@ import os
 import shutil
 from pathlib import Path
 
-from engine.build import portage_config
-from engine.build.context import BuildContext, PhaseFailed
-from engine.build.emerge_commands import (
+from genpack_tui.engine.build import portage_config
+from genpack_tui.engine.build.context import BuildContext, PhaseFailed
+from genpack_tui.engine.build.emerge_commands import (
     EmergeOptions, Step, automatic_breaker_step, buildtime_first_step, circulardep_breaker_step,
     depclean_fallback_step, genpack_progs_step, main_emerge_step, post_emerge_steps,
 )
-from engine.build.fingerprint import Fingerprint, describe_changes, lower_fingerprint, source_components
-from engine.build.stamps import clear_stamp, read_stamp, write_stamp
-from engine.emerge_output import EmergeOutputParser
-from engine.events import PhaseSkipped, WarningEvent
-from engine.runtime import privileged
-from engine.runtime.images import create_ext4_image, create_work_root
-from engine.runtime.mounts import mounted_image
-from engine.sources.fetch_all import update_sources
-from engine.sources.identity import SourceIdentity, load_identity, save_identity
+from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, lower_fingerprint, source_components
+from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
+from genpack_tui.engine.emerge_output import EmergeOutputParser
+from genpack_tui.engine.events import PhaseSkipped, WarningEvent
+from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime.images import create_ext4_image, create_work_root
+from genpack_tui.engine.runtime.mounts import mounted_image
+from genpack_tui.engine.sources.fetch_all import update_sources
+from genpack_tui.engine.sources.identity import SourceIdentity, load_identity, save_identity
 
 GIB = 1024 ** 3
 

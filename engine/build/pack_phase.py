@@ -8,16 +8,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.build.context import BuildContext, PhaseFailed
-from engine.build.fingerprint import Fingerprint, describe_changes, pack_fingerprint
-from engine.build.pack_commands import (
+from genpack_tui.engine.build.context import BuildContext, PhaseFailed
+from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, pack_fingerprint
+from genpack_tui.engine.build.pack_commands import (
     SUPERFLOPPY_MAX_SQUASHFS, mksquashfs_argv, superfloppy_argvs, superfloppy_size,
 )
-from engine.build.stamps import clear_stamp, read_stamp, write_stamp
-from engine.events import PhaseSkipped
-from engine.runtime.mounts import mounted_image
-from engine.runtime.ownership import give_back
-from engine.runtime.process import run_streaming
+from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
+from genpack_tui.engine.events import PhaseSkipped
+from genpack_tui.engine.runtime.mounts import mounted_image
+from genpack_tui.engine.runtime.ownership import give_back
+from genpack_tui.engine.runtime.process import run_streaming
 
 EFI_LOADER_DIR = "usr/lib/genpack-install"
 

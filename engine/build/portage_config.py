@@ -11,8 +11,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from engine.build.context import BuildContext, PhaseFailed
-from engine.config.portage_files import RUNTIME_SET
+from genpack_tui.engine.build.context import BuildContext, PhaseFailed
+from genpack_tui.engine.config.portage_files import RUNTIME_SET
 
 OVERLAY_REPO = "var/db/repos/genpack-overlay"
 LOCAL_OVERLAY = "var/db/repos/genpack-local-overlay"

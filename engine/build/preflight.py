@@ -5,11 +5,11 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from engine.artifact_files import ensure_artifact_files
-from engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine
-from engine.runtime.errors import HostError
-from engine.runtime.host import require_root
-from engine.runtime.ownership import give_back, invoking_user
+from genpack_tui.engine.artifact_files import ensure_artifact_files
+from genpack_tui.engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine
+from genpack_tui.engine.runtime.errors import HostError
+from genpack_tui.engine.runtime.host import require_root
+from genpack_tui.engine.runtime.ownership import give_back, invoking_user
 
 
 def to_invoking_user() -> Callable[[Path], None]:

@@ -37,7 +37,7 @@ class BuildRequest:
         return Path(self.overlay_override).resolve() if self.overlay_override else None
 
     def config_variant(self) -> Any:
-        from engine.config import DEFAULT_VARIANT
+        from genpack_tui.engine.config import DEFAULT_VARIANT
         return DEFAULT_VARIANT if self.variant == VARIANT_DEFAULT else self.variant
 
     def to_json(self) -> dict[str, Any]:

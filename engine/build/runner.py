@@ -8,26 +8,26 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.build import lower_phase, pack_phase, upper_phase
-from engine.build.context import BuildContext, PhaseFailed
-from engine.build.fingerprint import Fingerprint
-from engine.build.paths import WorkPaths
-from engine.build.request import BuildRequest
-from engine.build.stamps import read_stamp
-from engine.config import ConfigError, resolve
-from engine.events import (
+from genpack_tui.engine.build import lower_phase, pack_phase, upper_phase
+from genpack_tui.engine.build.context import BuildContext, PhaseFailed
+from genpack_tui.engine.build.fingerprint import Fingerprint
+from genpack_tui.engine.build.paths import WorkPaths
+from genpack_tui.engine.build.request import BuildRequest
+from genpack_tui.engine.build.stamps import read_stamp
+from genpack_tui.engine.config import ConfigError, resolve
+from genpack_tui.engine.events import (
     BuildFinished, ErrorEvent, EventSink, OutputLine, PhaseFinished, PhaseStarted,
 )
-from engine.runtime.binfmt import check_cross_arch_executability, describe
-from engine.runtime.errors import RuntimeEngineError
-from engine.runtime.host import require_build_host
-from engine.runtime.lock import acquire_build_lock
-from engine.runtime.ownership import ensure_user_dir, invoking_user
-from engine.runtime.worker import run_job
-from engine.sources.errors import SourceError
+from genpack_tui.engine.runtime.binfmt import check_cross_arch_executability, describe
+from genpack_tui.engine.runtime.errors import RuntimeEngineError
+from genpack_tui.engine.runtime.host import require_build_host
+from genpack_tui.engine.runtime.lock import acquire_build_lock
+from genpack_tui.engine.runtime.ownership import ensure_user_dir, invoking_user
+from genpack_tui.engine.runtime.worker import run_job
+from genpack_tui.engine.sources.errors import SourceError
 
 PHASES = {"build": ("lower", "upper", "pack"), "lower": ("lower",), "upper": ("upper",), "pack": ("pack",)}
-RUN_TARGET = "engine.build.runner:run_build"
+RUN_TARGET = f"{__name__}:run_build"
 EXIT_FAILED = 1
 
 

@@ -7,20 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.build.context import PhaseFailed
-from engine.build.request import BuildRequest
-from engine.build.runner import make_context
-from engine.config import ConfigError
-from engine.events import ErrorEvent, EventSink, OutputLine
-from engine.runtime import privileged
-from engine.runtime.errors import RuntimeEngineError
-from engine.runtime.lock import acquire_build_lock
-from engine.runtime.mounts import mounted_image, upper_layer
-from engine.runtime.nspawn import NspawnSpec
-from engine.runtime.ownership import ensure_user_dir
-from engine.runtime.worker import run_interactive_job
+from genpack_tui.engine.build.context import PhaseFailed
+from genpack_tui.engine.build.request import BuildRequest
+from genpack_tui.engine.build.runner import make_context
+from genpack_tui.engine.config import ConfigError
+from genpack_tui.engine.events import ErrorEvent, EventSink, OutputLine
+from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime.errors import RuntimeEngineError
+from genpack_tui.engine.runtime.lock import acquire_build_lock
+from genpack_tui.engine.runtime.mounts import mounted_image, upper_layer
+from genpack_tui.engine.runtime.nspawn import NspawnSpec
+from genpack_tui.engine.runtime.ownership import ensure_user_dir
+from genpack_tui.engine.runtime.worker import run_interactive_job
 
-SHELL_TARGET = "engine.build.shell:open_shell"
+SHELL_TARGET = f"{__name__}:open_shell"
 
 
 def start_shell(request: BuildRequest) -> int:

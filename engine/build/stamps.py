@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from engine.build.fingerprint import Fingerprint
+from genpack_tui.engine.build.fingerprint import Fingerprint
 
 
 def read_stamp(path: Path) -> Fingerprint | None:

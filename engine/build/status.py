@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.build.fingerprint import (
+from genpack_tui.engine.build.fingerprint import (
     describe_changes, lower_fingerprint, pack_fingerprint, source_components, upper_fingerprint,
 )
-from engine.build.paths import WorkPaths
-from engine.build.stamps import read_stamp
-from engine.config.resolution import Resolution
-from engine.sources.identity import IdentityError, load_identity
+from genpack_tui.engine.build.paths import WorkPaths
+from genpack_tui.engine.build.stamps import read_stamp
+from genpack_tui.engine.config.resolution import Resolution
+from genpack_tui.engine.sources.identity import IdentityError, load_identity
 
 UP_TO_DATE = "up_to_date"
 WILL_RERUN = "will_rerun"

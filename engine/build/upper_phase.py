@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.build.context import BuildContext, PhaseFailed
-from engine.build.fingerprint import Fingerprint, describe_changes, upper_fingerprint
-from engine.build.stamps import clear_stamp, read_stamp, write_stamp
-from engine.build.upper_commands import FILES_AND_BUILD_SCRIPTS, groupadd_argv, upper_env, useradd_argv
-from engine.events import PhaseSkipped
-from engine.runtime import privileged
-from engine.runtime.images import create_ext4_image
-from engine.runtime.mounts import mounted_image, upper_layer
+from genpack_tui.engine.build.context import BuildContext, PhaseFailed
+from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, upper_fingerprint
+from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
+from genpack_tui.engine.build.upper_commands import FILES_AND_BUILD_SCRIPTS, groupadd_argv, upper_env, useradd_argv
+from genpack_tui.engine.events import PhaseSkipped
+from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime.images import create_ext4_image
+from genpack_tui.engine.runtime.mounts import mounted_image, upper_layer
 
 GIB = 1024 ** 3
 UPPER_SIZE = 20 * GIB

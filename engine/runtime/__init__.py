@@ -4,6 +4,6 @@
 containers. Build jobs run through ``worker.run_job`` in a child process with a private mount
 namespace, so mounts never outlive a build.
 
-Import the submodules themselves (``engine.runtime.errors``, ``.host``, ``.lock``, ...): this package
+Import the submodules themselves (``genpack_tui.engine.runtime.errors``, ``.host``, ``.lock``, ...): this package
 re-exports nothing, so that importing one light module (e.g. the errors) does not load them all.
 """

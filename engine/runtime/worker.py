@@ -16,16 +16,15 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from ..events import ErrorEvent, Event, EventSink, OutputLine, WarningEvent, from_dict
 from .errors import WorkerError
 
-WORKER_MODULE = "engine.runtime.worker_main"
+WORKER_MODULE = f"{__package__}.worker_main"
 PARENT_ENV = "GENPACK_TUI_WORKER_PARENT"  # lets the worker notice a parent that died before it started
+WORKER_CWD = "/"  # never the artifact directory: a root process must not start in a directory the user controls
 CANCEL_GRACE = (5.0, 5.0)  # seconds after SIGINT, then after SIGTERM, before SIGKILL
-_PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def _validate_target(target: str) -> None:
@@ -35,12 +34,17 @@ def _validate_target(target: str) -> None:
 
 
 def worker_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment for the worker; the worker's Python ignores PYTHON* variables (``-I``)."""
     env = dict(os.environ)
-    path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = _PROJECT_ROOT + (os.pathsep + path if path else "")
     env[PARENT_ENV] = str(os.getpid())
     env.update(extra or {})
     return env
+
+
+def worker_command(python: str | None = None) -> list[str]:
+    """The worker's interpreter in isolated mode: no current directory, PYTHONPATH or user site on
+    sys.path, so nothing the artifact or the caller's directory holds is importable by a root process."""
+    return [python or sys.executable, "-I", "-m", WORKER_MODULE]
 
 
 def interactive_job_argv(
@@ -49,12 +53,12 @@ def interactive_job_argv(
     """argv of a worker that keeps the terminal (for a shell pane or ``bash``); run it from the main thread."""
     _validate_target(target)
     job = json.dumps({"target": target, "args": args})
-    return [python or sys.executable, "-m", WORKER_MODULE, "--interactive", job, *(["--quiet"] if quiet else [])]
+    return [*worker_command(python), "--interactive", job, *(["--quiet"] if quiet else [])]
 
 
 def run_interactive_job(target: str, args: dict[str, Any]) -> int:
     """Run an interactive job on our terminal and return its exit code."""
-    return subprocess.call(interactive_job_argv(target, args), env=worker_env())
+    return subprocess.call(interactive_job_argv(target, args), env=worker_env(), cwd=WORKER_CWD)
 
 
 class _Canceller(threading.Thread):
@@ -111,7 +115,8 @@ def run_job(
             sink(event)
 
     proc = subprocess.Popen(
-        [python or sys.executable, "-m", WORKER_MODULE],
+        worker_command(python),
+        cwd=WORKER_CWD,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -1,4 +1,4 @@
-"""Build worker process: ``python -m engine.runtime.worker_main``.
+"""Build worker process: ``python -I -m genpack_tui.engine.runtime.worker_main`` (isolated: see worker.py).
 
 Reads a JSON job ``{"target": "package.module:function", "args": {...}}`` from stdin, enters a
 private mount namespace (so no mount or loop device outlives this process, SIGKILL included),
@@ -94,7 +94,7 @@ def _guard_against_orphanhood() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _guard_against_orphanhood()
-    parser = argparse.ArgumentParser(prog="python -m engine.runtime.worker_main")
+    parser = argparse.ArgumentParser(prog=f"python -I -m {__spec__.name if __spec__ else __name__}")
     parser.add_argument("--interactive", metavar="JOB_JSON", help="job from argv; keep the terminal")
     parser.add_argument("--quiet", action="store_true", help="with --interactive: discard events")
     options = parser.parse_args(argv)

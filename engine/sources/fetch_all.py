@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.events import EventSink, WarningEvent
+from genpack_tui.engine.events import EventSink, WarningEvent
 
 from .atomic_file import read_text_or_none
 from .content_record import ContentRecord, content_record_path, read_content_record, write_content_record

@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 
 import httpx
 
-from engine.events import DownloadFinished, DownloadProgress, Event, EventSink
+from genpack_tui.engine.events import DownloadFinished, DownloadProgress, Event, EventSink
 
 from .atomic_file import fsync_dir, read_text_or_none, write_text_atomic
 from .errors import SourceError

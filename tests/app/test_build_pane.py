@@ -10,7 +10,7 @@ import pytest
 from genpack_tui.app import WorkbenchApp
 from genpack_tui.cli import parse_args
 from tests.fixtures.app import recorded_build_events, wait_for, write_events
-from widgets.phase_runner import PhaseRunner
+from genpack_tui.widgets.phase_runner import PhaseRunner
 
 FIRST_EMERGE = ">>> Emerging (1 of 10) sys-apps/baselayout-2.0::gentoo"
 

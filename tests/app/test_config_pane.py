@@ -6,8 +6,8 @@ from pathlib import Path
 from genpack_tui.app import WorkbenchApp
 from genpack_tui.workbench_selection import NONE_KEY, Selection
 from tests.fixtures.app import save_atomically, wait_for
-from widgets.config_tree import ConfigTree
-from widgets.problems import ProblemsPanel
+from genpack_tui.widgets.config_tree import ConfigTree
+from genpack_tui.widgets.problems import ProblemsPanel
 
 
 def make_app(artifact: Path, *args: str) -> WorkbenchApp:

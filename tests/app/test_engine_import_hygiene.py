@@ -7,14 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import engine
+import genpack_tui.engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def engine_modules() -> list[str]:
-    names = ["engine"]
-    for info in pkgutil.walk_packages(engine.__path__, prefix="engine."):
+    names = ["genpack_tui.engine"]
+    for info in pkgutil.walk_packages(genpack_tui.engine.__path__, prefix="genpack_tui.engine."):
         names.append(info.name)
     return names
 

@@ -131,10 +131,10 @@ def test_input_signature_changes_with_inputs_only(tmp_path: Path) -> None:
 async def test_edit_before_the_watch_began_is_picked_up(hello_artifact: Path, monkeypatch) -> None:
     """The watch starts after the first frame; a save that lands between the first resolve reading the
     file and the watch being in place must still reach the tree."""
-    import engine.config
+    import genpack_tui.engine.config
 
     config = hello_artifact / "genpack.json5"
-    real_resolve = engine.config.resolve
+    real_resolve = genpack_tui.engine.config.resolve
     saved = []
 
     def resolve_then_edit(*args, **kwargs):
@@ -144,7 +144,7 @@ async def test_edit_before_the_watch_began_is_picked_up(hello_artifact: Path, mo
             saved.append(True)
         return resolution
 
-    monkeypatch.setattr(engine.config, "resolve", resolve_then_edit)
+    monkeypatch.setattr(genpack_tui.engine.config, "resolve", resolve_then_edit)
     app = WorkbenchApp(hello_artifact, parse_args(["-C", str(hello_artifact), "--arch", "x86_64"]))
     async with app.run_test(size=(100, 30)):
         assert await wait_for(lambda: app.tree_count > 0)

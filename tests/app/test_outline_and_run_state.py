@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.config import resolve
-from engine.events import read_json_lines
+from genpack_tui.engine.config import resolve
+from genpack_tui.engine.events import read_json_lines
 from genpack_tui.workbench_diff import ADDED, CHANGED, REMOVED, diff_resolutions
 from genpack_tui.workbench_outline import build_outline, outline_to_rich_tree, path_parts, problem_field
 from genpack_tui.workbench_run import RunState

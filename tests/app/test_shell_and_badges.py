@@ -5,18 +5,18 @@ import asyncio
 import os
 from pathlib import Path
 
-from engine.build.request import BuildRequest
-from engine.build.status import work_paths_for
-from engine.config import resolve
-from engine.runtime.lock import acquire_build_lock
+from genpack_tui.engine.build.request import BuildRequest
+from genpack_tui.engine.build.status import work_paths_for
+from genpack_tui.engine.config import resolve
+from genpack_tui.engine.runtime.lock import acquire_build_lock
 from genpack_tui.app import WorkbenchApp
 from genpack_tui.cli import parse_args
 from genpack_tui.workbench_selection import NONE_KEY, Selection
 from tests.fixtures.build import record_successful_build
 from tests.fixtures.app import save_atomically, wait_for
-from widgets.config_diff import ConfigDiff
-from widgets.phase_badges import PhaseBadges
-from widgets.shell_pane import ShellPane
+from genpack_tui.widgets.config_diff import ConfigDiff
+from genpack_tui.widgets.phase_badges import PhaseBadges
+from genpack_tui.widgets.shell_pane import ShellPane
 
 SH_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PS1": "$ ", "HOME": "/tmp", "ENV": ""}
 
@@ -106,11 +106,11 @@ async def test_badges_follow_edits(hello_artifact: Path) -> None:
 async def test_input_edit_before_the_watch_began_reaches_the_badges(hello_artifact: Path, monkeypatch) -> None:
     """files/ changed after the first phase status hashed it but before the watch was in place: the
     check made when the watch begins notices, and the badges follow."""
-    import engine.build.status
+    import genpack_tui.engine.build.status
     import genpack_tui.workbench_watch as watch_module
 
     record_all_phases(hello_artifact)
-    real_statuses = engine.build.status.phase_statuses
+    real_statuses = genpack_tui.engine.build.status.phase_statuses
     edited = []
 
     def statuses_then_edit(*args, **kwargs):
@@ -127,7 +127,7 @@ async def test_input_edit_before_the_watch_began_reaches_the_badges(hello_artifa
             yield changed
 
     real_watch = watch_module.watch_artifact
-    monkeypatch.setattr(engine.build.status, "phase_statuses", statuses_then_edit)
+    monkeypatch.setattr(genpack_tui.engine.build.status, "phase_statuses", statuses_then_edit)
     monkeypatch.setattr(watch_module, "watch_artifact", watch_after_the_edit)
     app = make_app(hello_artifact)
     async with app.run_test(size=(120, 30)):
@@ -183,7 +183,7 @@ async def test_failure_log_key_waits_for_the_worker_to_release_the_containers(he
     """Between a build's BuildFinished and its worker's return (unmounting), ``l`` waits instead of refusing."""
     import threading
 
-    from engine.events import BuildFinished
+    from genpack_tui.engine.events import BuildFinished
     from tests.fixtures.app import recorded_build_events
 
     release = threading.Event()

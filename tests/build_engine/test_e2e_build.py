@@ -138,7 +138,7 @@ def test_archive(built_example, builder):
 
 
 def test_second_concurrent_build_is_refused(built_example, builder):
-    from engine.runtime.lock import acquire_build_lock
+    from genpack_tui.engine.runtime.lock import acquire_build_lock
     artifact, _ = built_example
     with acquire_build_lock(artifact / "work", "test holder"):
         run = builder.run(artifact, "build")

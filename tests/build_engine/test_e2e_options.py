@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime.binfmt import scan_binfmt
+from genpack_tui.engine.runtime.binfmt import scan_binfmt
 from tests.fixtures.build import copy_example, mounted_readonly, squashfs_listing
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]

@@ -1,4 +1,4 @@
-from engine.build.emerge_commands import (
+from genpack_tui.engine.build.emerge_commands import (
     EmergeOptions, buildtime_first_step, circulardep_breaker_step, main_emerge_step, post_emerge_steps,
 )
 

@@ -1,10 +1,10 @@
 import os
 from pathlib import Path
 
-from engine.build.fingerprint import (
+from genpack_tui.engine.build.fingerprint import (
     Fingerprint, describe_changes, digest_tree, lower_fingerprint, pack_fingerprint, upper_fingerprint,
 )
-from engine.build.stamps import clear_stamp, read_stamp, write_stamp
+from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 
 INPUTS = {"use": {"app-misc/hello": "extra"}, "packages": ["app-misc/hello"]}
 SOURCES = {"stage3": "s1", "portage": "p1", "overlay": "o1"}

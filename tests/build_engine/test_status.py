@@ -2,8 +2,8 @@
 import shutil
 from pathlib import Path
 
-from engine.build.status import NEVER_BUILT, UP_TO_DATE, WILL_RERUN, phase_statuses, work_paths_for
-from engine.config import resolve
+from genpack_tui.engine.build.status import NEVER_BUILT, UP_TO_DATE, WILL_RERUN, phase_statuses, work_paths_for
+from genpack_tui.engine.config import resolve
 from tests.fixtures.build import record_successful_build
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hello"

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.build.pack_commands import mksquashfs_argv, superfloppy_argvs, superfloppy_size
-from engine.build.upper_commands import groupadd_argv, upper_env, useradd_argv
+from genpack_tui.engine.build.pack_commands import mksquashfs_argv, superfloppy_argvs, superfloppy_size
+from genpack_tui.engine.build.upper_commands import groupadd_argv, upper_env, useradd_argv
 
 
 def test_useradd_option_order_matches_genpack():

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.config import DEFAULT_VARIANT
+from genpack_tui.engine.config import DEFAULT_VARIANT
 from genpack_tui.config_command import run_config
 
 REPO = Path(__file__).resolve().parents[2]

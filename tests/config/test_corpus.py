@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import parse_use, resolve
+from genpack_tui.engine.config import parse_use, resolve
 from tests.fixtures.config import CORPUS_DIR
 
 ARCHES = ("x86_64", "aarch64")

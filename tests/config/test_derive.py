@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import ARCHES, DEFAULT_VARIANT, resolve
+from genpack_tui.engine.config import ARCHES, DEFAULT_VARIANT, resolve
 
 SAMPLE = """{
   name: "sample",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import ConfigError, load_document, resolve
+from genpack_tui.engine.config import ConfigError, load_document, resolve
 
 
 def test_json5_syntax_error_names_line_column_and_shows_caret() -> None:

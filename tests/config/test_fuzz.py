@@ -10,8 +10,8 @@ import json5
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.config import ARCHES, DEFAULT_VARIANT, ConfigError, load_document, merge_document, resolve
-from engine.config.schema import FIELDS, USER_HYPHENATED, USER_KEYS
+from genpack_tui.engine.config import ARCHES, DEFAULT_VARIANT, ConfigError, load_document, merge_document, resolve
+from genpack_tui.engine.config.schema import FIELDS, USER_HYPHENATED, USER_KEYS
 
 KEYS = list(FIELDS) + list(USER_KEYS) + list(USER_HYPHENATED) + ["buildtime-packages", "binpkg-exclude",
                                                                   "x86_64", "aarch64", "x86_64|aarch64", "v"]

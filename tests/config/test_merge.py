@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.config import DEFAULT_VARIANT, ConfigError, load_document, merge_document
+from genpack_tui.engine.config import DEFAULT_VARIANT, ConfigError, load_document, merge_document
 
 DOC = """{
   name: "demo",

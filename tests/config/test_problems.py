@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.config import ConfigError, Problem, format_path
+from genpack_tui.engine.config import ConfigError, Problem, format_path
 
 
 @pytest.mark.parametrize("parts,expected", [
@@ -33,7 +33,7 @@ def test_problem_string_forms() -> None:
 
 
 def test_unknown_variant_keeps_the_requested_name(make_artifact) -> None:
-    from engine.config import resolve
+    from genpack_tui.engine.config import resolve
     res = resolve(make_artifact("{variants: {a: {}}}"), variant="b", arch="x86_64")
     assert res.variant == "b" and res.merged is None and not res.ok
     with pytest.raises(ConfigError, match="variant 'b' is not available; available variants: 'a'"):

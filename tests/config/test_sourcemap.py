@@ -1,7 +1,7 @@
 """The JSON5-aware scanner that maps config paths to source positions."""
 from __future__ import annotations
 
-from engine.config.sourcemap import scan
+from genpack_tui.engine.config.sourcemap import scan
 
 
 def test_positions_of_keys_and_values_through_comments_and_strings() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.config import Problem, load_document, merge_document
+from genpack_tui.engine.config import Problem, load_document, merge_document
 
 
 def check(text: str, *, variant=None, arch: str = "x86_64") -> tuple[dict | None, list[Problem]]:

@@ -1,7 +1,7 @@
 """The headless renderer: plain text in logs, a redrawn status line on a TTY, a final summary."""
 import io
 
-from engine.events import (
+from genpack_tui.engine.events import (
     BuildFinished, BuildStarted, EmergeFailure, EmergeProgress, ErrorEvent, OutputLine, PhaseFinished,
     PhaseSkipped, PhaseStarted, StepFinished, StepStarted,
 )

@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.events import Event, StepStarted
-from engine.runtime import images, mounts, privileged
-from engine.runtime.host import detect_host
-from engine.runtime.nspawn import NspawnSpec
-from engine.runtime.worker import run_job
-from tests.fixtures.runtime import BUSYBOX_ROOT, _build_busybox_root
+from genpack_tui.engine.events import Event, StepStarted
+from genpack_tui.engine.runtime import images, mounts, privileged
+from genpack_tui.engine.runtime.host import detect_host
+from genpack_tui.engine.runtime.nspawn import NspawnSpec
+from genpack_tui.engine.runtime.worker import run_job
+from tests.fixtures.runtime import BUSYBOX_ROOT, _build_busybox_root, jobs_python
 
 ROUNDS = 10
 
@@ -114,7 +114,7 @@ def main() -> None:
 
         timed(
             "worker start-up: run_job of a trivial job",
-            lambda: run_job("tests.runtime.jobs:say", {"text": "x"}, lambda e: None),
+            lambda: run_job("tests.runtime.jobs:say", {"text": "x"}, lambda e: None, python=jobs_python()),
         )
 
         # how long until the loop device is gone after SIGKILL of a worker holding a mount
@@ -129,7 +129,8 @@ def main() -> None:
                     ready.set()
 
             t = threading.Thread(
-                target=run_job, args=("tests.runtime.jobs:mount_and_wait", {"image": str(lower)}, sink)
+                target=run_job, args=("tests.runtime.jobs:mount_and_wait", {"image": str(lower)}, sink),
+                kwargs={"python": jobs_python()}
             )
             t.start()
             ready.wait(30)

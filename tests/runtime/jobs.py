@@ -7,10 +7,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from engine.events import EventSink, OutputLine, StepFinished, StepStarted
-from engine.runtime import mounts, privileged
-from engine.runtime.nspawn import NspawnSpec
-from engine.runtime.process import lines_to_events
+from genpack_tui.engine.events import EventSink, OutputLine, StepFinished, StepStarted
+from genpack_tui.engine.runtime import mounts, privileged
+from genpack_tui.engine.runtime.nspawn import NspawnSpec
+from genpack_tui.engine.runtime.process import lines_to_events
 
 
 def say(sink: EventSink, text: str) -> int:

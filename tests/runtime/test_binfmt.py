@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime.binfmt import check_cross_arch_executability, describe, is_emulated_build, parse_binfmt_entry
-from engine.runtime.errors import HostError
+from genpack_tui.engine.runtime.binfmt import check_cross_arch_executability, describe, is_emulated_build, parse_binfmt_entry
+from genpack_tui.engine.runtime.errors import HostError
 
 AARCH64_MAGIC = "7f454c460201010000000000000000000200b700"
 RISCV_MAGIC = "7f454c460201010000000000000000000200f300"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import mounts, privileged
-from engine.runtime.host import HostInfo
-from engine.runtime.nspawn import NspawnSpec
+from genpack_tui.engine.runtime import mounts, privileged
+from genpack_tui.engine.runtime.host import HostInfo
+from genpack_tui.engine.runtime.nspawn import NspawnSpec
 
 pytestmark = pytest.mark.root
 
@@ -149,7 +149,7 @@ def test_tar_from_stdin_into_the_container(
 
 
 def test_pty_run_of_a_container(busybox_image: Path, runtime_host: HostInfo, no_leaks: Path) -> None:
-    from engine.runtime.process import run_on_pty
+    from genpack_tui.engine.runtime.process import run_on_pty
 
     with mounts.mounted_image(busybox_image) as root:
         argv = NspawnSpec(
@@ -200,7 +200,7 @@ def test_container_root_mounts_unless_image_option_works(busybox_image: Path, ru
 def test_interactive_container_on_a_pty(busybox_image: Path, runtime_host: HostInfo, no_leaks) -> None:
     """``bash``-style run: run_nspawn_interactive from a process whose stdin is not a terminal."""
     code = (
-        "import sys; from pathlib import Path; from engine.runtime import privileged; from engine.runtime.nspawn import NspawnSpec\n"
+        "import sys; from pathlib import Path; from genpack_tui.engine.runtime import privileged; from genpack_tui.engine.runtime.nspawn import NspawnSpec\n"
         "spec = NspawnSpec(root=Path(sys.argv[1]), command=['sh'])\n"
         "sys.exit(privileged.run_nspawn_interactive(spec))\n"
     )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import privileged
-from engine.runtime.errors import PrivilegedOperationError
+from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime.errors import PrivilegedOperationError
 
 MIRROR = "http://127.0.0.1:9/debian"  # never contacted: every call here is refused first
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import host as host_module
-from engine.runtime.errors import HostError
-from engine.runtime.host import detect_host, require_build_host, require_root
+from genpack_tui.engine.runtime import host as host_module
+from genpack_tui.engine.runtime.errors import HostError
+from genpack_tui.engine.runtime.host import detect_host, require_build_host, require_root
 
 
 def fake_tree(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import images, mounts
-from engine.runtime.errors import PrivilegedOperationError
+from genpack_tui.engine.runtime import images, mounts
+from genpack_tui.engine.runtime.errors import PrivilegedOperationError
 
 
 @pytest.mark.root

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime.lock import BuildLock, BuildLocked, acquire_build_lock, read_holder
+from genpack_tui.engine.runtime.lock import BuildLock, BuildLocked, acquire_build_lock, read_holder
 
 
 def test_second_instance_is_refused_naming_the_holder(tmp_path: Path) -> None:
@@ -34,7 +34,7 @@ def test_second_instance_is_refused_naming_the_holder(tmp_path: Path) -> None:
 def test_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:
     work = tmp_path / "work"
     code = (
-        "import sys, time; from pathlib import Path; from engine.runtime.lock import acquire_build_lock;"
+        "import sys, time; from pathlib import Path; from genpack_tui.engine.runtime.lock import acquire_build_lock;"
         "l = acquire_build_lock(Path(sys.argv[1]), 'holder'); print('locked', flush=True); time.sleep(60)"
     )
     proc = subprocess.Popen(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime.errors import PrivilegedOperationError
-from engine.runtime.host import HostInfo
-from engine.runtime.nspawn import NspawnSpec, escape_bind_path
+from genpack_tui.engine.runtime.errors import PrivilegedOperationError
+from genpack_tui.engine.runtime.host import HostInfo
+from genpack_tui.engine.runtime.nspawn import NspawnSpec, escape_bind_path
 
 NO_SYSTEMD = HostInfo(
     is_root=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime.ownership import InvokingUser, ensure_user_dir, give_back, invoking_user
+from genpack_tui.engine.runtime.ownership import InvokingUser, ensure_user_dir, give_back, invoking_user
 
 pytestmark = pytest.mark.root
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to chown")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import privileged
-from engine.runtime.errors import PrivilegedOperationError
+from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime.errors import PrivilegedOperationError
 
 
 @pytest.fixture

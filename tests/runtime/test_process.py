@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.events import OutputLine
-from engine.runtime.process import guarded, lines_to_events, run_on_pty, run_streaming
+from genpack_tui.engine.events import OutputLine
+from genpack_tui.engine.runtime.process import guarded, lines_to_events, run_on_pty, run_streaming
 
 PROJECT = Path(__file__).parents[2]
 
@@ -82,7 +82,7 @@ def _child_of_killed_parent(multithreaded: bool) -> int:
     """Start a parent that runs ``sleep`` through run_streaming, SIGKILL the parent; return sleep's pid."""
     code = (
         "import sys, threading, time\n"
-        "from engine.runtime.process import run_streaming\n"
+        "from genpack_tui.engine.runtime.process import run_streaming\n"
         + ("threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n" if multithreaded else "")
         + "run_streaming(['sh', '-c', 'echo $$; exec sleep 60'], lambda t, s: print(t, flush=True))\n"
     )
@@ -148,7 +148,7 @@ def test_pty_from_a_real_pipe() -> None:
 
 
 def _run_interactive_code(inner: str) -> str:
-    return f"import sys; from engine.runtime.process import run_interactive; sys.exit(run_interactive({inner}))"
+    return f"import sys; from genpack_tui.engine.runtime.process import run_interactive; sys.exit(run_interactive({inner}))"
 
 
 def test_run_interactive_on_a_terminal_uses_it_directly() -> None:
@@ -187,7 +187,7 @@ def test_pty_child_that_ignores_a_large_input_does_not_hang_us() -> None:
 def test_pty_run_accepts_a_regular_file_or_dev_null_as_input(tmp_path):
     """epoll refuses regular files and /dev/null; they are read up front instead (seen with pytest's stdin)."""
     import io
-    from engine.runtime.process import run_on_pty
+    from genpack_tui.engine.runtime.process import run_on_pty
     script = tmp_path / "input.txt"
     script.write_text("echo from-file-$((2+3))\nexit 3\n")
     out = io.BytesIO()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import mounts, privileged
+from genpack_tui.engine.runtime import mounts, privileged
 
 pytestmark = pytest.mark.root
 

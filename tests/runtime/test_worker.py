@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.events import ErrorEvent, Event, OutputLine, StepFinished, StepStarted
-from engine.runtime import privileged
-from engine.runtime.errors import WorkerError
-from engine.runtime.worker import interactive_job_argv, run_job, worker_env
+from genpack_tui.engine.events import ErrorEvent, Event, OutputLine, StepFinished, StepStarted
+from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime.errors import WorkerError
+from genpack_tui.engine.runtime.worker import interactive_job_argv, run_job, worker_env
+from tests.fixtures.runtime import jobs_python
 
 pytestmark = pytest.mark.root
 PROJECT = Path(__file__).parents[2]
@@ -28,27 +29,27 @@ def outputs(events: list[Event], step: str | None = None) -> list[str]:
 
 def test_events_are_relayed(runtime_host) -> None:
     events: list[Event] = []
-    assert run_job("tests.runtime.jobs:say", {"text": "hello ☃"}, events.append) == 0
+    assert run_job("tests.runtime.jobs:say", {"text": "hello ☃"}, events.append, python=jobs_python()) == 0
     assert outputs(events) == ["hello ☃"]
 
 
 def test_job_runs_in_its_own_mount_namespace(runtime_host) -> None:
     events: list[Event] = []
-    assert run_job("tests.runtime.jobs:where_am_i", {}, events.append) == 0
+    assert run_job("tests.runtime.jobs:where_am_i", {}, events.append, python=jobs_python()) == 0
     assert outputs(events, "ns")[0] != os.readlink("/proc/self/ns/mnt")
 
 
 def test_exit_code_and_exception(runtime_host) -> None:
-    assert run_job("tests.runtime.jobs:exit_with", {"code": 5}, lambda e: None) == 5
+    assert run_job("tests.runtime.jobs:exit_with", {"code": 5}, lambda e: None, python=jobs_python()) == 5
     events: list[Event] = []
-    assert run_job("tests.runtime.jobs:fail", {"message": "bad config"}, events.append) == 1
+    assert run_job("tests.runtime.jobs:fail", {"message": "bad config"}, events.append, python=jobs_python()) == 1
     errors = [e for e in events if isinstance(e, ErrorEvent)]
     assert len(errors) == 1 and errors[0].message == "ValueError: bad config" and "Traceback" in errors[0].detail
 
 
 def test_stray_stdout_becomes_stderr_output_not_garbage(runtime_host) -> None:
     events: list[Event] = []
-    assert run_job("tests.runtime.jobs:stray_output", {}, events.append) == 0
+    assert run_job("tests.runtime.jobs:stray_output", {}, events.append, python=jobs_python()) == 0
     stray = [e for e in events if isinstance(e, OutputLine) and e.stream == "stderr"]
     assert {e.text for e in stray} == {"stray line from a child", "stray print from the job"}
     assert outputs(events, "stray") == ["after the stray output"]
@@ -61,7 +62,7 @@ def test_bad_jobs(runtime_host) -> None:
     with pytest.raises(WorkerError, match="not JSON-serialisable"):
         run_job("a:b", {"x": object()}, lambda e: None)
     events: list[Event] = []
-    assert run_job("tests.runtime.jobs:does_not_exist", {}, events.append) == 1
+    assert run_job("tests.runtime.jobs:does_not_exist", {}, events.append, python=jobs_python()) == 1
     assert "is not a callable" in [e for e in events if isinstance(e, ErrorEvent)][0].message
 
 
@@ -76,7 +77,9 @@ def _start_mounted_job(target: str, args: dict, cancel: threading.Event | None =
             mounted.set()
 
     thread = threading.Thread(
-        target=lambda: result.setdefault("rc", run_job(target, args, sink, cancel=cancel, grace=(5.0, 5.0)))
+        target=lambda: result.setdefault(
+            "rc", run_job(target, args, sink, cancel=cancel, grace=(5.0, 5.0), python=jobs_python())
+        )
     )
     thread.start()
     assert mounted.wait(30), f"job did not mount: {events}"
@@ -162,9 +165,10 @@ def test_sigkill_of_the_parent_takes_the_worker_and_its_mounts(make_image, runti
     image = make_image()
     code = (
         "import sys\n"
-        "from engine.runtime.worker import run_job\n"
-        "from engine.events import JsonLinesWriter\n"
-        f"run_job('tests.runtime.jobs:mount_and_wait', {{'image': {str(image)!r}}}, JsonLinesWriter(sys.stdout))\n"
+        "from genpack_tui.engine.runtime.worker import run_job\n"
+        "from genpack_tui.engine.events import JsonLinesWriter\n"
+        f"run_job('tests.runtime.jobs:mount_and_wait', {{'image': {str(image)!r}}}, JsonLinesWriter(sys.stdout),"
+        f" python={jobs_python()!r})\n"
     )
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=PROJECT)
     assert parent.stdout is not None
@@ -187,7 +191,7 @@ def test_sigkill_of_the_parent_takes_the_worker_and_its_mounts(make_image, runti
 
 
 def test_interactive_job_keeps_the_terminal(runtime_host) -> None:
-    argv = interactive_job_argv("tests.runtime.jobs:stray_output", {}, quiet=False)
+    argv = interactive_job_argv("tests.runtime.jobs:stray_output", {}, quiet=False, python=jobs_python())
     proc = subprocess.run(argv, env=worker_env(), capture_output=True, text=True, cwd=PROJECT)
     assert proc.returncode == 0
     assert proc.stdout.splitlines() == ["stray line from a child", "stray print from the job"]
@@ -196,7 +200,9 @@ def test_interactive_job_keeps_the_terminal(runtime_host) -> None:
 
 def test_interactive_shell_job_in_a_worker(busybox_image: Path, runtime_host) -> None:
     """The ``bash`` path end to end: worker namespace, loop mount, nspawn on a pty fed from a pipe."""
-    argv = interactive_job_argv("tests.runtime.jobs:shell_in_image", {"image": str(busybox_image)})
+    argv = interactive_job_argv(
+        "tests.runtime.jobs:shell_in_image", {"image": str(busybox_image)}, python=jobs_python()
+    )
     proc = subprocess.run(
         argv,
         env=worker_env(),

@@ -7,11 +7,11 @@ import os
 
 import pytest
 
-from engine.events import DownloadFinished, Event, WarningEvent
-from engine.sources.errors import SourceError
-from engine.sources.content_record import content_record_path
-from engine.sources.fetch_all import source_paths, update_sources
-from engine.sources.http import DownloadClient, RetryPolicy, headers_path
+from genpack_tui.engine.events import DownloadFinished, Event, WarningEvent
+from genpack_tui.engine.sources.errors import SourceError
+from genpack_tui.engine.sources.content_record import content_record_path
+from genpack_tui.engine.sources.fetch_all import source_paths, update_sources
+from genpack_tui.engine.sources.http import DownloadClient, RetryPolicy, headers_path
 from tests.fixtures.sources import publish_stage3
 
 STAGE3 = os.urandom(200_000)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from engine.sources.identity import IdentityError, SourceIdentity, SourceRecord, identity_path, load_identity, save_identity
+from genpack_tui.engine.sources.identity import IdentityError, SourceIdentity, SourceRecord, identity_path, load_identity, save_identity
 
 
 def info(etag: str, lm: str = "Sat, 01 Aug 2026 00:00:00 GMT", cl: str = "100") -> str:
@@ -97,7 +97,7 @@ def test_unparsable_info_is_shown_whole():
 
 
 def test_identity_error_is_a_source_error(tmp_path):
-    from engine.sources.errors import SourceError
+    from genpack_tui.engine.sources.errors import SourceError
 
     identity_path(tmp_path / "lower.img").write_text("{")
     with pytest.raises(SourceError):

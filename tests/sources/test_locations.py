@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.sources.errors import SourceError
-from engine.sources.locations import (
+from genpack_tui.engine.sources.errors import SourceError
+from genpack_tui.engine.sources.locations import (
     DEFAULT_MIRROR,
     DEFAULT_OVERLAY_URL,
     digests_url,

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 
-from engine.events import DownloadFinished, DownloadProgress, Event
-from engine.sources.http import DownloadClient
-from engine.sources.progress import ProgressThrottle
+from genpack_tui.engine.events import DownloadFinished, DownloadProgress, Event
+from genpack_tui.engine.sources.http import DownloadClient
+from genpack_tui.engine.sources.progress import ProgressThrottle
 
 
 def test_throttle_allows_one_event_per_interval():

@@ -6,11 +6,11 @@ import os
 
 import pytest
 
-from engine.sources.arches import stage3_arch
-from engine.sources.digests import parse_digests, verify_file
-from engine.sources.errors import SourceError
-from engine.sources.http import DownloadClient, RetryPolicy, headers_path
-from engine.sources.stage3 import check_stage3, discover_latest_stage3, parse_latest_list, stage3_filename
+from genpack_tui.engine.sources.arches import stage3_arch
+from genpack_tui.engine.sources.digests import parse_digests, verify_file
+from genpack_tui.engine.sources.errors import SourceError
+from genpack_tui.engine.sources.http import DownloadClient, RetryPolicy, headers_path
+from genpack_tui.engine.sources.stage3 import check_stage3, discover_latest_stage3, parse_latest_list, stage3_filename
 from tests.fixtures.sources import publish_stage3
 
 BASE = "http://mirror.invalid/releases/amd64/autobuilds/"

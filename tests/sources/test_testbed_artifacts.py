@@ -5,8 +5,8 @@ import hashlib
 
 import pytest
 
-from engine.events import DownloadFinished, Event, WarningEvent
-from engine.sources.fetch_all import source_paths, update_sources
+from genpack_tui.engine.events import DownloadFinished, Event, WarningEvent
+from genpack_tui.engine.sources.fetch_all import source_paths, update_sources
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 

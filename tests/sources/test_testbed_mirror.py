@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.sources.fetch_all import source_paths, update_sources
-from engine.sources.http import DownloadClient, RetryPolicy
-from engine.testbed.mirror import MirrorServer
-from engine.testbed.mirror_layout import OVERLAY, SNAPSHOT
+from genpack_tui.engine.sources.fetch_all import source_paths, update_sources
+from genpack_tui.engine.sources.http import DownloadClient, RetryPolicy
+from genpack_tui.engine.testbed.mirror import MirrorServer
+from genpack_tui.engine.testbed.mirror_layout import OVERLAY, SNAPSHOT
 
 STAMP = "20260102T030405Z"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.testbed import TestbedArtifacts, build_testbed, recipe
-from engine.testbed.stage3 import find_cached_stage3
+from genpack_tui.engine.testbed import TestbedArtifacts, build_testbed, recipe
+from genpack_tui.engine.testbed.stage3 import find_cached_stage3
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -59,7 +59,7 @@ def test_interrupted_build_is_never_reused(testbed_artifacts: TestbedArtifacts, 
 
 
 def test_serve_testbed_prints_urls_and_stops_on_ctrl_c(testbed_artifacts: TestbedArtifacts) -> None:
-    code = "from engine.testbed import serve_testbed; serve_testbed()"
+    code = "from genpack_tui.engine.testbed import serve_testbed; serve_testbed()"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
@@ -109,7 +109,7 @@ def test_restamped_stage3_is_a_new_release_of_the_same_root(testbed_artifacts: T
 
 
 def test_entries_of_other_recipes_are_pruned_once_unused_for_a_while(tmp_path: Path) -> None:
-    from engine.testbed.build import prune_unused_entries
+    from genpack_tui.engine.testbed.build import prune_unused_entries
 
     def entry(*parts: str, age_days: float) -> Path:
         path = tmp_path.joinpath(*parts)

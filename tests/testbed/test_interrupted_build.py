@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import privileged
-from engine.testbed.stage3 import find_cached_stage3
+from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.testbed.stage3 import find_cached_stage3
 from tests.fixtures.testbed import reason_testbed_unavailable
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ def _needs_root() -> None:
 @pytest.mark.slow
 def test_ctrl_c_during_debootstrap_leaves_nothing_behind(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    code = f"from pathlib import Path; from engine.testbed import build_testbed; build_testbed(Path({str(cache)!r}))"
+    code = f"from pathlib import Path; from genpack_tui.engine.testbed import build_testbed; build_testbed(Path({str(cache)!r}))"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:

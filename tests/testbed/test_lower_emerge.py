@@ -10,8 +10,8 @@ from typing import Iterator
 
 import pytest
 
-from engine.runtime import images, mounts, privileged
-from engine.testbed import TestbedArtifacts
+from genpack_tui.engine.runtime import images, mounts, privileged
+from genpack_tui.engine.testbed import TestbedArtifacts
 from tests.fixtures.testbed import EMERGE_WORLD, mounted_lower_root, nspawn_in, write_portage_config
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]

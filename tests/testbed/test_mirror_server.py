@@ -8,8 +8,8 @@ from email.utils import formatdate, parsedate_to_datetime
 import httpx
 import pytest
 
-from engine.testbed import MirrorServer, TestbedArtifacts
-from engine.testbed import mirror_layout
+from genpack_tui.engine.testbed import MirrorServer, TestbedArtifacts
+from genpack_tui.engine.testbed import mirror_layout
 
 
 def genpack_latest_stage3_path(text: str) -> str | None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.testbed.debian_mirror import NoDebianMirror, debian_mirror
-from engine.testbed.overlay import build_overlay
-from engine.testbed.snapshot import build_snapshot
+from genpack_tui.engine.testbed.debian_mirror import NoDebianMirror, debian_mirror
+from genpack_tui.engine.testbed.overlay import build_overlay
+from genpack_tui.engine.testbed.snapshot import build_snapshot
 
 
 def _members(tarball: Path) -> dict[str, tarfile.TarInfo]:

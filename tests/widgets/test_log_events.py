@@ -5,7 +5,7 @@ import threading
 
 from textual.app import App, ComposeResult
 
-from engine.events import (
+from genpack_tui.engine.events import (
     ErrorEvent,
     EventBus,
     OutputLine,
@@ -13,9 +13,9 @@ from engine.events import (
     PhaseStarted,
     StepStarted,
 )
-from widgets.log_events import LogFeeder
-from widgets.log_text import plain_text
-from widgets.log_view import BuildLog
+from genpack_tui.widgets.log_events import LogFeeder
+from genpack_tui.widgets.log_text import plain_text
+from genpack_tui.widgets.log_view import BuildLog
 
 
 class FeedApp(App[None]):

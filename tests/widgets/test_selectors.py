@@ -6,7 +6,7 @@ from textual.widgets import Select
 
 from genpack_tui.workbench_selection import NONE_KEY, Selection
 from tests.fixtures.app import wait_for
-from widgets.selectors import SelectionBar, SelectPlaceholder
+from genpack_tui.widgets.selectors import SelectionBar, SelectPlaceholder
 
 
 class HeldBar(SelectionBar):
