@@ -80,6 +80,10 @@ class ConfinedDir:
     def __repr__(self) -> str:
         return f"ConfinedDir({str(self.path)!r}, links={self.links!r})"
 
+    def fileno(self) -> int:
+        """The directory's own fd, e.g. to hand a child process ``/proc/self/fd/N`` instead of a path."""
+        return self._fd
+
     # -- path walking -----------------------------------------------------------------------------
     def shown(self, relative: str | os.PathLike[str]) -> str:
         """How a path below this directory is named in messages."""
@@ -314,6 +318,11 @@ class ConfinedDir:
                     raise FileExistsError(errno.EEXIST, "exists and is not a directory" if exist_ok else
                                           "File exists", self.shown("/".join(parts))) from None
 
+    def make_dirs(self, relative: str | os.PathLike[str], *, mode: int = 0o755) -> None:
+        """``mkdir -p``: missing directories are created; links on the way are resolved by the policy
+        (in_root: an existing link to a directory counts as that directory, as it would in the image)."""
+        os.close(self._walk_dirs(self._parts(relative), create=True, mode=mode))
+
     def symlink(self, target: str, relative: str | os.PathLike[str]) -> None:
         """Make ``relative`` a symlink to ``target``, replacing whatever file or link was there."""
         with self._parent(relative) as (fd, name):
@@ -332,19 +341,22 @@ class ConfinedDir:
             os.rename(src_name, dst_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
 
     # -- metadata ---------------------------------------------------------------------------------
-    def chmod(self, relative: str | os.PathLike[str], mode: int) -> None:
-        """chmod of a file or directory itself; a symlink there is an error (chmod would follow it)."""
-        with self._open_any(relative) as fd:
+    def chmod(self, relative: str | os.PathLike[str], mode: int, *, follow: bool = False) -> None:
+        """chmod of a file or directory itself; a symlink there is an error (chmod would follow it).
+        With ``follow`` (in_root), a final link is resolved inside the directory first, as ``chmod``
+        run in the image would."""
+        with self._open_any(relative, follow=follow) as fd:
             os.fchmod(fd, mode)
 
-    def chown(self, relative: str | os.PathLike[str], uid: int, gid: int) -> None:
-        """chown of the entry itself (a link is changed, not what it points to)."""
-        with self._parent(relative) as (fd, name):
+    def chown(self, relative: str | os.PathLike[str], uid: int, gid: int, *, follow: bool = False) -> None:
+        """chown of the entry itself (a link is changed, not what it points to); with ``follow``
+        (in_root), of what a final link leads to inside the directory."""
+        with self._parent(relative, follow=follow) as (fd, name):
             os.chown(name, uid, gid, dir_fd=fd, follow_symlinks=False)
 
     @contextmanager
-    def _open_any(self, relative: str | os.PathLike[str]) -> Iterator[int]:
-        with self._parent(relative) as (fd, name):
+    def _open_any(self, relative: str | os.PathLike[str], *, follow: bool = False) -> Iterator[int]:
+        with self._parent(relative, follow=follow) as (fd, name):
             try:
                 file_fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=fd)
             except OSError as exc:

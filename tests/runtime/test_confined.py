@@ -194,3 +194,35 @@ def test_copy_tree_refuses_special_files(root: Path, tmp_path: Path) -> None:
     os.mkfifo(src / "files" / "pipe")
     with pytest.raises(UnsafePathError, match="files/pipe is a FIFO; only regular files"):
         ConfinedDir(root).copy_tree_from(ConfinedDir(src), "files", "out")
+
+
+def test_make_dirs_creates_through_in_root_links_and_refuses_links_otherwise(root: Path, host: Path) -> None:
+    (root / "var" / "cache").mkdir(parents=True)
+    (root / "var" / "cache" / "distfiles").symlink_to(str(host / "dist"))  # absolute: the image's /<host>/dist
+    before = snapshot(host)
+    ConfinedDir(root, links="in_root").make_dirs("var/cache/distfiles/sub")
+    assert (root / host.relative_to("/") / "dist" / "sub").is_dir() and snapshot(host) == before
+    with pytest.raises(UnsafePathError, match="distfiles is a symbolic link"):
+        ConfinedDir(root).make_dirs("var/cache/distfiles/sub")
+    assert snapshot(host) == before
+
+
+def test_chmod_and_chown_follow_resolve_a_final_link_inside_the_image(root: Path, host: Path) -> None:
+    (root / "var").mkdir()
+    inside = root / host.relative_to("/") / "etc"
+    inside.mkdir(parents=True)
+    (root / "var" / "distfiles").symlink_to(str(host / "etc"))  # means <image>/<host>/etc
+    host_st = (host / "etc").stat()
+    image = ConfinedDir(root, links="in_root")
+    image.chmod("var/distfiles", 0o775, follow=True)
+    image.chown("var/distfiles", 250, 250, follow=True)
+    assert stat.S_IMODE(inside.stat().st_mode) == 0o775 and inside.stat().st_uid == 250
+    assert (host / "etc").stat().st_mode == host_st.st_mode and (host / "etc").stat().st_uid == host_st.st_uid
+    assert (root / "var" / "distfiles").lstat().st_uid == os.getuid()  # the link itself untouched
+
+
+def test_fileno_is_the_directory_reached_without_following_out(root: Path, host: Path) -> None:
+    (root / "usr").symlink_to(str(host))
+    sub = ConfinedDir(root, links="in_root").subdir("usr/lib", create=True)
+    assert os.path.samestat(os.fstat(sub.fileno()), (root / host.relative_to("/") / "lib").stat())
+    assert not (host / "lib").exists()
