@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from genpack_tui.engine.build.artifact_trees import LOWER_TREES, UPPER_TREES, has_tree
+from genpack_tui.engine.runtime.confined import ConfinedDir
+
 if TYPE_CHECKING:
     from genpack_tui.engine.sources.identity import SourceIdentity
-
-LOWER_DIRS = ("savedconfig", "patches", "kernel", "env", "overlay")
-UPPER_DIRS = ("files",)
 
 
 def digest_value(value: Any) -> str:
@@ -33,29 +33,39 @@ def digest_tree(root: Path) -> str:
     """Digest of a directory's names, types, exec bits, symlink targets and file contents.
 
     Absent and empty directories differ ("absent" vs a digest): genpack treats an absent kernel/ by
-    removing what was installed before, which is a real change.
+    removing what was installed before, which is a real change. ``root`` itself being a symlink is an
+    UnsafePathError naming it (these trees are copied into the image, and a link out of the artifact
+    is never followed); links inside it are content: their targets are hashed, never read through.
     """
-    if not root.is_dir():
+    if not has_tree(root.parent, root.name):
         return "absent"
+    tree = ConfinedDir(root.parent).subdir(root.name)
     h = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        rel_dir = os.path.relpath(dirpath, root)
-        h.update(f"d {rel_dir}\0".encode())
-        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
-            path = os.path.join(dirpath, name)
-            rel = os.path.normpath(os.path.join(rel_dir, name))
-            st = os.lstat(path)
-            if stat.S_ISLNK(st.st_mode):
-                h.update(f"l {rel} {os.readlink(path)}\0".encode())
-            elif stat.S_ISREG(st.st_mode):
-                h.update(f"f {rel} {st.st_mode & 0o111:o}\0".encode())
-                with open(path, "rb") as f:
-                    for chunk in iter(lambda: f.read(1 << 20), b""):
-                        h.update(chunk)
-            else:
-                h.update(f"o {rel} {stat.S_IFMT(st.st_mode):o}\0".encode())
+    with tree:
+        _digest_dir(tree, ".", h)
     return h.hexdigest()
+
+
+def _digest_dir(tree: ConfinedDir, rel_dir: str, h: "hashlib._Hash") -> None:
+    h.update(f"d {rel_dir}\0".encode())
+    subdirs = []
+    for name in tree.listdir():
+        rel = os.path.normpath(os.path.join(rel_dir, name))
+        st = tree.lstat(name)
+        if stat.S_ISDIR(st.st_mode):
+            subdirs.append((name, rel))
+        elif stat.S_ISLNK(st.st_mode):
+            h.update(f"l {rel} {tree.readlink(name)}\0".encode())
+        elif stat.S_ISREG(st.st_mode):
+            h.update(f"f {rel} {st.st_mode & 0o111:o}\0".encode())
+            with tree.open_read(name) as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+        else:
+            h.update(f"o {rel} {stat.S_IFMT(st.st_mode):o}\0".encode())
+    for name, rel in subdirs:
+        with tree.subdir(name) as sub:
+            _digest_dir(sub, rel, h)
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,7 @@ class Fingerprint:
 def lower_fingerprint(phase_inputs: Mapping[str, Any], artifact_dir: Path,
                       sources: Mapping[str, str]) -> Fingerprint:
     components = {f"config.{k}": digest_value(v) for k, v in phase_inputs.items()}
-    components.update({f"{d}/": digest_tree(artifact_dir / d) for d in LOWER_DIRS})
+    components.update({f"{d}/": digest_tree(artifact_dir / d) for d in LOWER_TREES})
     components.update({f"source.{k}": v for k, v in sources.items()})
     return Fingerprint("lower", components)
 
@@ -96,7 +106,7 @@ def lower_fingerprint(phase_inputs: Mapping[str, Any], artifact_dir: Path,
 def upper_fingerprint(phase_inputs: Mapping[str, Any], artifact_dir: Path, lower: Fingerprint) -> Fingerprint:
     components = {"lower": lower.digest}
     components.update({f"config.{k}": digest_value(v) for k, v in phase_inputs.items()})
-    components.update({f"{d}/": digest_tree(artifact_dir / d) for d in UPPER_DIRS})
+    components.update({f"{d}/": digest_tree(artifact_dir / d) for d in UPPER_TREES})
     return Fingerprint("upper", components)
 
 

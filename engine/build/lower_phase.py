@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from genpack_tui.engine.build import portage_config
+from genpack_tui.engine.build.artifact_trees import LOWER_TREES, require_real_trees
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.emerge_commands import (
     EmergeOptions, Step, automatic_breaker_step, buildtime_first_step, circulardep_breaker_step,
@@ -16,6 +16,7 @@ from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.emerge_output import EmergeOutputParser
 from genpack_tui.engine.events import PhaseSkipped, WarningEvent
 from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime.confined import ConfinedDir, UnsafePathError
 from genpack_tui.engine.runtime.images import create_ext4_image, create_work_root
 from genpack_tui.engine.runtime.mounts import mounted_image
 from genpack_tui.engine.sources.fetch_all import update_sources
@@ -37,6 +38,7 @@ def current_fingerprint(ctx: BuildContext, identity: SourceIdentity | None) -> F
 def run_lower(ctx: BuildContext, *, always: bool) -> bool:
     """Bring the lower image up to date; returns False when it was already (and ``always`` is false)."""
     paths = ctx.paths
+    require_real_trees(paths.artifact_dir, LOWER_TREES)  # before anything is fetched or copied
     create_work_root(paths.work_dir)
     paths.arch_dir.mkdir(parents=True, exist_ok=True)
     with ctx.step("sources", "Checking stage3, Portage snapshot and genpack-overlay..."):
@@ -50,7 +52,7 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
 
     if not always and not new_image and stamp is not None and not fingerprint.changes_since(stamp):
         with mounted_image(paths.lower_image, readonly=True) as root:
-            world_newer = _world_newer_than(root, done)
+            world_newer = _world_newer_than(portage_config.lower_image(root), done)
         if not world_newer:
             ctx.sink(PhaseSkipped(phase="lower", reason="up to date"))
             return False
@@ -67,24 +69,25 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
     if new_image:
         _create_lower_image(ctx, identity)
     with mounted_image(paths.lower_image) as root:
+        image = portage_config.lower_image(root)
         if not new_image and recorded is not None:
-            _replace_changed_trees(ctx, root, recorded, identity)
+            _replace_changed_trees(ctx, image, recorded, identity)
         save_identity(paths.lower_image, identity)
         with ctx.step("portage-config", "Writing the Portage configuration..."):
-            portage_config.set_profile(ctx, root)
-            portage_config.write_portage_files(ctx, root)
-            portage_config.sync_portage_dirs(ctx, root)
-        _regenerate_local_manifests(ctx, root)
+            portage_config.set_profile(ctx, image)
+            portage_config.write_portage_files(ctx, image)
+            portage_config.sync_portage_dirs(ctx, image)
+        _regenerate_local_manifests(ctx, image)
         _emerge_sequence(ctx, root)
     write_stamp(done, fingerprint)
     paths.lower_fresh.unlink(missing_ok=True)
     return True
 
 
-def _world_newer_than(root: Path, done: Path) -> bool:
+def _world_newer_than(image: ConfinedDir, done: Path) -> bool:
     try:
-        return int((root / "var/lib/portage/world").stat().st_mtime) > int(done.stat().st_mtime)
-    except OSError:
+        return int(image.stat("var/lib/portage/world").st_mtime) > int(done.stat().st_mtime)
+    except (OSError, UnsafePathError):
         return True
 
 
@@ -98,10 +101,11 @@ def _create_lower_image(ctx: BuildContext, identity: SourceIdentity) -> None:
             with mounted_image(paths.lower_image) as root:
                 ctx.say("Extracting stage3...", "lower-image")
                 privileged.extract_tar(paths.stage3, root)
-                _extract_tree(ctx, root, "var/db/repos/gentoo", paths.portage_snapshot)
-                _extract_tree(ctx, root, "var/db/repos/genpack-overlay", paths.overlay_tarball)
-                portage_config.setup_repos_conf(root)
-                portage_config.fix_distfiles_ownership(root)
+                image = portage_config.lower_image(root)
+                _extract_tree(ctx, image, "var/db/repos/gentoo", paths.portage_snapshot)
+                _extract_tree(ctx, image, portage_config.OVERLAY_REPO, paths.overlay_tarball)
+                portage_config.setup_repos_conf(image)
+                portage_config.fix_distfiles_ownership(image)
                 save_identity(paths.lower_image, identity)
         except BaseException:
             paths.lower_image.unlink(missing_ok=True)
@@ -109,36 +113,42 @@ def _create_lower_image(ctx: BuildContext, identity: SourceIdentity) -> None:
         paths.lower_fresh.touch()
 
 
-def _extract_tree(ctx: BuildContext, root: Path, relative: str, tarball: Path) -> None:
-    target = root / relative
-    if target.exists():
+def _extract_tree(ctx: BuildContext, image: ConfinedDir, relative: str, tarball: Path) -> None:
+    """Replace /relative in the image by the tarball's tree; a link on the way or at /relative itself
+    is resolved (or, at the end, removed) inside the image, and tar gets the directory, not a path."""
+    if image.exists(relative):
         ctx.say(f"Replacing /{relative}", "sources")
-        shutil.rmtree(target)  # decisions §8: replaced trees are deleted, not accumulated
-    target.mkdir(parents=True)
-    privileged.extract_tar(tarball, target, strip_components=1)
+        image.remove_tree(relative)  # decisions §8: replaced trees are deleted, not accumulated
+    with image.subdir(relative, create=True) as target:
+        privileged.extract_tar(tarball, target, strip_components=1)
 
 
-def _replace_changed_trees(ctx: BuildContext, root: Path, recorded: SourceIdentity, identity: SourceIdentity) -> None:
+def _replace_changed_trees(ctx: BuildContext, image: ConfinedDir, recorded: SourceIdentity,
+                           identity: SourceIdentity) -> None:
     for change in recorded.changes(identity):
         ctx.say(change, "sources")
     if recorded.portage != identity.portage:
         with ctx.step("portage-tree", "Replacing the Portage tree..."):
-            _extract_tree(ctx, root, "var/db/repos/gentoo", ctx.paths.portage_snapshot)
+            _extract_tree(ctx, image, "var/db/repos/gentoo", ctx.paths.portage_snapshot)
     if recorded.overlay != identity.overlay:
         with ctx.step("overlay-tree", "Replacing genpack-overlay..."):
-            _extract_tree(ctx, root, "var/db/repos/genpack-overlay", ctx.paths.overlay_tarball)
+            _extract_tree(ctx, image, portage_config.OVERLAY_REPO, ctx.paths.overlay_tarball)
 
 
-def _regenerate_local_manifests(ctx: BuildContext, root: Path) -> None:
+def _regenerate_local_manifests(ctx: BuildContext, image: ConfinedDir) -> None:
     packages = portage_config.local_overlay_packages_without_manifest(ctx.paths.artifact_dir)
     if not packages:
         return
     with ctx.step("manifests", f"Regenerating Manifests for local overlay: {packages}"):
         for package in packages:
-            pkg_dir = root / portage_config.LOCAL_OVERLAY / package
-            for ebuild in sorted(pkg_dir.glob("*.ebuild"))[:1]:
-                inside = f"/{portage_config.LOCAL_OVERLAY}/{package}/{ebuild.name}"
-                rc = ctx.container(root, ["ebuild", inside, "manifest"], step="manifests")
+            pkg_dir = f"{portage_config.LOCAL_OVERLAY}/{package}"
+            try:
+                ebuilds = [n for n in image.listdir(pkg_dir) if n.endswith(".ebuild")]
+            except (FileNotFoundError, NotADirectoryError):
+                ebuilds = []
+            for name in ebuilds[:1]:
+                inside = f"/{pkg_dir}/{name}"
+                rc = ctx.container(image.path, ["ebuild", inside, "manifest"], step="manifests")
                 if rc != 0:
                     ctx.sink(WarningEvent(message=f"ebuild manifest failed for {package} (exit {rc})", phase="lower"))
 

@@ -1,8 +1,8 @@
 """The pack phase's commands (genpack-behaviour.md §7): mksquashfs and the EFI superfloppy.
 
 genpack runs these inside the lower container through genpack-create-image; genpack-tui runs the same
-commands on the host against the mounted upper layer, which spares a container start. Options,
-excludes and sizes are genpack's.
+commands on the host against the mounted upper layer (runtime/privileged.py make_squashfs and
+run_mtools), which spares a container start. Options, excludes and sizes are genpack's.
 """
 from __future__ import annotations
 
@@ -20,11 +20,15 @@ SUPERFLOPPY_HEADROOM = 100 * 1024 * 1024
 MIB = 1024 * 1024
 
 
-def mksquashfs_argv(upper_root: Path, output: Path, compression: str) -> list[str]:
+def mksquashfs_options(compression: str) -> list[str]:
+    """Everything after ``mksquashfs <upper> <output>``."""
     if compression not in COMPRESSION_OPTIONS:
         raise ValueError(f"unknown compression {compression!r}; expected one of {', '.join(COMPRESSION_OPTIONS)}")
-    return ["mksquashfs", str(upper_root), str(output), "-wildcards", "-noappend", "-no-exports",
-            *COMPRESSION_OPTIONS[compression], "-e", *EXCLUDES]
+    return ["-wildcards", "-noappend", "-no-exports", *COMPRESSION_OPTIONS[compression], "-e", *EXCLUDES]
+
+
+def mksquashfs_argv(upper_root: Path, output: Path, compression: str) -> list[str]:
+    return ["mksquashfs", str(upper_root), str(output), *mksquashfs_options(compression)]
 
 
 def superfloppy_size(squashfs_size: int) -> int:

@@ -1,23 +1,29 @@
 """The pack phase (genpack-behaviour.md §7): squashfs of the upper layer, EFI superfloppy when possible.
 
 Outputs are written under a temporary name and renamed when complete, then handed back to the user
-who ran sudo.
+who ran sudo. The EFI loaders are read from the lower image with its links resolved inside it and
+copied to a private temporary directory first: mcopy follows links on the host, so it never gets a
+path into the image.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, pack_fingerprint
 from genpack_tui.engine.build.pack_commands import (
-    SUPERFLOPPY_MAX_SQUASHFS, mksquashfs_argv, superfloppy_argvs, superfloppy_size,
+    SUPERFLOPPY_MAX_SQUASHFS, mksquashfs_options, superfloppy_argvs, superfloppy_size,
 )
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
+from genpack_tui.engine.build.upper_phase import UPPER_SUBDIR
 from genpack_tui.engine.events import PhaseSkipped
+from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime.confined import ConfinedDir, UnsafePathError
 from genpack_tui.engine.runtime.mounts import mounted_image
 from genpack_tui.engine.runtime.ownership import give_back
-from genpack_tui.engine.runtime.process import run_streaming
 
 EFI_LOADER_DIR = "usr/lib/genpack-install"
 
@@ -57,33 +63,58 @@ def run_pack(ctx: BuildContext, upper: Fingerprint, *, always: bool) -> tuple[bo
     with mounted_image(paths.upper_image, readonly=True) as upper_mount, \
             mounted_image(paths.lower_image, readonly=True) as lower_root:
         with ctx.step("squashfs", f"Creating SquashFS image: {squashfs.name} ({compression(ctx)})"):
-            _make_squashfs(ctx, upper_mount / "upper", squashfs)
+            _make_squashfs(ctx, upper_mount / UPPER_SUBDIR, squashfs)
             outputs.append(squashfs)
-        efi_loaders = sorted((lower_root / EFI_LOADER_DIR).glob("*.efi"))
-        if efi_loaders:
-            if squashfs.stat().st_size >= SUPERFLOPPY_MAX_SQUASHFS:
-                ctx.say(f"Warning: {squashfs.name} is >= 4GiB, skipping superfloppy image.")
-            else:
-                with ctx.step("superfloppy", f"Creating EFI superfloppy image: {superfloppy.name}"):
-                    _make_superfloppy(ctx, efi_loaders, squashfs, superfloppy)
-                    outputs.append(superfloppy)
+        with tempfile.TemporaryDirectory(prefix="genpack-tui-efi-") as scratch:
+            efi_loaders = copy_efi_loaders(ConfinedDir(lower_root, links="in_root"), Path(scratch))
+            if efi_loaders:
+                if squashfs.stat().st_size >= SUPERFLOPPY_MAX_SQUASHFS:
+                    ctx.say(f"Warning: {squashfs.name} is >= 4GiB, skipping superfloppy image.")
+                else:
+                    with ctx.step("superfloppy", f"Creating EFI superfloppy image: {superfloppy.name}"):
+                        _make_superfloppy(ctx, efi_loaders, squashfs, superfloppy)
+                        outputs.append(superfloppy)
     for output in outputs:
         give_back(output, ctx.user)
     write_stamp(done, fingerprint)
     return True, outputs
 
 
-def _run(ctx: BuildContext, argv: list[str], step: str) -> None:
-    rc = run_streaming(argv, lambda text, stream: ctx.say(text, step))
-    if rc != 0:
-        raise PhaseFailed(f"{argv[0]} failed with exit status {rc}")
+def copy_efi_loaders(lower: ConfinedDir, scratch: Path) -> list[Path]:
+    """Copies of the lower image's ``/usr/lib/genpack-install/*.efi`` in ``scratch``, sorted by name.
+
+    A loader that is a link is read through it as the image sees it (a link to ``/usr/lib/...`` is
+    the image's file); one whose target is not in the image, or is not a regular file, is an error
+    naming it.
+    """
+    try:
+        names = [n for n in lower.listdir(EFI_LOADER_DIR) if n.endswith(".efi") and not n.startswith(".")]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    copies = []
+    for name in names:
+        relative = f"{EFI_LOADER_DIR}/{name}"
+        try:
+            source = lower.open_read(relative, follow=True)
+        except FileNotFoundError:
+            target = lower.readlink(relative) if lower.is_symlink(relative) else "?"
+            raise PhaseFailed(f"EFI loader /{relative} in the lower image is a symbolic link to {target}, which "
+                              "does not exist inside the image") from None
+        except (UnsafePathError, NotADirectoryError) as exc:
+            raise PhaseFailed(f"EFI loader /{relative} in the lower image cannot be used: {exc}") from None
+        copy = scratch / name
+        with source, open(copy, "xb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+        copies.append(copy)
+    return copies
 
 
 def _make_squashfs(ctx: BuildContext, upper_root: Path, squashfs: Path) -> None:
     tmp = squashfs.with_name(squashfs.name + ".tmp")
     tmp.unlink(missing_ok=True)
     try:
-        _run(ctx, mksquashfs_argv(upper_root, tmp, compression(ctx)) + ["-no-progress"], "squashfs")
+        privileged.make_squashfs(upper_root, tmp, mksquashfs_options(compression(ctx)) + ["-no-progress"],
+                                 lambda text, stream: ctx.say(text, "squashfs"))
         os.replace(tmp, squashfs)
     finally:
         tmp.unlink(missing_ok=True)
@@ -93,10 +124,13 @@ def _make_superfloppy(ctx: BuildContext, efi_loaders: list[Path], squashfs: Path
     tmp = image.with_name(image.name + ".tmp")
     tmp.unlink(missing_ok=True)
     try:
-        with open(tmp, "wb") as f:
-            f.truncate(superfloppy_size(squashfs.stat().st_size))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        try:
+            os.ftruncate(fd, superfloppy_size(squashfs.stat().st_size))
+        finally:
+            os.close(fd)
         for argv in superfloppy_argvs(tmp, efi_loaders, squashfs):
-            _run(ctx, argv, "superfloppy")
+            privileged.run_mtools(argv, lambda text, stream: ctx.say(text, "superfloppy"))
         os.replace(tmp, image)
         ctx.say(f"EFI superfloppy image created: {image.name}", "superfloppy")
     finally:

@@ -2,59 +2,57 @@
 
 genpack pipes a tar into a container per file group; we write from the host in one step. Contents
 and targets are genpack's (genpack-behaviour.md §3.3, §5.3).
+
+Both sides are someone else's: the image holds what the mirror's stage3 and every emerge put there,
+the artifact is a repository. So every operation goes through a ConfinedDir: the image's links are
+resolved as inside the image (``links="in_root"``, an absolute link never reaches the host), and the
+artifact's trees (savedconfig/ patches/ env/ kernel/ overlay/) are copied with links as links; such a
+tree being itself a link out of the artifact is an error naming it.
 """
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
+from genpack_tui.engine.build.artifact_trees import has_tree
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.config.portage_files import RUNTIME_SET
+from genpack_tui.engine.runtime.confined import ConfinedDir, UnsafePathError
 
 OVERLAY_REPO = "var/db/repos/genpack-overlay"
 LOCAL_OVERLAY = "var/db/repos/genpack-local-overlay"
 KERNEL_RECORD = "var/lib/genpack-tui/kernel-files.json"
-RSYNC = ["rsync", "-rlptD"]
+KERNEL_DIR = "etc/kernel"
 
 
-def _run(ctx: BuildContext, argv: list[str], step: str) -> None:
-    proc = subprocess.run(argv, capture_output=True, text=True)
-    for line in (proc.stdout + proc.stderr).splitlines():
-        ctx.say(line, step)
-    if proc.returncode != 0:
-        raise PhaseFailed(f"{argv[0]} failed with exit status {proc.returncode}: {' '.join(argv)}")
+def lower_image(root: Path) -> ConfinedDir:
+    """The mounted lower image at ``root``, its links resolved as if it were ``/``."""
+    return ConfinedDir(root, links="in_root")
 
 
-def _inside(root: Path, relative: str) -> Path:
-    path = root / relative
-    if os.path.commonpath([os.path.realpath(path.parent), os.path.realpath(root)]) != os.path.realpath(root):
-        raise PhaseFailed(f"{relative} would be written outside the lower image (a symlink in the image?)")
-    return path
-
-
-def set_profile(ctx: BuildContext, root: Path) -> None:
+def set_profile(ctx: BuildContext, image: ConfinedDir) -> None:
     """What ``eselect profile set genpack-overlay:genpack/<arch>[/<profile>]`` does: a relative link."""
     relative = ctx.derived.profile_path.split(":", 1)[1]
-    repo = ctx.request.overlay_override_path or root / OVERLAY_REPO
-    if not (repo / "profiles" / relative).is_dir():
+    override = ctx.request.overlay_override_path
+    # --overlay-override is the user's own directory on the host (only read here); else the image's repo
+    tree, repo = (ConfinedDir(override, links="in_root"), "") if override is not None else (image, OVERLAY_REPO)
+    if not tree.is_dir(f"{repo}/profiles/{relative}", follow=True):
+        available = available_profiles(tree, repo, ctx.derived.portage_arch)
         raise PhaseFailed(f"profile {ctx.derived.profile_path} does not exist in genpack-overlay; "
-                          f"available: {', '.join(available_profiles(repo, ctx.derived.portage_arch)) or 'none'}")
-    link = _inside(root, "etc/portage/make.profile")
-    if link.is_symlink() or link.is_file():
-        link.unlink()
-    elif link.is_dir():
-        shutil.rmtree(link)
-    link.symlink_to(f"../../{OVERLAY_REPO}/profiles/{relative}")
+                          f"available: {', '.join(available) or 'none'}")
+    link = "etc/portage/make.profile"
+    image.make_dirs("etc/portage")
+    if image.is_dir(link):
+        image.remove_tree(link)
+    image.symlink(f"../../{OVERLAY_REPO}/profiles/{relative}", link)
     ctx.say(f"Setting gentoo profile to {ctx.derived.profile_path}...", "profile")
 
 
-def available_profiles(repo: Path, portage_arch: str) -> list[str]:
+def available_profiles(tree: ConfinedDir, repo: str, portage_arch: str) -> list[str]:
+    """Profiles for ``portage_arch`` listed in ``<repo>/profiles/profiles.desc`` below ``tree``."""
     try:
-        lines = (repo / "profiles" / "profiles.desc").read_text().splitlines()
-    except OSError:
+        lines = tree.read_text(f"{repo}/profiles/profiles.desc", follow=True).splitlines()
+    except (OSError, UnicodeDecodeError, UnsafePathError):
         return []
     found = []
     for line in lines:
@@ -64,120 +62,135 @@ def available_profiles(repo: Path, portage_arch: str) -> list[str]:
     return found
 
 
-def write_portage_files(ctx: BuildContext, root: Path) -> None:
+def write_portage_files(ctx: BuildContext, image: ConfinedDir) -> None:
     files = dict(ctx.derived.portage_files)
     if ctx.request.devel:  # decisions §15
         runtime = files[RUNTIME_SET]
         files[RUNTIME_SET] = runtime + ("\n" if runtime else "") + "genpack/devel"
     for relative, text in files.items():
-        path = _inside(root, relative)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.is_dir():
+        if image.is_dir(relative, follow=True):
             raise PhaseFailed(f"/{relative} is a directory in the lower image; genpack writes a file there")
-        tmp = path.with_name(path.name + ".genpack-tui")
-        tmp.write_text(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        image.write_text(relative, text, mode=0o644, make_parents=True)
 
 
-def sync_portage_dirs(ctx: BuildContext, root: Path) -> None:
-    artifact = ctx.paths.artifact_dir
+def sync_portage_dirs(ctx: BuildContext, image: ConfinedDir) -> None:
+    artifact = ConfinedDir(ctx.paths.artifact_dir)
     for name in ("savedconfig", "patches", "env"):
-        target = _inside(root, f"etc/portage/{name}")
-        if (artifact / name).is_dir():
-            _run(ctx, [*RSYNC, "--delete", str(artifact / name), str(target.parent)], name)
-        elif target.exists():
+        target = f"etc/portage/{name}"
+        if has_tree(ctx.paths.artifact_dir, name):
+            image.copy_tree_from(artifact, name, target, delete=True)
+        elif image.exists(target):
             ctx.say(f"Removing existing {name} directory", name)
-            shutil.rmtree(target)
-    sync_kernel_dir(ctx, root)
-    sync_local_overlay(ctx, root)
+            image.remove_tree(target)
+    sync_kernel_dir(ctx, image)
+    sync_local_overlay(ctx, image)
 
 
-def sync_kernel_dir(ctx: BuildContext, root: Path) -> None:
-    source = ctx.paths.artifact_dir / "kernel"
-    target = _inside(root, "etc/kernel")
-    record = _inside(root, KERNEL_RECORD)
-    previous = json.loads(record.read_text()) if record.is_file() else []
-    if not source.is_dir():
+def _kernel_record(image: ConfinedDir) -> list[str]:
+    """The files genpack-tui installed into /etc/kernel before; the record lives in the image, so an
+    entry that is not a plain path below /etc/kernel is refused rather than removed."""
+    try:
+        text = image.read_text(KERNEL_RECORD)
+    except FileNotFoundError:
+        return []
+    where = f"/{KERNEL_RECORD} in the lower image"
+    try:
+        entries = json.loads(text)
+    except ValueError as exc:
+        raise PhaseFailed(f"{where} is not valid JSON ({exc}); remove the lower image to start afresh") from None
+    if not isinstance(entries, list):
+        raise PhaseFailed(f"{where} must be a list of paths below /{KERNEL_DIR}")
+    for entry in entries:
+        parts = entry.split("/") if isinstance(entry, str) else []
+        if not parts or entry.startswith("/") or "\0" in entry or any(p in ("", ".", "..") for p in parts):
+            raise PhaseFailed(f"{where} lists {entry!r}, which is not a path below /{KERNEL_DIR}; refusing to "
+                              "remove it (was the image changed by something else?); remove the lower image "
+                              "to start afresh")
+    return entries
+
+
+def sync_kernel_dir(ctx: BuildContext, image: ConfinedDir) -> None:
+    artifact = ConfinedDir(ctx.paths.artifact_dir)
+    previous = _kernel_record(image)
+    if not has_tree(ctx.paths.artifact_dir, "kernel"):
         # decisions §10: remove only what we installed, not package-owned files in /etc/kernel
         for relative in previous:
-            (target / relative).unlink(missing_ok=True)
-        record.unlink(missing_ok=True)
+            image.unlink(f"{KERNEL_DIR}/{relative}")
+        image.unlink(KERNEL_RECORD)
         if previous:
             ctx.say(f"Removed {len(previous)} file(s) installed from kernel/ before", "kernel")
         return
-    target.mkdir(parents=True, exist_ok=True)
-    _run(ctx, [*RSYNC, "--exclude=/arch-*", f"{source}/", str(target)], "kernel")
-    installed = {str(p.relative_to(source)) for p in source.rglob("*")
-                 if not p.is_dir() and not p.relative_to(source).parts[0].startswith("arch-")}
-    arch_dir = source / f"arch-{ctx.resolution.arch}"
-    if arch_dir.is_dir():
+    installed = set(image.copy_tree_from(artifact, "kernel", KERNEL_DIR, skip_top=lambda n: n.startswith("arch-")))
+    arch_dir = f"kernel/arch-{ctx.resolution.arch}"
+    if has_tree(ctx.paths.artifact_dir, arch_dir):
         ctx.say(f"Overlaying per-arch kernel config (arch-{ctx.resolution.arch})...", "kernel")
-        _run(ctx, [*RSYNC, "--ignore-times", f"{arch_dir}/", str(target)], "kernel")
-        installed |= {str(p.relative_to(arch_dir)) for p in arch_dir.rglob("*") if not p.is_dir()}
+        installed |= set(image.copy_tree_from(artifact, arch_dir, KERNEL_DIR, always=True))
     for relative in set(previous) - installed:
-        (target / relative).unlink(missing_ok=True)
-    record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(json.dumps(sorted(installed)))
+        image.unlink(f"{KERNEL_DIR}/{relative}")
+    image.write_text(KERNEL_RECORD, json.dumps(sorted(installed)), make_parents=True)
 
 
-def sync_local_overlay(ctx: BuildContext, root: Path) -> None:
-    source = ctx.paths.artifact_dir / "overlay"
-    conf = _inside(root, "etc/portage/repos.conf/genpack-local-overlay.conf")
-    if not source.is_dir():
-        if conf.exists():
+def sync_local_overlay(ctx: BuildContext, image: ConfinedDir) -> None:
+    conf = "etc/portage/repos.conf/genpack-local-overlay.conf"
+    if not has_tree(ctx.paths.artifact_dir, "overlay"):
+        if image.exists(conf):
             ctx.say("Removing existing repos.conf for genpack-local-overlay", "overlay")
-            conf.unlink()
+            image.unlink(conf)
         return
-    repo = _inside(root, LOCAL_OVERLAY)
-    repo.mkdir(parents=True, exist_ok=True)
-    _run(ctx, [*RSYNC, "--delete", f"{source}/", str(repo)], "overlay")
-    conf.parent.mkdir(parents=True, exist_ok=True)
-    if not conf.exists():
-        conf.write_text(f"[genpack-local-overlay]\nlocation=/{LOCAL_OVERLAY}\n")
+    image.copy_tree_from(ConfinedDir(ctx.paths.artifact_dir), "overlay", LOCAL_OVERLAY, delete=True)
+    if not image.exists(conf):
+        image.write_text(conf, f"[genpack-local-overlay]\nlocation=/{LOCAL_OVERLAY}\n", make_parents=True)
     for relative, text in (("metadata/layout.conf", "masters = gentoo\n"),
                            ("profiles/repo_name", "genpack-local-overlay\n")):
-        path = repo / relative
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+        # a link committed in overlay/ (metadata -> /somewhere) is now a link in the image: resolved there
+        path = f"{LOCAL_OVERLAY}/{relative}"
+        if not image.exists(path):
+            image.write_text(path, text, make_parents=True)
 
 
 def local_overlay_packages_without_manifest(artifact_dir: Path) -> list[str]:
-    """cat/pkg directories of overlay/ with an ebuild and no Manifest (genpack regenerates those)."""
-    overlay = artifact_dir / "overlay"
+    """cat/pkg directories of overlay/ with an ebuild and no Manifest (genpack regenerates those).
+    Links in overlay/ are content, never followed here."""
+    try:
+        overlay = ConfinedDir(artifact_dir).subdir("overlay")
+    except (FileNotFoundError, NotADirectoryError):
+        return []
     found = []
-    for ebuild in sorted(overlay.glob("*/*/*.ebuild")):
-        pkg_dir = ebuild.parent
-        if ebuild.is_file() and not (pkg_dir / "Manifest").exists():
-            name = f"{pkg_dir.parent.name}/{pkg_dir.name}"
-            if name not in found:
-                found.append(name)
+    with overlay:
+        for category in overlay.listdir():
+            if not overlay.is_dir(category):
+                continue
+            for package in overlay.listdir(category):
+                pkg_dir = f"{category}/{package}"
+                if not overlay.is_dir(pkg_dir) or overlay.exists(f"{pkg_dir}/Manifest"):
+                    continue
+                if any(n.endswith(".ebuild") and overlay.is_file(f"{pkg_dir}/{n}") for n in overlay.listdir(pkg_dir)):
+                    found.append(pkg_dir)
     return found
 
 
-def setup_repos_conf(root: Path) -> None:
-    conf = _inside(root, "etc/portage/repos.conf/genpack-overlay.conf")
-    conf.parent.mkdir(parents=True, exist_ok=True)
-    conf.write_text(f"[genpack-overlay]\nlocation=/{OVERLAY_REPO}\n")
+def setup_repos_conf(image: ConfinedDir) -> None:
+    image.write_text("etc/portage/repos.conf/genpack-overlay.conf", f"[genpack-overlay]\nlocation=/{OVERLAY_REPO}\n",
+                     make_parents=True)
 
 
-def fix_distfiles_ownership(root: Path) -> None:
-    """genpack's ``chown portage /var/cache/distfiles; chmod g+w`` (Gentoo bug 734000), host-side."""
-    distfiles = root / "var/cache/distfiles"
-    distfiles.mkdir(parents=True, exist_ok=True)
-    uid = _image_uid(root, "portage")
+def fix_distfiles_ownership(image: ConfinedDir) -> None:
+    """genpack's ``chown portage /var/cache/distfiles; chmod g+w`` (Gentoo bug 734000), host-side; a
+    link there is followed as the container would follow it: to a directory inside the image."""
+    distfiles = "var/cache/distfiles"
+    image.make_dirs(distfiles)
+    uid = _image_uid(image, "portage")
     if uid is not None:
-        os.chown(distfiles, uid, -1)
-    os.chmod(distfiles, os.stat(distfiles).st_mode | 0o020)
+        image.chown(distfiles, uid, -1, follow=True)
+    image.chmod(distfiles, image.stat(distfiles).st_mode & 0o7777 | 0o020, follow=True)
 
 
-def _image_uid(root: Path, name: str) -> int | None:
+def _image_uid(image: ConfinedDir, name: str) -> int | None:
     try:
-        for line in (root / "etc/passwd").read_text().splitlines():
+        for line in image.read_text("etc/passwd", follow=True).splitlines():
             fields = line.split(":")
             if len(fields) > 2 and fields[0] == name:
                 return int(fields[2])
-    except (OSError, ValueError):
+    except (OSError, ValueError, UnsafePathError):  # ValueError: not UTF-8, or not a number
         return None
     return None

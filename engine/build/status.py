@@ -14,6 +14,7 @@ from genpack_tui.engine.build.fingerprint import (
 from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.build.stamps import read_stamp
 from genpack_tui.engine.config.resolution import Resolution
+from genpack_tui.engine.runtime.confined import UnsafePathError
 from genpack_tui.engine.sources.identity import IdentityError, load_identity
 
 UP_TO_DATE = "up_to_date"
@@ -49,8 +50,11 @@ def phase_statuses(resolution: Resolution, *, devel: bool = False, compression: 
     except IdentityError:
         identity = None
     lower_inputs = {**derived.phase_inputs["lower"], "devel": devel}
-    lower = lower_fingerprint(lower_inputs, paths.artifact_dir, source_components(identity))
-    upper = upper_fingerprint(derived.phase_inputs["upper"], paths.artifact_dir, lower)
+    try:
+        lower = lower_fingerprint(lower_inputs, paths.artifact_dir, source_components(identity))
+        upper = upper_fingerprint(derived.phase_inputs["upper"], paths.artifact_dir, lower)
+    except UnsafePathError as exc:  # e.g. kernel/ is a link out of the artifact: a build refuses it too
+        return [PhaseStatus(phase, WILL_RERUN, f"build will refuse: {exc}") for phase in ("lower", "upper", "pack")]
     pack_inputs = {**derived.phase_inputs["pack"], "compression": compression or derived.compression}
     pack = pack_fingerprint(pack_inputs, upper)
     statuses = []

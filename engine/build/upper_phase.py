@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from genpack_tui.engine.build.artifact_trees import UPPER_TREES, require_real_trees
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, upper_fingerprint
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.build.upper_commands import FILES_AND_BUILD_SCRIPTS, groupadd_argv, upper_env, useradd_argv
 from genpack_tui.engine.events import PhaseSkipped
 from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime.confined import ConfinedDir
 from genpack_tui.engine.runtime.images import create_ext4_image
 from genpack_tui.engine.runtime.mounts import mounted_image, upper_layer
 
@@ -26,6 +28,10 @@ def run_upper(ctx: BuildContext, lower: Fingerprint, *, always: bool) -> bool:
     if not paths.lower_image.exists() or read_stamp(paths.done_marker("lower")) is None:
         raise PhaseFailed(f"Lower image {paths.lower_image} or lower completion marker "
                           f"{paths.done_marker('lower')} does not exist. Please run 'genpack-tui lower' first.")
+    # files/ reaches the upper layer inside the container (cp -rd from /mnt/host, the artifact bound
+    # there), so a link in it resolves in the container, not on the host; files/ itself being a link
+    # is refused here, before the fingerprint hashes it or anything is copied
+    require_real_trees(paths.artifact_dir, UPPER_TREES)
     fingerprint = current_fingerprint(ctx, lower)
     done = paths.done_marker("upper")
     stamp = read_stamp(done)
@@ -75,5 +81,7 @@ def _populate(ctx: BuildContext, lower_root: Path, upper: Path) -> None:
             with_env=False)
     run("copyup", "Triggering overlayfs copy-up for runtime package files...", ["genpack-copyup"], with_env=False)
     with ctx.step("copyup-dev", "Copying /dev from lower image to upper image..."):
-        (upper / "dev").mkdir(exist_ok=True)
-        privileged.copy_tree_preserving(lower_root / "dev", upper / "dev")
+        # both ends reached inside their image: a /dev link in either never leads cp to the host's /dev
+        with ConfinedDir(lower_root, links="in_root").subdir("dev") as source, \
+                ConfinedDir(upper, links="in_root").subdir("dev", create=True) as target:
+            privileged.copy_tree_preserving(source, target)

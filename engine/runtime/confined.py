@@ -220,6 +220,11 @@ class ConfinedDir:
         mode = self._mode_or_none(relative, follow=False)
         return mode is not None and stat.S_ISLNK(mode)
 
+    def readlink(self, relative: str | os.PathLike[str]) -> str:
+        """The target of the symlink ``relative`` (OSError EINVAL when it is not one)."""
+        with self._parent(relative) as (fd, name):
+            return os.readlink(name, dir_fd=fd)
+
     def listdir(self, relative: str | os.PathLike[str] = "") -> list[str]:
         fd = self._walk_dirs(self._parts(relative))
         try:

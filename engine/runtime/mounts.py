@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -105,9 +106,20 @@ def upper_layer(upper_image: Path, subdir: str = "upper") -> Iterator[Path]:
     if not subdir or "/" in subdir or subdir in (".", ".."):
         raise PrivilegedOperationError("upper layer", upper_image, f"invalid subdirectory {subdir!r}")
     with mounted_image(upper_image) as mountpoint:
-        upper = mountpoint / subdir
-        upper.mkdir(exist_ok=True)
+        upper = _real_subdir(mountpoint, subdir, upper_image)
         yield upper
+
+
+def _real_subdir(mountpoint: Path, name: str, image: Path) -> Path:
+    """``mountpoint/name``, made if missing; a link there (an image changed behind our back) is refused,
+    since nspawn's --overlay and the host's mksquashfs would follow it out of the image."""
+    path = mountpoint / name
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path, 0o755)
+    if not stat.S_ISDIR(os.lstat(path).st_mode):
+        raise PrivilegedOperationError("upper layer", image, f"/{name} in the image is not a directory "
+                                                             "(a symbolic link?); remove the image to rebuild it")
+    return path
 
 
 @contextlib.contextmanager
@@ -118,8 +130,7 @@ def overlay_root(lower_dir: Path, upper_image: Path, subdir: str = "upper") -> I
     The work directory sits next to the upper directory in the same image, as overlayfs requires.
     """
     with upper_layer(upper_image, subdir) as upper:
-        work = upper.parent / f".{subdir}-work"
-        work.mkdir(exist_ok=True)
+        work = _real_subdir(upper.parent, f".{subdir}-work", upper_image)
         try:
             with _scratch_dir(None, "merged") as merged:
                 privileged.overlay_mount([lower_dir], upper, work, merged)

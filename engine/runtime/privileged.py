@@ -1,10 +1,17 @@
-"""The only module that does privileged things: mount, umount, mkfs.ext4, tar extraction as root,
-``cp -a``, systemd-nspawn, debootstrap, sparse images and the private mount namespace.
+"""The only module that runs privileged commands: mount, umount, mkfs.ext4, tar extraction as root,
+``cp -a``, mksquashfs and mtools, systemd-nspawn, debootstrap, sparse images and the private mount
+namespace. File operations as root (writes, chmod, chown, unlink, rmtree, copies into an image or
+out of the artifact) are not here: they go through ``confined.ConfinedDir``, which never follows a
+link out of its directory.
 
 Every function checks its arguments first (absolute paths of the right kind, no NUL or newline,
 sizes > 0, filesystem types and options from fixed sets) and raises PrivilegedOperationError naming
 the operation and the path. Commands are argv lists, never shell strings. Loop devices are attached
 by ``mount -o loop``, which sets LO_FLAGS_AUTOCLEAR: they vanish with their last mount.
+
+A directory inside a mounted image is given as a ``ConfinedDir`` (tar's target, ``cp -a``'s source
+and target): the command gets ``/proc/self/fd/N`` of the directory already reached without leaving
+the image, never a host path that a symlink in the image could redirect.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from . import process, syscalls
+from .confined import ConfinedDir
 from .errors import PrivilegedOperationError
 from .host import HostInfo, detect_host
 from .nspawn import NspawnSpec
@@ -38,6 +46,9 @@ DEBOOTSTRAP_VARIANTS = frozenset({"minbase", "buildd", "fakechroot"})
 _DEBIAN_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]*$")
 _MIRROR_URL = re.compile(r"^(https?|file)://\S+$")
 _FAILURE_TAIL = 30
+IMAGE_TOOLS = frozenset({"mformat", "mmd", "mcopy"})  # mtools, for the EFI superfloppy
+
+Directory = str | os.PathLike[str] | ConfinedDir
 
 
 def _path(operation: str, path: str | os.PathLike[str], kind: str | None = None) -> str:
@@ -59,9 +70,19 @@ def _require_root(operation: str, path: str | None) -> None:
         raise PrivilegedOperationError(operation, path, "needs root privileges")
 
 
-def _run(operation: str, path: str, argv: Sequence[str]) -> None:
+def _directory(operation: str, directory: Directory) -> tuple[str, str, tuple[int, ...]]:
+    """(the operand for the command, the path for messages, the fds the command must inherit)."""
+    if isinstance(directory, ConfinedDir):
+        fd = directory.fileno()
+        return f"/proc/self/fd/{fd}", str(directory.path), (fd,)
+    path = _path(operation, directory, "dir")
+    return path, path, ()
+
+
+def _run(operation: str, path: str, argv: Sequence[str], pass_fds: tuple[int, ...] = ()) -> None:
     try:
-        result = subprocess.run(list(argv), stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")
+        result = subprocess.run(list(argv), stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                                pass_fds=pass_fds)
     except FileNotFoundError:
         raise PrivilegedOperationError(operation, path, f"command not found: {argv[0]}") from None
     if result.returncode != 0:
@@ -172,10 +193,10 @@ def umount(target: str | os.PathLike[str], lazy: bool = False) -> None:
     _run("umount", mountpoint, ["umount", *(["--lazy"] if lazy else []), mountpoint])
 
 
-def extract_tar(archive: str | os.PathLike[str], dest: str | os.PathLike[str], strip_components: int = 0) -> None:
+def extract_tar(archive: str | os.PathLike[str], dest: Directory, strip_components: int = 0) -> None:
     """GNU tar ``xpf`` as root, numeric owners and xattrs kept; compression is detected by tar."""
     source = _path("extract tar", archive, "file")
-    target = _path("extract tar", dest, "dir")
+    target, _shown, fds = _directory("extract tar", dest)
     _require_root("extract tar", source)
     if not isinstance(strip_components, int) or isinstance(strip_components, bool) or strip_components < 0:
         raise PrivilegedOperationError(
@@ -184,15 +205,79 @@ def extract_tar(archive: str | os.PathLike[str], dest: str | os.PathLike[str], s
     argv = ["tar", "xpf", source, "-C", target, "--numeric-owner", "--xattrs", "--xattrs-include=*"]
     if strip_components:
         argv.append(f"--strip-components={strip_components}")
-    _run("extract tar", source, argv)
+    _run("extract tar", source, argv, fds)
 
 
-def copy_tree_preserving(source: str | os.PathLike[str], dest: str | os.PathLike[str]) -> None:
+def copy_tree_preserving(source: Directory, dest: Directory) -> None:
     """``cp -a source/. dest``: contents with owners, modes, device nodes and links (e.g. /dev copy-up)."""
-    src = _path("copy tree", source, "dir")
-    dst = _path("copy tree", dest, "dir")
-    _require_root("copy tree", src)
-    _run("copy tree", dst, ["cp", "-a", "--", os.path.join(src, "."), dst])
+    src, src_shown, src_fds = _directory("copy tree", source)
+    dst, dst_shown, dst_fds = _directory("copy tree", dest)
+    _require_root("copy tree", src_shown)
+    _run("copy tree", dst_shown, ["cp", "-a", "--", os.path.join(src, "."), dst], src_fds + dst_fds)
+
+
+def _stream(operation: str, path: str, argv: list[str], on_line: process.LineCallback | None) -> None:
+    """Run ``argv`` with every output line to ``on_line``; on failure the error quotes the last lines."""
+    tail: deque[str] = deque(maxlen=_FAILURE_TAIL)
+
+    def collect(text: str, stream: str) -> None:
+        tail.append(text)
+        if on_line is not None:
+            on_line(text, stream)
+
+    try:
+        rc = process.run_streaming(argv, collect)
+    except FileNotFoundError:
+        raise PrivilegedOperationError(operation, path, f"command not found: {argv[0]}") from None
+    if rc != 0:
+        shown = "\n".join(tail)
+        raise PrivilegedOperationError(
+            operation, path, f"`{shlex.join(argv)}` failed with exit code {rc}" + (f":\n{shown}" if shown else "")
+        )
+
+
+def _unlinked_dir(operation: str, path: str | os.PathLike[str]) -> str:
+    """An existing directory whose path has no symlink in it at all (not even the last component)."""
+    text = _path(operation, path, "dir")
+    if os.path.realpath(text) != text:
+        raise PrivilegedOperationError(operation, text, f"the path leads through a symbolic link (to "
+                                                        f"{os.path.realpath(text)}); a real directory is expected")
+    return text
+
+
+def make_squashfs(source: str | os.PathLike[str], output: str | os.PathLike[str], options: Sequence[str],
+                  on_line: process.LineCallback | None = None) -> None:
+    """``mksquashfs source output *options`` as root (pack, on the mounted upper layer).
+
+    mksquashfs follows a symlink only when it is a source argument: inside the tree every link is
+    stored as a link, never read through (tests/build_engine/test_pack_confined.py). So ``source``
+    must be a real directory, reached without any link; the caller mounts the upper image read-only,
+    so nothing can swap a link in meanwhile. Options are pack_commands' (genpack's: xattrs are
+    stored, as mksquashfs does by default).
+    """
+    src = _unlinked_dir("mksquashfs", source)
+    out = _path("mksquashfs", output)
+    _require_root("mksquashfs", src)
+    for option in options:
+        if not isinstance(option, str) or "\0" in option:
+            raise PrivilegedOperationError("mksquashfs", src, f"invalid option {option!r}")
+    _stream("mksquashfs", out, ["mksquashfs", src, out, *options], on_line)
+
+
+def run_mtools(argv: Sequence[str], on_line: process.LineCallback | None = None) -> None:
+    """One mtools command (mformat, mmd, mcopy) on a FAT image file, e.g. the EFI superfloppy. mcopy
+    reads its host-side source by path: give it files genpack-tui made itself, not image paths."""
+    args = list(argv)
+    if not args or args[0] not in IMAGE_TOOLS:
+        raise PrivilegedOperationError("mtools", None, f"{args[0] if args else 'nothing'!r} is not one of "
+                                                       f"{', '.join(sorted(IMAGE_TOOLS))}")
+    if len(args) < 3 or args[1] != "-i":
+        raise PrivilegedOperationError(args[0], None, "expected `-i IMAGE` first")
+    image = _path(args[0], args[2], "file")
+    for arg in args[3:]:
+        if "\0" in arg or "\n" in arg:
+            raise PrivilegedOperationError(args[0], image, f"argument {arg!r} contains a NUL or newline character")
+    _stream(args[0], image, args, on_line)
 
 
 def debootstrap(
@@ -226,22 +311,7 @@ def debootstrap(
     if include:
         argv.append(f"--include={','.join(include)}")
     argv += [suite, root, mirror]
-    tail: deque[str] = deque(maxlen=_FAILURE_TAIL)
-
-    def collect(text: str, stream: str) -> None:
-        tail.append(text)
-        if on_line is not None:
-            on_line(text, stream)
-
-    try:
-        rc = process.run_streaming(argv, collect)
-    except FileNotFoundError:
-        raise PrivilegedOperationError(operation, root, "command not found: debootstrap") from None
-    if rc != 0:
-        shown = "\n".join(tail)
-        raise PrivilegedOperationError(
-            operation, root, f"`{shlex.join(argv)}` failed with exit code {rc}" + (f":\n{shown}" if shown else "")
-        )
+    _stream(operation, root, argv, on_line)
 
 
 def enter_private_mount_namespace(scratch: str | os.PathLike[str] | None = None) -> None:
@@ -337,6 +407,8 @@ __all__ = [
     "umount",
     "extract_tar",
     "copy_tree_preserving",
+    "make_squashfs",
+    "run_mtools",
     "debootstrap",
     "enter_private_mount_namespace",
     "run_nspawn",

@@ -226,3 +226,12 @@ def test_fileno_is_the_directory_reached_without_following_out(root: Path, host:
     sub = ConfinedDir(root, links="in_root").subdir("usr/lib", create=True)
     assert os.path.samestat(os.fstat(sub.fileno()), (root / host.relative_to("/") / "lib").stat())
     assert not (host / "lib").exists()
+
+
+def test_readlink_reads_the_link_itself(root: Path, host: Path) -> None:
+    (root / "lib").mkdir()
+    (root / "lib" / "x.efi").symlink_to(str(host / "secret"))
+    assert ConfinedDir(root, links="in_root").readlink("lib/x.efi") == str(host / "secret")
+    (root / "lib" / "plain").write_text("")
+    with pytest.raises(OSError):
+        ConfinedDir(root).readlink("lib/plain")
