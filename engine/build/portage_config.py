@@ -89,14 +89,12 @@ def sync_portage_dirs(ctx: BuildContext, image: ConfinedDir) -> None:
 def _kernel_record(image: ConfinedDir) -> list[str]:
     """The files genpack-tui installed into /etc/kernel before; the record lives in the image, so an
     entry that is not a plain path below /etc/kernel is refused rather than removed."""
-    try:
-        text = image.read_text(KERNEL_RECORD)
-    except FileNotFoundError:
-        return []
     where = f"/{KERNEL_RECORD} in the lower image"
     try:
-        entries = json.loads(text)
-    except ValueError as exc:
+        entries = json.loads(image.read_text(KERNEL_RECORD))
+    except FileNotFoundError:
+        return []
+    except ValueError as exc:  # not UTF-8, or not JSON
         raise PhaseFailed(f"{where} is not valid JSON ({exc}); remove the lower image to start afresh") from None
     if not isinstance(entries, list):
         raise PhaseFailed(f"{where} must be a list of paths below /{KERNEL_DIR}")

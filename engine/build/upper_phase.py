@@ -81,7 +81,12 @@ def _populate(ctx: BuildContext, lower_root: Path, upper: Path) -> None:
             with_env=False)
     run("copyup", "Triggering overlayfs copy-up for runtime package files...", ["genpack-copyup"], with_env=False)
     with ctx.step("copyup-dev", "Copying /dev from lower image to upper image..."):
-        # both ends reached inside their image: a /dev link in either never leads cp to the host's /dev
-        with ConfinedDir(lower_root, links="in_root").subdir("dev") as source, \
-                ConfinedDir(upper, links="in_root").subdir("dev", create=True) as target:
-            privileged.copy_tree_preserving(source, target)
+        copy_dev(lower_root, upper)
+
+
+def copy_dev(lower_root: Path, upper: Path) -> None:
+    """``cp -a`` of the lower image's /dev into the upper layer; both ends are reached inside their
+    image, so a /dev link in either never leads cp to the host's /dev."""
+    with ConfinedDir(lower_root, links="in_root").subdir("dev") as source, \
+            ConfinedDir(upper, links="in_root").subdir("dev", create=True) as target:
+        privileged.copy_tree_preserving(source, target)

@@ -4,7 +4,9 @@ genpack-tui runs as root, and the directories it writes into are not its own: th
 is someone's repository and is writable from inside the build containers (/mnt/host); a mounted image
 holds whatever the mirror's stage3 or a build script put there. A plain ``open(path, "w")`` there
 follows a planted symlink and writes a host file as root. So every write, chmod, chown, unlink, rmtree
-and copy the host does in such a directory goes through a :class:`ConfinedDir`.
+and copy the host does in such a directory goes through a :class:`ConfinedDir`. This module does
+those file operations; the privileged commands (mount, tar, ``cp -a``, mksquashfs, mtools, nspawn)
+are privileged.py's, which takes a ConfinedDir where a command must work inside an image directory.
 
 Paths are relative to the directory and are walked one component at a time from directory file
 descriptors opened with ``O_NOFOLLOW``; the last component is never followed (a write replaces a link,
