@@ -20,6 +20,7 @@ import dataclasses
 import os
 import re
 import shlex
+import stat
 import subprocess
 import threading
 from collections import deque
@@ -236,13 +237,21 @@ def _stream(operation: str, path: str, argv: list[str], on_line: process.LineCal
         )
 
 
-def _unlinked_dir(operation: str, path: str | os.PathLike[str]) -> str:
-    """An existing directory whose path has no symlink in it at all (not even the last component)."""
-    text = _path(operation, path, "dir")
-    if os.path.realpath(text) != text:
-        raise PrivilegedOperationError(operation, text, f"the path leads through a symbolic link (to "
-                                                        f"{os.path.realpath(text)}); a real directory is expected")
-    return text
+def _real_dir(operation: str, path: str | os.PathLike[str]) -> str:
+    """An existing directory that is not itself a symlink, its parent's links resolved (the parent is a
+    host path, such as our mount point; the directory is inside the image)."""
+    text = _path(operation, path)
+    real = os.path.join(os.path.realpath(os.path.dirname(text)), os.path.basename(text))
+    try:
+        mode = os.lstat(real).st_mode
+    except FileNotFoundError:
+        raise PrivilegedOperationError(operation, text, "not an existing directory") from None
+    if stat.S_ISLNK(mode):
+        raise PrivilegedOperationError(operation, text, f"is a symbolic link (to {os.readlink(real)}); "
+                                                        "a real directory is expected")
+    if not stat.S_ISDIR(mode):
+        raise PrivilegedOperationError(operation, text, "not an existing directory")
+    return real
 
 
 def make_squashfs(source: str | os.PathLike[str], output: str | os.PathLike[str], options: Sequence[str],
@@ -251,11 +260,11 @@ def make_squashfs(source: str | os.PathLike[str], output: str | os.PathLike[str]
 
     mksquashfs follows a symlink only when it is a source argument: inside the tree every link is
     stored as a link, never read through (tests/build_engine/test_pack_confined.py). So ``source``
-    must be a real directory, reached without any link; the caller mounts the upper image read-only,
-    so nothing can swap a link in meanwhile. Options are pack_commands' (genpack's: xattrs are
-    stored, as mksquashfs does by default).
+    (the image's ``upper`` directory below our mount point) must not be a link itself; the caller
+    mounts the upper image read-only, so nothing can swap a link in meanwhile. Options are
+    pack_commands' (genpack's: xattrs are stored, as mksquashfs does by default).
     """
-    src = _unlinked_dir("mksquashfs", source)
+    src = _real_dir("mksquashfs", source)
     out = _path("mksquashfs", output)
     _require_root("mksquashfs", src)
     for option in options:
