@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Sequence
 
+from .printable import escape_controls
+
 Severity = Literal["error", "warning"]
 PathParts = tuple["str | int", ...]
 
@@ -32,7 +34,8 @@ def format_path(parts: Sequence[str | int]) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding. ``excerpt`` (syntax errors only) is the offending source line and a caret line."""
+    """One finding. ``excerpt`` (syntax errors only) is the offending source line and a caret line,
+    already made printable (see :meth:`engine.config.lines.LineIndex.excerpt`)."""
 
     severity: Severity
     path: str
@@ -56,6 +59,7 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column}"
 
     def __str__(self) -> str:
+        """One line (controls escaped, so a hostile name cannot drive the terminal), then the excerpt."""
         head = " ".join(
             part for part in (
                 f"{self.location()}:" if self.file else "",
@@ -64,7 +68,7 @@ class Problem:
                 self.message,
             ) if part
         )
-        return head + ("\n" + self.excerpt if self.excerpt else "")
+        return escape_controls(head) + ("\n" + self.excerpt if self.excerpt else "")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,17 +91,3 @@ class ConfigError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems) or "invalid configuration"
-
-
-def source_excerpt(text: str, line: int, column: int | None) -> str | None:
-    """The source line ``line`` (1-based) and a caret under ``column``, tabs kept so they align."""
-    lines = text.split("\n")
-    if not 1 <= line <= len(lines):
-        return None
-    source = lines[line - 1].rstrip("\r")
-    source = "".join(ch if ch == "\t" or ch.isprintable() else "?" for ch in source)
-    if column is None:
-        return "    " + source
-    prefix = source[: max(column - 1, 0)]
-    caret = "".join("\t" if ch == "\t" else " " for ch in prefix) + "^"
-    return "    " + source + "\n    " + caret
