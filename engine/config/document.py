@@ -157,6 +157,10 @@ def _parse_json5(text: str, filename: str) -> Any:
                 closing = "'*/'" if what == "comment" else "closing quote"
                 message = f"unclosed {what}: it starts here and has no {closing}"
         else:
+            # json5 reads one character past a bad object key before it complains; the scanner stops on it
+            stopped = scan(text).stopped_at
+            if stopped is not None and stopped < offset and not text[stopped + 1:offset].strip():
+                offset, message = stopped, f'Unexpected "{text[stopped]}"'
             stray = _stray_control(text, offset)
             if stray is not None and stray >= offset - 1:
                 offset = stray

@@ -65,6 +65,7 @@ class SourceMap:
     keys: dict[PathParts, Pos] = field(default_factory=dict)
     values: dict[PathParts, Pos] = field(default_factory=dict)
     duplicates: list[Duplicate] = field(default_factory=list)
+    stopped_at: int | None = None  # offset where the text stops making sense as JSON5, if it does
 
     def key_pos(self, path: PathParts) -> Pos | None:
         """Position of the key naming ``path``, else of its value, else of the nearest ancestor."""
@@ -138,7 +139,7 @@ def scan(text: str, *, join_surrogates: bool = False) -> SourceMap:
             started = True
             open_value(kind, value, where, ())
             if not stack:
-                break
+                return result  # a scalar document: nothing more to map
             continue
         if not stack:
             break
@@ -191,4 +192,7 @@ def scan(text: str, *, join_surrogates: bool = False) -> SourceMap:
                     stack.pop()
                 else:
                     break
+    else:
+        return result
+    result.stopped_at = start  # the first token the scanner could not place
     return result
