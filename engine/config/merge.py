@@ -182,12 +182,14 @@ def merge_document(document: Document | dict[str, Any], *, variant: Any = DEFAUL
     provenance.layers = [b.label for b in blocks]
 
     if "name" not in merger.fields:
-        msg = check_file_name(artifact_name, "the directory name")
-        if msg:
-            problems.append(Problem("error", "name", f"'name' is not set and {msg}", filename))
-        else:
-            problems.append(Problem("warning", "name", f"'name' is not set; using the directory name {artifact_name!r}",
-                                    filename))
+        # a name that was given but refused is reported where it is written; the directory name only fills the gap
+        if not any("name" in block.invalid for block in blocks):
+            msg = check_file_name(artifact_name, "the directory name")
+            if msg:
+                problems.append(Problem("error", "name", f"'name' is not set and {msg}; set 'name'", filename))
+            else:
+                problems.append(Problem("warning", "name",
+                                        f"'name' is not set; using the directory name {artifact_name!r}", filename))
         merger.provenance("name").entries = [Entry(artifact_name, Origin(DEFAULT_LAYER, "name"))]
     provenance.fields = {name: merger.fields[name] for name in MERGED_FIELDS if name in merger.fields}
     return merger.merged(), provenance, problems

@@ -32,6 +32,15 @@ def format_path(parts: Sequence[str | int]) -> str:
     return out
 
 
+# characters of a config path and of a message printed: a key or a quoted value may be megabytes long
+_PATH_SHOWN = 120
+_MESSAGE_SHOWN = 600
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding. ``excerpt`` (syntax errors only) is the offending source line and a caret line,
@@ -64,8 +73,8 @@ class Problem:
             part for part in (
                 f"{self.location()}:" if self.file else "",
                 f"{self.severity}:",
-                f"{self.path}:" if self.path else "",
-                self.message,
+                f"{_shorten(self.path, _PATH_SHOWN)}:" if self.path else "",
+                _shorten(self.message, _MESSAGE_SHOWN),
             ) if part
         )
         return escape_controls(head) + ("\n" + self.excerpt if self.excerpt else "")
