@@ -114,7 +114,8 @@ def read_config_bytes(path: Path) -> bytes:
             raise ConfigError([Problem("error", "", f"{_shown(path)} changed while it was opened and now leaves "
                                        "the artifact directory; it was not read")])
         if not stat.S_ISREG(st.st_mode):
-            raise ConfigError([Problem("error", "", f"{_shown(path)} is {_kind(st.st_mode)}, not a configuration file")])
+            raise ConfigError([Problem("error", "",
+                                       f"{_shown(path)} is {_kind(st.st_mode)}, not a configuration file")])
         if st.st_size > MAX_CONFIG_BYTES:
             raise ConfigError([Problem("error", "", f"the file is {st.st_size} bytes; at most {MAX_CONFIG_BYTES} "
                                        "bytes are read", path.name)])

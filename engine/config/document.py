@@ -120,9 +120,9 @@ def _parse_json(text: str, filename: str) -> Any:
             message += f": found {describe_char(text[exc.pos])}"
         raise ConfigError([_syntax_problem(filename, text, message, exc.pos)]) from None
     except _NotJson as exc:
-        raise ConfigError([_syntax_problem(
-            filename, text, f"{exc.constant} is not JSON ({filename} is read as plain JSON; "
-            f"write a number, or rename the file to {JSON5_NAME} for JSON5)", _first_bare(text, (exc.constant,)))]) from None
+        message = (f"{exc.constant} is not JSON ({filename} is read as plain JSON; "
+                   f"write a number, or rename the file to {JSON5_NAME} for JSON5)")
+        raise ConfigError([_syntax_problem(filename, text, message, _first_bare(text, (exc.constant,)))]) from None
     except ValueError:  # an integer beyond Python's digit limit
         raise _number_too_long(filename, text) from None
 

@@ -58,12 +58,13 @@ def check_outfile(value: str) -> str | None:
     *dirs, last = parts
     for part in dirs:
         if _bytes(part) > MAX_COMPONENT_BYTES:
-            return f"has a directory name of {_bytes(part)} bytes; at most {MAX_COMPONENT_BYTES} bytes fit in a file name"
-    room = MAX_COMPONENT_BYTES - _bytes(_TMP_SUFFIX) - (0 if last.endswith(SQUASHFS_SUFFIX) else _bytes(SQUASHFS_SUFFIX))
+            return (f"has a directory name of {_bytes(part)} bytes; at most {MAX_COMPONENT_BYTES} bytes fit "
+                    "in a file name")
+    added = "" if last.endswith(SQUASHFS_SUFFIX) else SQUASHFS_SUFFIX
+    room = MAX_COMPONENT_BYTES - _bytes(_TMP_SUFFIX) - _bytes(added)
     if _bytes(last) > room:
         return (f"has a file name of {_bytes(last)} bytes; at most {room} bytes are allowed, so that "
-                f"the file written first, <outfile>{'' if last.endswith(SQUASHFS_SUFFIX) else SQUASHFS_SUFFIX}"
-                f"{_TMP_SUFFIX}, fits in {MAX_COMPONENT_BYTES} bytes")
+                f"the file written first, <outfile>{added}{_TMP_SUFFIX}, fits in {MAX_COMPONENT_BYTES} bytes")
     if dirs:
         why = _protected(parts[0])
         if why:

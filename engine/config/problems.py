@@ -100,3 +100,21 @@ class ConfigError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems) or "invalid configuration"
+
+
+PRINTED_PROBLEMS = 50  # how many problems a terminal gets; ``config --json`` carries all of them
+
+
+def problems_to_print(problems: Sequence[Problem], limit: int = PRINTED_PROBLEMS) -> tuple[list[Problem], int]:
+    """(the problems to print, how many are left out): at most ``limit``, errors before warnings
+    when some must go, in their original order."""
+    if len(problems) <= limit:
+        return list(problems), 0
+    errors = [i for i, p in enumerate(problems) if p.is_error][:limit]
+    warnings = [i for i, p in enumerate(problems) if not p.is_error][: limit - len(errors)]
+    keep = sorted(errors + warnings)
+    return [problems[i] for i in keep], len(problems) - len(keep)
+
+
+def omitted_line(count: int) -> str:
+    return f"… {count} more problem{'s' if count != 1 else ''} not shown (config --json lists them all)"
