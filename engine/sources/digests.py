@@ -1,7 +1,8 @@
 """Gentoo ``.DIGESTS`` files: parsing (plain or PGP clear-signed) and checking a file against them.
 
 Format: a ``# <ALGO> HASH`` line names the algorithm of the ``<hex>  <filename>`` lines that follow.
-The PGP signature, when present, is stripped but not verified (we hold no Gentoo release keys).
+``parse_signed_digests`` reads the text a signature check recovered (engine/sources/openpgp.py);
+``parse_digests`` is for a file nobody verified: it strips the armour, unchecked.
 """
 from __future__ import annotations
 
@@ -45,10 +46,18 @@ def _unarmour(lines: list[str]) -> list[str]:
 
 
 def parse_digests(text: str) -> Digests:
-    lines = [line.rstrip() for line in text.splitlines()]
+    return _parse_lines(_unarmour([line.rstrip() for line in text.splitlines()]))
+
+
+def parse_signed_digests(signed_text: str) -> Digests:
+    """The entries of the signed text itself: it has no armour, and an armour line in it is just text."""
+    return _parse_lines([line.rstrip() for line in signed_text.splitlines()])
+
+
+def _parse_lines(lines: list[str]) -> Digests:
     entries: dict[str, dict[str, str]] = {}
     algorithm: str | None = None
-    for line in _unarmour(lines):
+    for line in lines:
         header = _ALGO_LINE.match(line)
         if header:
             algorithm = ALGORITHMS.get(header.group(1).upper())  # unknown (e.g. WHIRLPOOL): skip its lines

@@ -191,11 +191,14 @@ class DownloadClient:
         *,
         known_info: str | None = None,
         sink: EventSink | None = None,
+        check: Callable[[Path], None] | None = None,
     ) -> FetchResult:
         """Bring ``dest`` up to date with ``url``.
 
         ``known_info`` is the identity of the file at ``dest`` (default: the content of
         ``<dest>.headers``). When the server still has that version, nothing is downloaded.
+        ``check`` sees a complete new download before it replaces ``dest``; when it raises, the
+        download is deleted and ``dest`` and its ``.headers`` stay as they were.
         """
         dest = Path(dest)
         emit = sink or _ignore
@@ -212,6 +215,8 @@ class DownloadClient:
             if info is None:
                 assert known is not None
                 return self._cached(url, dest, known, known_info or "", emit)
+            if check is not None:
+                check(part)
             return self._install(url, dest, part, info, transfer, emit)
         except BaseException:
             part.unlink(missing_ok=True)
@@ -374,9 +379,10 @@ def fetch(
     known_info: str | None = None,
     sink: EventSink | None = None,
     client: DownloadClient | None = None,
+    check: Callable[[Path], None] | None = None,
 ) -> FetchResult:
     """``DownloadClient.fetch`` with a one-off client unless ``client`` is given."""
     if client is not None:
-        return client.fetch(url, dest, known_info=known_info, sink=sink)
+        return client.fetch(url, dest, known_info=known_info, sink=sink, check=check)
     with DownloadClient() as own:
-        return own.fetch(url, dest, known_info=known_info, sink=sink)
+        return own.fetch(url, dest, known_info=known_info, sink=sink, check=check)
