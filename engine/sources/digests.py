@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SourceError
+from .errors import DigestMismatch, SourceError
 
 # DIGESTS names → hashlib names; Gentoo's BLAKE2B is b2sum's 512-bit BLAKE2b (hashlib's default size)
 ALGORITHMS = {"BLAKE2B": "blake2b", "SHA512": "sha512", "SHA256": "sha256", "SHA1": "sha1", "MD5": "md5"}
@@ -89,7 +89,7 @@ def file_hashes(path: Path, algorithms: set[str]) -> dict[str, str]:
 def verify_file(path: Path, filename: str, digests: Digests, *, digests_url: str) -> dict[str, str]:
     """Check ``path`` against every listed digest of ``filename``; returns computed hashes (sha512 always).
 
-    Raises SourceError when the file is not listed or any digest differs.
+    Raises SourceError when the file is not listed, DigestMismatch when a digest differs.
     """
     expected = digests.for_file(filename)
     if not expected:
@@ -97,7 +97,7 @@ def verify_file(path: Path, filename: str, digests: Digests, *, digests_url: str
     computed = file_hashes(path, set(expected) | {"sha512"})
     for algorithm, want in sorted(expected.items()):
         if computed[algorithm] != want:
-            raise SourceError(
+            raise DigestMismatch(
                 f"{filename} does not match its {algorithm.upper()} digest "
                 f"(expected {want[:16]}…, got {computed[algorithm][:16]}…)",
                 url=digests_url,

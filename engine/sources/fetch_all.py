@@ -16,7 +16,7 @@ from genpack_tui.engine.events import EventSink, WarningEvent
 from .atomic_file import read_text_or_none
 from .content_record import ContentRecord, content_record_path, read_content_record, write_content_record
 from .digests import file_hashes
-from .errors import SourceError
+from .errors import DigestMismatch, SourceError
 from .header_info import HeaderInfo
 from .http import DownloadClient, FetchResult, headers_path
 from .identity import SourceIdentity, SourceRecord
@@ -98,7 +98,8 @@ def _still_trusted(record: ContentRecord, keyring: Keyring | None) -> bool:
 
 
 def _discard(path: Path) -> None:
-    """A cached file that failed its checks goes with its identity, so the next run downloads again."""
+    """A cached file that does not match its digests goes with its identity, so the next run downloads
+    again. (One whose signature cannot be checked stays: the keyring may be what is wrong.)"""
     path.unlink(missing_ok=True)
     headers_path(path).unlink(missing_ok=True)
     content_record_path(path).unlink(missing_ok=True)
@@ -107,7 +108,7 @@ def _discard(path: Path) -> None:
 def _checked(path: Path, check: Callable[[Path], _Check]) -> _Check:
     try:
         return check(path)
-    except SourceError:
+    except DigestMismatch:
         _discard(path)
         raise
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .digests import file_hashes
-from .errors import SourceError
+from .errors import DigestMismatch, SourceError
 from .http import DownloadClient
 from .keyring import Keyring
 from .openpgp import verify_detached
@@ -60,7 +60,7 @@ def check_snapshot(client: DownloadClient, snapshot_url: str, path: Path, keyrin
         filename = unquote(urlsplit(snapshot_url).path.rsplit("/", 1)[-1])
         want = parse_md5sum(text, filename, digest_url)
         if computed["md5"] != want:
-            raise SourceError(f"{WHAT} does not match its MD5 digest (expected {want}, got {computed['md5']})",
+            raise DigestMismatch(f"{WHAT} does not match its MD5 digest (expected {want}, got {computed['md5']})",
                               url=digest_url)
     signed_by = None
     if keyring is not None:
