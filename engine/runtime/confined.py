@@ -314,6 +314,9 @@ class ConfinedDir:
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
                     raise UnsafePathError(f"{self.shown(relative)} is a symbolic link; not followed") from None
+                if exc.errno == errno.ENXIO:  # a FIFO without a reader, a socket
+                    kind = _kind(os.lstat(name, dir_fd=fd).st_mode)
+                    raise UnsafePathError(f"{self.shown(relative)} is {kind}, not a regular file") from None
                 raise
         st = os.fstat(file_fd)
         if not stat.S_ISREG(st.st_mode):
