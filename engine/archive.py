@@ -39,8 +39,9 @@ def archive_members(artifact_dir: Path) -> list[str]:
         for member, wanted, test in [(config, "a regular file", directory.is_file)] + [
                 (d, "a directory", directory.is_dir) for d in members[1:]]:
             if directory.is_symlink(member):
-                raise ArchiveError(f"{directory.shown(member)} is a symbolic link (to {os.readlink(artifact_dir / member)}); "
-                                   f"the archive holds the artifact's own files: make it {wanted}")
+                target = os.readlink(artifact_dir / member)
+                raise ArchiveError(f"{directory.shown(member)} is a symbolic link (to {target}); the archive holds "
+                                   f"the artifact's own files: make it {wanted}")
             if not test(member):
                 raise ArchiveError(f"{directory.shown(member)} is not {wanted}")
     return members

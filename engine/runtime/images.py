@@ -46,8 +46,8 @@ def create_ext4_image(path: Path, size_bytes: int, *, replace: bool = False) -> 
                 except PrivilegedOperationError as exc:
                     raise PrivilegedOperationError(exc.operation, path, exc.message) from None
                 directory.rename(temp, relative)
-                placed = directory.lstat(relative)
-                if (placed.st_dev, placed.st_ino) != (os.fstat(made.fileno()).st_dev, os.fstat(made.fileno()).st_ino):
+                placed, ours = directory.lstat(relative), os.fstat(made.fileno())
+                if (placed.st_dev, placed.st_ino) != (ours.st_dev, ours.st_ino):
                     raise PrivilegedOperationError("create image", path, "was replaced while it was being created")
         except BaseException:
             directory.unlink(temp)

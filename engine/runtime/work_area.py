@@ -4,9 +4,10 @@
 ``/mnt/host`` in them), so the part of such a path that cannot be trusted starts at the artifact
 directory: ``work`` and every directory after it are walked by :class:`ConfinedDir` with links refused,
 and the last component is never written through. The artifact directory is the parent of the nearest
-directory named ``work`` on the path, the path itself included (genpack's layout,
-engine/build/paths.py: nothing below ``work/`` is named ``work``). A path with no ``work`` among its parents (an image a test makes in a temporary
-directory) is confined to its own parent: its last component is still never followed.
+directory named ``work`` on the path, the path itself included (genpack's layout, engine/build/paths.py:
+nothing below ``work/`` is named ``work``). A path with no ``work`` among its parents (an image a test
+makes in a temporary directory) is confined to its own parent: its last component is still never
+followed.
 """
 
 from __future__ import annotations
