@@ -11,7 +11,7 @@ from pathlib import Path
 
 from genpack_tui.engine.events import EventSink, WarningEvent
 
-from .atomic_file import read_text_or_none
+from .atomic_file import make_dirs, read_text_or_none
 from .content_record import ContentRecord, content_record_path, read_content_record, write_content_record
 from .digests import file_hashes
 from .errors import SourceError
@@ -62,7 +62,7 @@ def update_sources(
     locations = resolve_locations(mirror, overlay_url)
     portage_url = snapshot_url(locations.mirror)
     emit: EventSink = sink or (lambda _event: None)
-    paths.stage3.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(paths.stage3.parent)
     http = client or DownloadClient()
     try:
         stage3 = _update_stage3(http, locations.mirror, arch, paths.stage3, emit)

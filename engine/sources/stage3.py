@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .atomic_file import remove_file
 from .content_record import content_record_path
 from .digests import file_hashes, parse_digests, verify_file
 from .errors import SourceError
@@ -93,8 +94,8 @@ def check_stage3(
     try:
         computed = verify_file(path, stage3_filename(stage3_url), parse_digests(text), digests_url=url)
     except SourceError:
-        path.unlink(missing_ok=True)
-        headers_path(path).unlink(missing_ok=True)
-        content_record_path(path).unlink(missing_ok=True)
+        remove_file(path)
+        remove_file(headers_path(path))
+        remove_file(content_record_path(path))
         raise
     return Stage3Check(sha512=computed["sha512"], verified=True, digests_url=url)
