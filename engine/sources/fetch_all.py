@@ -13,7 +13,7 @@ from typing import Callable, TypeVar
 
 from genpack_tui.engine.events import EventSink, WarningEvent
 
-from .atomic_file import read_text_or_none
+from .atomic_file import make_dirs, read_text_or_none, remove_file
 from .content_record import ContentRecord, content_record_path, read_content_record, write_content_record
 from .digests import file_hashes
 from .errors import DigestMismatch, SourceError
@@ -72,7 +72,7 @@ def update_sources(
     trusted = resolve_keyring(keyring)
     portage_url = snapshot_url(locations.mirror)
     emit: EventSink = sink or (lambda _event: None)
-    paths.stage3.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(paths.stage3.parent)
     http = client or DownloadClient()
     try:
         stage3 = _update_stage3(http, locations.mirror, arch, paths.stage3, trusted, emit)
@@ -100,9 +100,9 @@ def _still_trusted(record: ContentRecord, keyring: Keyring | None) -> bool:
 def _discard(path: Path) -> None:
     """A cached file that does not match its digests goes with its identity, so the next run downloads
     again. (One whose signature cannot be checked stays: the keyring may be what is wrong.)"""
-    path.unlink(missing_ok=True)
-    headers_path(path).unlink(missing_ok=True)
-    content_record_path(path).unlink(missing_ok=True)
+    remove_file(path)
+    remove_file(headers_path(path))
+    remove_file(content_record_path(path))
 
 
 def _checked(path: Path, check: Callable[[Path], _Check]) -> _Check:

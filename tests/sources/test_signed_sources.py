@@ -48,6 +48,12 @@ def run(server, work: Path, events: list[Event] | None = None, **kwargs):
                           sink=events.append if events is not None else None, **kwargs)
 
 
+def work_dir(tmp_path: Path, name: str) -> Path:
+    """Another artifact's work/ (downloads go only into a directory named work)."""
+    (tmp_path / name).mkdir()
+    return tmp_path / name / "work"
+
+
 def digests_for(body: bytes) -> str:
     return (f"# BLAKE2B HASH\n{hashlib.blake2b(body).hexdigest()}  {NAME}\n"
             f"# SHA512 HASH\n{hashlib.sha512(body).hexdigest()}  {NAME}\n")
@@ -107,12 +113,12 @@ def test_the_gentoo_release_key_where_the_host_keeps_it_is_used(mirror, signing_
 def test_the_older_digests_asc_is_verified_clear_signed_or_detached(mirror, tmp_path):
     mirror.put(AUTOBUILDS + NAME + ".DIGESTS", digests_for(STAGE3).encode())  # unsigned now
     mirror.put(AUTOBUILDS + NAME + ".DIGESTS.asc", mirror.signer.clearsign(digests_for(STAGE3)).encode())
-    assert run(mirror, tmp_path / "clear").stage3.verified is True
+    assert run(mirror, work_dir(tmp_path, "clear")).stage3.verified is True
     mirror.put(AUTOBUILDS + NAME + ".DIGESTS.asc", mirror.signer.detached_signature(digests_for(STAGE3).encode()))
-    assert run(mirror, tmp_path / "detached").stage3.verified is True
+    assert run(mirror, work_dir(tmp_path, "detached")).stage3.verified is True
     mirror.put(AUTOBUILDS + NAME + ".DIGESTS.asc", mirror.signer.detached_signature(digests_for(HOSTILE).encode()))
     with pytest.raises(SourceError, match="BAD signature"):
-        run(mirror, tmp_path / "detached-bad")
+        run(mirror, work_dir(tmp_path, "detached-bad"))
 
 
 # -- (a) signed by another key -------------------------------------------------------------------
