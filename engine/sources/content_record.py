@@ -1,7 +1,8 @@
 """``<file>.content.json`` beside each download: its URL, header identity and sha512.
 
-Lets a cached file keep its content hash (and the stage3 and snapshot their digest and signature verdicts) without hashing it again
-on every run, and lets ``offline`` mode say what the files are without asking the mirror.
+Lets a cached file keep its content hash (and the stage3 and snapshot their digest and signature
+verdicts) without hashing it again on every run, and lets ``offline`` mode say what the files are
+without asking the mirror.
 """
 from __future__ import annotations
 
