@@ -78,6 +78,8 @@ def _check(artifact_dir: Path, name: str) -> tuple[bool, str | None]:
 
 def find_config_file(artifact_dir: Path) -> Path:
     """The configuration file of ``artifact_dir``; raises :class:`ConfigError` if not exactly one."""
+    if not artifact_dir.is_dir():
+        raise ConfigError([Problem("error", "", f"{_shown(artifact_dir)} is not a directory")])
     json5_path, json_path = artifact_dir / JSON5_NAME, artifact_dir / JSON_NAME
     (has5, why5), (has, why) = _check(artifact_dir, JSON5_NAME), _check(artifact_dir, JSON_NAME)
     if has5 and has:
@@ -87,8 +89,6 @@ def find_config_file(artifact_dir: Path) -> Path:
         return json5_path if has5 else json_path
     if why5 or why:
         raise ConfigError([Problem("error", "", reason) for reason in (why5, why) if reason])
-    if not artifact_dir.is_dir():
-        raise ConfigError([Problem("error", "", f"{_shown(artifact_dir)} is not a directory")])
     raise ConfigError([Problem("error", "", f"neither {JSON5_NAME} nor {JSON_NAME} found in {_shown(artifact_dir)}; "
                                + MINIMAL_HINT)])
 

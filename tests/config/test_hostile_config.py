@@ -145,3 +145,9 @@ def test_json_output_of_a_refused_link_is_one_object(tmp_path: Path, secret_file
     (directory / "genpack.json5").symlink_to(secret_file)
     data = json.loads(config_cli(directory, "--json").stdout)
     assert data["ok"] is False and "leaves the artifact directory" in data["problems"][0]["message"]
+
+
+def test_an_artifact_path_that_is_a_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "plain-file"
+    path.write_text("{}")
+    assert errors_of(path) == [f"error: {path} is not a directory"]
