@@ -68,6 +68,18 @@ def test_link_to_a_file_outside_is_refused_and_never_read(tmp_path: Path, secret
         assert "Traceback" not in proc.stderr
 
 
+def test_headless_build_stops_on_a_link_out_before_reading_it(tmp_path: Path, secret_file: Path) -> None:
+    directory = artifact(tmp_path)
+    (directory / "genpack.json5").symlink_to(secret_file)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "genpack_tui", "--headless", "-C", str(directory), "build"],
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert proc.returncode == 1
+    assert "leaves the artifact directory" in proc.stderr and "nothing was built" in proc.stderr
+    assert "ROOT-ONLY-SECRET" not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+    assert not (directory / "work").exists()
+
+
 def test_relative_link_climbing_out_is_refused(tmp_path: Path, secret_file: Path) -> None:
     directory = artifact(tmp_path)
     (directory / "genpack.json5").symlink_to("../outside/shadow")
