@@ -101,3 +101,12 @@ async def test_workbench_title_escapes_the_name(tmp_path: Path) -> None:
         title = str(app.query_one("#title-bar").content)
         assert escape_controls(EVIL) in title and "\x1b" not in title and "\u202e" not in title
     assert resolve(directory, arch="x86_64").name == EVIL  # the name itself is unchanged, only its display
+
+
+
+def test_config_tree_values_are_escaped() -> None:
+    """Whatever validation lets through, a tree line never carries a raw control character."""
+    from genpack_tui.workbench_outline import short_value
+
+    assert short_value("echo \x1b]0;pwned\x07") == escape_controls("echo \x1b]0;pwned\x07")
+    assert "\x1b" not in short_value({"k": "\x1b[31m"}) and "\x1b" not in short_value(["\x1b"])
