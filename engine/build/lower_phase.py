@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from genpack_tui.engine.build import portage_config
@@ -15,7 +16,7 @@ from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, 
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.emerge_output import EmergeOutputParser
 from genpack_tui.engine.events import PhaseSkipped, WarningEvent
-from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime import privileged, work_area
 from genpack_tui.engine.runtime.confined import ConfinedDir, UnsafePathError
 from genpack_tui.engine.runtime.images import create_ext4_image, create_work_root
 from genpack_tui.engine.runtime.mounts import mounted_image
@@ -40,10 +41,10 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
     paths = ctx.paths
     require_real_trees(paths.artifact_dir, LOWER_TREES)  # before anything is fetched or copied
     create_work_root(paths.work_dir)
-    paths.arch_dir.mkdir(parents=True, exist_ok=True)
+    _in_work(paths.arch_dir, ConfinedDir.make_dirs)
     with ctx.step("sources", "Checking stage3, Portage snapshot and genpack-overlay..."):
         identity = update_sources(paths.work_dir, ctx.resolution.arch, ctx.request.mirror,
-                                  ctx.request.overlay_url, ctx.sink)
+                                  ctx.request.overlay_url, ctx.sink, keyring=ctx.request.keyring)
     recorded = load_identity(paths.lower_image) if paths.lower_image.exists() else None
     fingerprint = current_fingerprint(ctx, identity)
     done = paths.done_marker("lower")
@@ -80,8 +81,19 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
         _regenerate_local_manifests(ctx, image)
         _emerge_sequence(ctx, root)
     write_stamp(done, fingerprint)
-    paths.lower_fresh.unlink(missing_ok=True)
+    _in_work(paths.lower_fresh, ConfinedDir.unlink)
     return True
+
+
+def _in_work(path: Path, operation: Callable[[ConfinedDir, str], object]) -> None:
+    """``operation(dir, relative)`` on a path under ``work/``, no link there followed (runtime/work_area.py)."""
+    directory, relative = work_area.confined(path)
+    with directory:
+        operation(directory, relative)
+
+
+def _touch(work: ConfinedDir, relative: str) -> None:
+    work.write_bytes(relative, b"")
 
 
 def _world_newer_than(image: ConfinedDir, done: Path) -> bool:
@@ -95,7 +107,7 @@ def _create_lower_image(ctx: BuildContext, identity: SourceIdentity) -> None:
     paths = ctx.paths
     size = ctx.derived.lower_capacity_gib * GIB
     with ctx.step("lower-image", f"Creating the lower image ({ctx.derived.lower_capacity_gib} GiB, sparse)..."):
-        paths.lower_fresh.unlink(missing_ok=True)
+        _in_work(paths.lower_fresh, ConfinedDir.unlink)
         create_ext4_image(paths.lower_image, size, replace=True)
         try:
             with mounted_image(paths.lower_image) as root:
@@ -108,9 +120,9 @@ def _create_lower_image(ctx: BuildContext, identity: SourceIdentity) -> None:
                 portage_config.fix_distfiles_ownership(image)
                 save_identity(paths.lower_image, identity)
         except BaseException:
-            paths.lower_image.unlink(missing_ok=True)
+            _in_work(paths.lower_image, ConfinedDir.unlink)
             raise
-        paths.lower_fresh.touch()
+        _in_work(paths.lower_fresh, _touch)
 
 
 def _extract_tree(ctx: BuildContext, image: ConfinedDir, relative: str, tarball: Path) -> None:

@@ -102,37 +102,44 @@ def copy_efi_loaders(lower: ConfinedDir, scratch: Path) -> list[Path]:
                               "does not exist inside the image") from None
         except (UnsafePathError, NotADirectoryError) as exc:
             raise PhaseFailed(f"EFI loader /{relative} in the lower image cannot be used: {exc}") from None
-        copy = scratch / name
-        with source, open(copy, "xb") as out:
+        with source, ConfinedDir(scratch) as copies_dir, copies_dir.open_new(name) as out:
             shutil.copyfileobj(source, out, 1 << 20)
-        copies.append(copy)
+        copies.append(scratch / name)
     return copies
 
 
 def _make_squashfs(ctx: BuildContext, upper_root: Path, squashfs: Path) -> None:
-    tmp = squashfs.with_name(squashfs.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        privileged.make_squashfs(upper_root, tmp, mksquashfs_options(compression(ctx)) + ["-no-progress"],
-                                 lambda text, stream: ctx.say(text, "squashfs"))
-        os.replace(tmp, squashfs)
-    finally:
-        tmp.unlink(missing_ok=True)
+    relative = _relative(ctx, squashfs)
+    tmp = f"{relative}.tmp"
+    with ConfinedDir(ctx.paths.artifact_dir) as artifact:
+        artifact.unlink(tmp)  # a link planted there is removed, not written through; no container runs now
+        try:
+            privileged.make_squashfs(upper_root, artifact.shown(tmp), mksquashfs_options(compression(ctx)) +
+                                     ["-no-progress"], lambda text, stream: ctx.say(text, "squashfs"))
+            artifact.rename(tmp, relative)
+        finally:
+            artifact.unlink(tmp)
 
 
 def _make_superfloppy(ctx: BuildContext, efi_loaders: list[Path], squashfs: Path, image: Path) -> None:
-    tmp = image.with_name(image.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    relative = _relative(ctx, image)
+    tmp = f"{relative}.tmp"
+    with ConfinedDir(ctx.paths.artifact_dir) as artifact:
+        artifact.unlink(tmp)
         try:
-            os.ftruncate(fd, superfloppy_size(squashfs.stat().st_size))
+            fd = artifact.create_new(tmp)
+            try:
+                os.ftruncate(fd, superfloppy_size(squashfs.stat().st_size))
+            finally:
+                os.close(fd)
+            for argv in superfloppy_argvs(Path(artifact.shown(tmp)), efi_loaders, squashfs):
+                privileged.run_mtools(argv, lambda text, stream: ctx.say(text, "superfloppy"))
+            artifact.rename(tmp, relative)
+            ctx.say(f"EFI superfloppy image created: {image.name}", "superfloppy")
         finally:
-            os.close(fd)
-        for argv in superfloppy_argvs(tmp, efi_loaders, squashfs):
-            privileged.run_mtools(argv, lambda text, stream: ctx.say(text, "superfloppy"))
-        os.replace(tmp, image)
-        ctx.say(f"EFI superfloppy image created: {image.name}", "superfloppy")
-    finally:
-        tmp.unlink(missing_ok=True)
+            artifact.unlink(tmp)
 
+
+def _relative(ctx: BuildContext, output: Path) -> str:
+    """An output's path in the artifact (outfile: the configuration checks it stays there)."""
+    return str(output.relative_to(ctx.paths.artifact_dir))

@@ -46,7 +46,6 @@ def run_upper(ctx: BuildContext, lower: Fingerprint, *, always: bool) -> bool:
         ctx.say(f"Removing existing upper image {paths.upper_image.name} for fresh rebuild.")
     with ctx.step("upper-image", "Creating a fresh upper image (20 GiB, sparse)..."):
         create_ext4_image(paths.upper_image, UPPER_SIZE, replace=True)
-    paths.download_dir.mkdir(parents=True, exist_ok=True)
     with mounted_image(paths.lower_image) as lower_root, upper_layer(paths.upper_image, UPPER_SUBDIR) as upper:
         _populate(ctx, lower_root, upper)
     write_stamp(done, fingerprint)

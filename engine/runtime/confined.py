@@ -314,6 +314,47 @@ class ConfinedDir:
         os.set_blocking(file_fd, True)
         return file_fd
 
+    def open_append(self, relative: str | os.PathLike[str], *, truncate: bool = False,
+                    mode: int = 0o644) -> BinaryIO:
+        """A regular file opened to append (a resumed download), created if missing, emptied first with
+        ``truncate``; never a link, never a FIFO or device."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        with self._parent(relative) as (fd, name):
+            try:
+                file_fd = os.open(name, flags, mode, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise UnsafePathError(f"{self.shown(relative)} is a symbolic link; not followed") from None
+                if exc.errno == errno.ENXIO:  # a FIFO without a reader, a socket
+                    kind = _kind(os.lstat(name, dir_fd=fd).st_mode)
+                    raise UnsafePathError(f"{self.shown(relative)} is {kind}, not a regular file") from None
+                raise
+        st = os.fstat(file_fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(file_fd)
+            raise UnsafePathError(f"{self.shown(relative)} is {_kind(st.st_mode)}, not a regular file")
+        if truncate:
+            os.ftruncate(file_fd, 0)
+        os.set_blocking(file_fd, True)
+        return os.fdopen(file_fd, "ab")
+
+    def create_new(self, relative: str | os.PathLike[str], *, mode: int = 0o644) -> int:
+        """An fd of a new empty regular file (O_EXCL: an existing file or link there is an error)."""
+        with self._parent(relative) as (fd, name):
+            try:
+                return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode,
+                               dir_fd=fd)
+            except FileExistsError:
+                raise FileExistsError(errno.EEXIST, "already exists", self.shown(relative)) from None
+
+    def fsync(self, relative: str | os.PathLike[str] = "") -> None:
+        """fsync a directory below (a rename in it is then durable)."""
+        fd = self._walk_dirs(self._parts(relative))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
     def mkdir(self, relative: str | os.PathLike[str], *, mode: int = 0o755, parents: bool = False,
               exist_ok: bool = False) -> None:
         parts = self._parts(relative)
@@ -360,6 +401,60 @@ class ConfinedDir:
         (in_root), of what a final link leads to inside the directory."""
         with self._parent(relative, follow=follow) as (fd, name):
             os.chown(name, uid, gid, dir_fd=fd, follow_symlinks=False)
+
+    def chown_tree(self, relative: str | os.PathLike[str], uid: int, gid: int) -> None:
+        """``chown -R -h``: the entry and, for a directory, everything below it; links are changed
+        themselves, never followed (a directory swapped for a link meanwhile is not entered)."""
+        self.chown(relative, uid, gid)
+        try:
+            fd = self._walk_dirs(self._parts(relative))
+        except (NotADirectoryError, UnsafePathError):
+            return  # a file or a link: done
+        try:
+            _chown_below(fd, uid, gid)
+        finally:
+            os.close(fd)
+
+    def user_subdir(self, relative: str | os.PathLike[str], uid: int, gid: int, *, mode: int = 0o755) -> Path:
+        """``mkdir -p`` of ``relative`` by root on behalf of the user ``uid`` (their cache under their home):
+        each directory created is chowned to them; an existing symlink on the way is followed only to a
+        directory that user owns (where they could create it themselves), else UnsafePathError naming it.
+        Returns the path, as named from here."""
+        stack = [os.dup(self._fd)]
+        walked: list[str] = []
+        try:
+            for name in self._parts(relative):
+                if name == "..":
+                    raise UnsafePathError(f"{self.shown(relative)}: '..' would leave {self.path}")
+                shown = self.shown("/".join(walked + [name]))
+                try:
+                    fd = os.open(name, _DIR_FLAGS, dir_fd=stack[-1])
+                except FileNotFoundError:
+                    with _suppress_exists():
+                        os.mkdir(name, mode, dir_fd=stack[-1])
+                    fd = os.open(name, _DIR_FLAGS, dir_fd=stack[-1])
+                    os.fchown(fd, uid, gid)
+                except OSError as exc:
+                    if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+                        raise
+                    st = os.lstat(name, dir_fd=stack[-1])
+                    if not stat.S_ISLNK(st.st_mode):
+                        raise NotADirectoryError(errno.ENOTDIR, f"is {_kind(st.st_mode)}, not a directory",
+                                                 shown) from None
+                    target = os.readlink(name, dir_fd=stack[-1])
+                    fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=stack[-1])
+                    owner = os.fstat(fd).st_uid
+                    if owner != uid:
+                        os.close(fd)
+                        raise UnsafePathError(
+                            f"{shown} is a symbolic link (to {target}) to a directory owned by uid {owner}, not by "
+                            f"uid {uid}; as root, genpack-tui does not create that user's files there") from None
+                stack.append(fd)
+                walked.append(name)
+            return Path(self.shown("/".join(walked)))
+        finally:
+            for fd in stack:
+                os.close(fd)
 
     @contextmanager
     def _open_any(self, relative: str | os.PathLike[str], *, follow: bool = False) -> Iterator[int]:
@@ -421,6 +516,21 @@ class ConfinedDir:
                 os.close(dst_fd)
         finally:
             os.close(src_fd)
+
+
+def _chown_below(dir_fd: int, uid: int, gid: int) -> None:
+    for name in os.listdir(dir_fd):
+        os.chown(name, uid, gid, dir_fd=dir_fd, follow_symlinks=False)
+        try:
+            sub = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                continue  # a file or a link
+            raise
+        try:
+            _chown_below(sub, uid, gid)
+        finally:
+            os.close(sub)
 
 
 def _copy_dir(src_fd: int, dst_fd: int, prefix: str, shown: str, delete: bool,

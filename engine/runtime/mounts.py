@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import stat
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from . import privileged
+from .confined import ConfinedDir
 from .errors import PrivilegedOperationError
 from .host import HostInfo
 
@@ -113,13 +113,14 @@ def upper_layer(upper_image: Path, subdir: str = "upper") -> Iterator[Path]:
 def _real_subdir(mountpoint: Path, name: str, image: Path) -> Path:
     """``mountpoint/name``, made if missing; a link there (an image changed behind our back) is refused,
     since nspawn's --overlay and the host's mksquashfs would follow it out of the image."""
-    path = mountpoint / name
-    with contextlib.suppress(FileExistsError):
-        os.mkdir(path, 0o755)
-    if not stat.S_ISDIR(os.lstat(path).st_mode):
-        raise PrivilegedOperationError("upper layer", image, f"/{name} in the image is not a directory "
-                                                             "(a symbolic link?); remove the image to rebuild it")
-    return path
+    with ConfinedDir(mountpoint) as root:
+        try:
+            root.mkdir(name, exist_ok=True)
+        except FileExistsError:
+            raise PrivilegedOperationError("upper layer", image, f"/{name} in the image is not a directory "
+                                                                 "(a symbolic link?); remove the image to rebuild "
+                                                                 "it") from None
+    return mountpoint / name
 
 
 @contextlib.contextmanager
@@ -139,7 +140,8 @@ def overlay_root(lower_dir: Path, upper_image: Path, subdir: str = "upper") -> I
                 finally:
                     release(merged)
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            with ConfinedDir(upper.parent) as mounted, contextlib.suppress(OSError):
+                mounted.remove_tree(work.name)
 
 
 @contextlib.contextmanager

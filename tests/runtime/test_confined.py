@@ -235,3 +235,53 @@ def test_readlink_reads_the_link_itself(root: Path, host: Path) -> None:
     (root / "lib" / "plain").write_text("")
     with pytest.raises(OSError):
         ConfinedDir(root).readlink("lib/plain")
+
+
+def test_open_append_and_create_new_never_open_a_link(root: Path, host: Path) -> None:
+    (root / "x.part").symlink_to(host / "etc" / "passwd")
+    (root / "new.img").symlink_to(host / "etc" / "missing")
+    before = snapshot(host)
+    with pytest.raises(UnsafePathError, match=r"root/x\.part is a symbolic link; not followed"):
+        ConfinedDir(root).open_append("x.part")
+    with pytest.raises(FileExistsError, match="root/new.img"):
+        ConfinedDir(root).create_new("new.img")
+    assert snapshot(host) == before
+    with ConfinedDir(root).open_append("y.part") as f:
+        f.write(b"ab")
+    with ConfinedDir(root).open_append("y.part") as f:
+        f.write(b"cd")
+    with ConfinedDir(root).open_append("y.part", truncate=True) as f:
+        f.write(b"e")
+    assert (root / "y.part").read_bytes() == b"e"
+    os.mkfifo(root / "fifo")
+    with pytest.raises(UnsafePathError, match="is a FIFO, not a regular file"):
+        ConfinedDir(root).open_append("fifo")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to chown")
+def test_chown_tree_changes_links_themselves_and_never_enters_one(root: Path, host: Path) -> None:
+    (root / "out" / "sub").mkdir(parents=True)
+    (root / "out" / "sub" / "f").write_text("x")
+    (root / "out" / "etc").symlink_to(host / "etc")
+    ConfinedDir(root).chown_tree("out", 65534, 65534)
+    assert all(os.lstat(p).st_uid == 65534 for p in (root / "out", root / "out" / "sub", root / "out" / "sub" / "f",
+                                                       root / "out" / "etc"))
+    assert {os.lstat(p).st_uid for p in [host, *host.rglob("*")]} == {0}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to chown")
+def test_user_subdir_follows_a_link_only_to_a_directory_of_that_user(root: Path, host: Path, tmp_path: Path) -> None:
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, 65534, 65534)
+    (root / "mine").symlink_to(theirs)
+    (root / "etc").symlink_to(host / "etc")
+    made = ConfinedDir(root).user_subdir("mine/a/b", 65534, 65534)
+    assert made == root / "mine" / "a" / "b" and (theirs / "a" / "b").stat().st_uid == 65534
+    before = snapshot(host)
+    with pytest.raises(UnsafePathError, match=r"root/etc is a symbolic link \(to .*host/etc\) to a directory owned by "
+                                              r"uid 0, not by uid 65534"):
+        ConfinedDir(root).user_subdir("etc/x", 65534, 65534)
+    assert snapshot(host) == before
+    assert ConfinedDir(root).user_subdir("plain/dir", 65534, 65534).stat().st_uid == 65534
+    assert (root / "plain").stat().st_uid == 65534
