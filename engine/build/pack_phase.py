@@ -61,19 +61,20 @@ def run_pack(ctx: BuildContext, upper: Fingerprint, *, always: bool) -> tuple[bo
     clear_stamp(done)
     outputs = []
     with mounted_image(paths.upper_image, readonly=True) as upper_mount, \
-            mounted_image(paths.lower_image, readonly=True) as lower_root:
+            mounted_image(paths.lower_image, readonly=True) as lower_root, \
+            tempfile.TemporaryDirectory(prefix="genpack-tui-efi-") as scratch:
+        # the loaders first: one that cannot be used fails the phase before any output is made
+        efi_loaders = copy_efi_loaders(ConfinedDir(lower_root, links="in_root"), Path(scratch))
         with ctx.step("squashfs", f"Creating SquashFS image: {squashfs.name} ({compression(ctx)})"):
             _make_squashfs(ctx, upper_mount / UPPER_SUBDIR, squashfs)
             outputs.append(squashfs)
-        with tempfile.TemporaryDirectory(prefix="genpack-tui-efi-") as scratch:
-            efi_loaders = copy_efi_loaders(ConfinedDir(lower_root, links="in_root"), Path(scratch))
-            if efi_loaders:
-                if squashfs.stat().st_size >= SUPERFLOPPY_MAX_SQUASHFS:
-                    ctx.say(f"Warning: {squashfs.name} is >= 4GiB, skipping superfloppy image.")
-                else:
-                    with ctx.step("superfloppy", f"Creating EFI superfloppy image: {superfloppy.name}"):
-                        _make_superfloppy(ctx, efi_loaders, squashfs, superfloppy)
-                        outputs.append(superfloppy)
+        if efi_loaders:
+            if squashfs.stat().st_size >= SUPERFLOPPY_MAX_SQUASHFS:
+                ctx.say(f"Warning: {squashfs.name} is >= 4GiB, skipping superfloppy image.")
+            else:
+                with ctx.step("superfloppy", f"Creating EFI superfloppy image: {superfloppy.name}"):
+                    _make_superfloppy(ctx, efi_loaders, squashfs, superfloppy)
+                    outputs.append(superfloppy)
     for output in outputs:
         give_back(output, ctx.user)
     write_stamp(done, fingerprint)
