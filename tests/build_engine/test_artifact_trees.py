@@ -23,7 +23,8 @@ from genpack_tui.engine.build.status import WILL_RERUN, phase_statuses
 from genpack_tui.engine.config import resolve
 from genpack_tui.engine.runtime.confined import UnsafePathError
 from tests.fixtures.build import REPO, record_successful_build
-from tests.fixtures.hostile import SECRET, image_contains, inside
+from tests.build_engine.hostile import SECRET, image_contains, inside
+from tests.build_engine.hostile import artifact, build_context, host, lower_root  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.root
 

@@ -17,7 +17,8 @@ import pytest
 
 from genpack_tui.engine.build import lower_phase, portage_config
 from genpack_tui.engine.build.context import PhaseFailed
-from tests.fixtures.hostile import inside
+from tests.build_engine.hostile import inside
+from tests.build_engine.hostile import artifact, build_context, host, lower_root  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.root
 

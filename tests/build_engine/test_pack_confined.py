@@ -15,7 +15,8 @@ from genpack_tui.engine.build.context import PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint
 from genpack_tui.engine.runtime import images, mounts, privileged
 from genpack_tui.engine.runtime.errors import PrivilegedOperationError
-from tests.fixtures.hostile import SECRET, inside
+from tests.build_engine.hostile import SECRET, inside
+from tests.build_engine.hostile import artifact, build_context, host  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.root
 
