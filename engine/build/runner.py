@@ -13,6 +13,7 @@ from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint
 from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.build.request import BuildRequest
+from genpack_tui.engine.build.stale_temporaries import remove_stale_temporaries
 from genpack_tui.engine.build.stamps import read_stamp
 from genpack_tui.engine.config import ConfigError, resolve
 from genpack_tui.engine.events import (
@@ -59,6 +60,7 @@ def run_build(sink: EventSink, request: dict[str, Any]) -> int:
         ensure_user_dir(ctx.paths.binpkgs_dir, ctx.user)
         ensure_user_dir(ctx.paths.download_dir, ctx.user)
         with acquire_build_lock(ctx.paths.work_dir, f"genpack-tui {req.action}"):
+            _remove_stale_temporaries(ctx)
             outputs = _run_phases(ctx, PHASES[req.action])
     except (PhaseFailed, ConfigError, RuntimeEngineError, SourceError, OSError) as exc:
         sink(ErrorEvent(message=str(exc)))
@@ -69,6 +71,12 @@ def run_build(sink: EventSink, request: dict[str, Any]) -> int:
         raise
     sink(BuildFinished(ok=True, duration=time.monotonic() - started, outputs=outputs))
     return 0
+
+
+def _remove_stale_temporaries(ctx: BuildContext) -> None:
+    paths = ctx.paths
+    for path in remove_stale_temporaries(paths.work_dir, paths.arch_dir, pack_phase.output_paths(ctx)):
+        ctx.say(f"Removed {path.relative_to(paths.artifact_dir)}, left by an interrupted build.", "stale-files")
 
 
 def _run_phases(ctx: BuildContext, phases: tuple[str, ...]) -> list[dict[str, Any]]:
