@@ -18,6 +18,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from genpack_tui.engine.build.stamps import read_stamp
 from genpack_tui.engine.runtime.privileged import loop_devices, mountpoints_under
@@ -129,7 +130,9 @@ class Campaign:
         _copy_sparse(self.built_template, parent)
         return parent / "hello"
 
-    def run_point(self, point: KillPoint, index: int, recover: bool = True) -> PointResult:
+    def run_point(self, point: KillPoint, index: int, recover: bool = True,
+                  then_until: Callable[[Path], bool] | None = None) -> PointResult:
+        """Kill at ``point`` (and, with ``then_until``, only once it holds for the artifact too)."""
         artifact = self.artifact_for(point, index)
         result = PointResult(point)
         events_file = artifact.parent / "killed.jsonl"
@@ -141,6 +144,9 @@ class Campaign:
         began = time.monotonic()
         try:
             family = _wait_for_point(proc, events_file, point)
+            while then_until is not None and proc.poll() is None and not then_until(artifact):
+                time.sleep(0.005)
+            family = _descendants(proc.pid) if then_until is not None else family
             result.killed_at = time.monotonic() - began
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -150,14 +156,14 @@ class Campaign:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         killed = time.monotonic()
-        result.findings += _settle(family, artifact)
+        result.findings += settle(family, artifact)
         result.settle = time.monotonic() - killed
         events = _read_events(events_file)
         where = list(_event_steps(events))
         result.landed = f"{where[-1][0]}/{where[-1][1] or '-'}" if where else "before lower"
         if any(e["kind"] == "build_finished" for e in events):
             result.landed += " (the build had finished)"
-        result.findings += _marker_findings(artifact, events, self.references[point.start], started_ns)
+        result.findings += marker_findings(artifact, events, self.references[point.start], started_ns)
         result.findings += _output_findings(artifact)
         result.strays_after_kill = strays(artifact)
         if recover:
@@ -167,7 +173,7 @@ class Campaign:
             result.recovery_ok = run.returncode == 0 and _valid_squashfs(artifact / OUTPUT)
             if not result.recovery_ok:
                 result.findings.append(f"the next build failed (exit {run.returncode}): {run.stderr[-1500:]}")
-            result.findings += [f"after the next build: {f}" for f in _settle([], artifact)]
+            result.findings += [f"after the next build: {f}" for f in settle([], artifact)]
             result.findings += [f"after the next build: stray {s}" for s in strays(artifact)]
             for phase in PHASES:
                 if read_stamp(_marker(artifact, phase)) is None:
@@ -255,10 +261,10 @@ def _alive(pids: set[int]) -> set[int]:
     return alive
 
 
-def _settle(family: set[int], artifact: Path) -> list[str]:
+def settle(family: set[int], artifact: Path, seconds: float = SETTLE_SECONDS) -> list[str]:
     """Wait (bounded) until the killed build's processes, mounts and loop devices are gone; what is
     still there then is reported."""
-    deadline = time.monotonic() + SETTLE_SECONDS
+    deadline = time.monotonic() + seconds
     while True:
         alive = _alive(family)
         alive |= _alive({c for p in alive for c in _descendants(p)})
@@ -279,15 +285,30 @@ def _cmdline(pid: int) -> str:
 
 
 def _mountinfo_lines(artifact: Path) -> list[str]:
+    """Mounts (in this, the host's, namespace) naming the artifact, or of a loop device backed by one of its files."""
+    ours = {f"/dev/{entry.name}" for entry in Path("/sys/block").glob("loop*")
+            if _backing_file(entry).startswith(str(artifact))}
     with open("/proc/self/mountinfo") as f:
-        return [line for line in f if str(artifact) in line]
+        return [line for line in f if str(artifact) in line or _mount_source(line) in ours]
+
+
+def _mount_source(mountinfo_line: str) -> str:
+    fields = mountinfo_line.split(" - ", 1)[-1].split()  # fstype, source, options
+    return fields[1] if len(fields) > 1 else ""
+
+
+def _backing_file(entry: Path) -> str:
+    try:
+        return (entry / "loop" / "backing_file").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _marker(artifact: Path, phase: str) -> Path:
     return artifact / "work" / "x86_64" / f"{phase}.done"
 
 
-def _marker_findings(artifact: Path, events: list[dict], reference: list[dict], started_ns: int) -> list[str]:
+def marker_findings(artifact: Path, events: list[dict], reference: list[dict], started_ns: int) -> list[str]:
     """A marker may exist only for a phase that completed (before this build, or in it before the kill),
     and must hold a complete fingerprint."""
     last_step = {phase: steps[-1][0] for phase, steps in phase_steps(reference).items() if steps}
