@@ -55,6 +55,7 @@ def run_build(sink: EventSink, request: dict[str, Any]) -> int:
     req = BuildRequest.from_json(request)
     started = time.monotonic()
     outputs: list[dict[str, Any]] = []
+    ctx: BuildContext | None = None
     try:
         ctx = make_context(req, sink)
         ensure_user_dir(ctx.paths.binpkgs_dir, ctx.user)
@@ -63,7 +64,7 @@ def run_build(sink: EventSink, request: dict[str, Any]) -> int:
             _remove_stale_temporaries(ctx)
             outputs = _run_phases(ctx, PHASES[req.action])
     except (PhaseFailed, ConfigError, RuntimeEngineError, SourceError, OSError) as exc:
-        sink(ErrorEvent(message=str(exc)))
+        sink(ErrorEvent(message=ctx.failure_message(str(exc)) if ctx is not None else str(exc)))
         sink(BuildFinished(ok=False, duration=time.monotonic() - started))
         return EXIT_FAILED
     except BaseException:  # interrupted or terminated: the worker reports why; renderers still get an end
