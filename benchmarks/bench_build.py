@@ -30,7 +30,7 @@ from genpack_tui.engine.testbed import MirrorServer, build_testbed  # noqa: E402
 def run(mirror: MirrorServer, artifact: Path, *args: str) -> tuple[float, list[dict]]:
     events = artifact.parent / "events.jsonl"
     argv = [sys.executable, "-m", "genpack_tui", "--headless", "-C", str(artifact), f"--mirror={mirror.mirror_url}",
-            f"--overlay-url={mirror.overlay_url}", "--events", str(events), *args]
+            f"--overlay-url={mirror.overlay_url}", f"--keyring={mirror.keyring}", "--events", str(events), *args]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.monotonic()
     proc = subprocess.run(argv, env=env, capture_output=True, text=True)

@@ -35,6 +35,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 
 from genpack_tui.cli import parse_args
+from genpack_tui.engine.config.printable import escape_controls
 from genpack_tui.workbench_build import BUILD_ACTIONS, BuildController, BuildStarter, RunOptions, engine_start_build
 from genpack_tui.workbench_events import EventQueue
 from genpack_tui.workbench_inputs import InputSignature, config_signature, input_signature
@@ -342,8 +343,8 @@ class WorkbenchApp(App[int]):
         name = (res.name if res is not None and res.name else None) or (
             self.resolution.name if self.resolution and self.resolution.name else self.artifact_dir.name)
         variant = describe_variant(self.selection.variant_key, res.variant if res is not None else None)
-        text = Text.assemble((" genpack-tui ", "bold reverse"), " ", (name, "bold"),
-                             ("  │ variant ", "dim"), (variant, "bold cyan"),
+        text = Text.assemble((" genpack-tui ", "bold reverse"), " ", (escape_controls(name), "bold"),
+                             ("  │ variant ", "dim"), (escape_controls(variant), "bold cyan"),
                              ("  │ arch ", "dim"), (self.selection.arch, "bold cyan"))
         runner = self.runner_if_mounted()
         if self.controller.running and runner is not None:

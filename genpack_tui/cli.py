@@ -21,7 +21,7 @@ COMPRESSIONS = ("gzip", "xz", "lzo", "none")
 # options that take a value, needed to find where the subcommand word sits in argv
 _VALUE_OPTIONS = {
     "--overlay-override", "--compression", "--variant", "--arch", "-C", "--directory",
-    "--mirror", "--overlay-url", "--events", "--port",
+    "--mirror", "--overlay-url", "--events", "--port", "--keyring",
 }
 
 _EPILOG = """\
@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--parallel", action="store_true", help="emerge with --jobs/--load-average = CPU count")
     g.add_argument("--break-circular-deps", action="store_true",
                    help="run the circular-dependency breaker even on an existing lower image")
+    g.add_argument("--keyring", metavar="FILE", type=Path,
+                   help="OpenPGP keyring that must have signed the stage3 DIGESTS and the Portage snapshot "
+                        "(env GENPACK_KEYRING; default: /usr/share/openpgp-keys/gentoo-release.asc if present)")
     t = parser.add_argument_group("genpack-tui options")
     t.add_argument("--headless", action="store_true", help="run in the terminal without the TUI (for CI)")
     t.add_argument("-C", "--directory", metavar="DIR", type=Path, default=Path("."),

@@ -11,6 +11,8 @@ from rich.tree import Tree
 
 from genpack_tui.workbench_outline import derived_summary, short_value, value_label
 from genpack_tui.engine.config import DEFAULT_VARIANT, FieldProvenance, Origin, Resolution, resolve
+from genpack_tui.engine.config.printable import escape_controls
+from genpack_tui.engine.config.problems import omitted_line, problems_to_print
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
@@ -20,8 +22,13 @@ def _origin(origin: Origin) -> Text:
     return Text.assemble(("  ← ", "dim"), (origin.describe(), "cyan"))
 
 
+def _shown(value: Any) -> str:
+    """A value as the tree shows it, made safe for a terminal (names may come from the directory name)."""
+    return escape_controls(short_value(value))
+
+
 def _value_line(label: str | None, value: Any, origin: Origin) -> Text:
-    return value_label(label, value, origin, _origin)
+    return value_label(None if label is None else escape_controls(label), _shown(value), origin, _origin)
 
 
 def _add_field(tree: Tree, fp: FieldProvenance) -> None:
@@ -38,9 +45,10 @@ def _add_field(tree: Tree, fp: FieldProvenance) -> None:
                 label = entry.key
             sub = node.add(_value_line(label, value, entry.origin))
             for override in entry.overrides:
-                sub.add(Text.assemble(("overrides ", "magenta"), short_value(override.value), _origin(override.origin)))
+                sub.add(Text.assemble(("overrides ", "magenta"), _shown(override.value), _origin(override.origin)))
         for removal in fp.removed:
-            what = Text.assemble(("removed ", "red"), removal.target, " by ", repr(removal.entry),
+            what = Text.assemble(("removed ", "red"), _shown(removal.target), " by ",
+                                 escape_controls(repr(removal.entry)),
                                  _origin(removal.origin))
             if removal.removed is None:
                 what.append("  (nothing to remove)", "dim")
@@ -48,17 +56,17 @@ def _add_field(tree: Tree, fp: FieldProvenance) -> None:
                 what.append(f"; it came from {removal.removed.origin.describe()}", "dim")
             node.add(what)
         for ignored in fp.ignored:
-            node.add(Text.assemble(("ignored ", "dim"), short_value(ignored.value), _origin(ignored.origin),
+            node.add(Text.assemble(("ignored ", "dim"), _shown(ignored.value), _origin(ignored.origin),
                                    (f"  ({ignored.reason})", "dim")))
         return
     for override in entry.overrides:
-        node.add(Text.assemble(("overrides ", "magenta"), short_value(override.value), _origin(override.origin)))
+        node.add(Text.assemble(("overrides ", "magenta"), _shown(override.value), _origin(override.origin)))
 
 
 def build_tree(res: Resolution) -> Tree:
     """The human view: merged fields with origins, then derived values, then problems."""
-    title = Text.assemble((res.name or str(res.artifact_dir.name), "bold"),
-                          f" · variant {res.variant or '(none)'} · {res.arch}",
+    title = Text.assemble((escape_controls(res.name or str(res.artifact_dir.name)), "bold"),
+                          f" · variant {escape_controls(res.variant or '(none)')} · {res.arch}",
                           f" · {res.config_file.name}" if res.config_file else "")
     tree = Tree(title)
     if res.provenance.layers:
@@ -69,14 +77,17 @@ def build_tree(res: Resolution) -> Tree:
         d = res.derived
         node = tree.add(Text("derived", "bold"))
         for label, value in derived_summary(d):
-            node.add(Text.assemble((label, "bold"), ": ", (short_value(value), "green")))
+            node.add(Text.assemble((label, "bold"), ": ", (_shown(value), "green")))
     if res.available_variants:
-        tree.add(Text.assemble(("variants: ", "dim"), ", ".join(res.available_variants),
+        tree.add(Text.assemble(("variants: ", "dim"), ", ".join(map(escape_controls, res.available_variants)),
                                f" (default: {res.default_variant})" if res.default_variant else ""))
     if res.problems:
         node = tree.add(Text(f"problems ({len(res.errors)} errors, {len(res.warnings)} warnings)", "bold"))
-        for problem in res.problems:
+        shown, omitted = problems_to_print(res.problems)
+        for problem in shown:
             node.add(Text(str(problem), _SEVERITY_STYLE[problem.severity]))
+        if omitted:
+            node.add(Text(omitted_line(omitted), "dim"))
     return tree
 
 

@@ -72,5 +72,6 @@ def build_request(artifact_dir: Path, args: argparse.Namespace) -> BuildRequest:
         independent_binpkgs=args.independent_binpkgs, deep_depclean=args.deep_depclean,
         compression=args.compression, devel=args.devel, parallel=args.parallel,
         break_circular_deps=args.break_circular_deps, mirror=args.mirror, overlay_url=args.overlay_url,
+        keyring=str(args.keyring.absolute()) if args.keyring else None,  # the worker runs in /
         force=args.force, command=list(args.command),
     )

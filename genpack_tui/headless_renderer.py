@@ -1,14 +1,18 @@
 """Renders the engine's event stream for people reading a terminal or a CI log.
 
 On a TTY a single status line (emerge i of n, downloads) is redrawn in place under the output; in a
-log (not a TTY) everything is plain appended text with no control characters.
+log (not a TTY) everything is plain appended text with no control characters. Names, paths, URLs and
+messages are printed with their control characters escaped (a directory named with an escape
+sequence must not drive the terminal); the build's own output lines pass as they are.
 """
 from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Sequence, TextIO
 
+from genpack_tui.engine.config.printable import escape_controls as safe
+from genpack_tui.engine.config.problems import Problem, omitted_line, problems_to_print
 from genpack_tui.engine.events import (
     BuildFinished, BuildStarted, DownloadFinished, DownloadProgress, EmergeFailure, EmergeProgress,
     ErrorEvent, Event, OutputLine, PhaseFinished, PhaseSkipped, PhaseStarted, StepFinished,
@@ -33,6 +37,16 @@ def human_duration(seconds: float) -> str:
         return f"{minutes}m{secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m{secs:02d}s"
+
+
+def print_problems(problems: Sequence[Problem], stream: TextIO) -> None:
+    """The configuration's problems, at most PRINTED_PROBLEMS of them and a count of the rest."""
+    shown, omitted = problems_to_print(problems)
+    for problem in shown:
+        stream.write(str(problem) + "\n")
+    if omitted:
+        stream.write(omitted_line(omitted) + "\n")
+    stream.flush()
 
 
 class HeadlessRenderer:
@@ -82,14 +96,14 @@ class HeadlessRenderer:
     # -- events -----------------------------------------------------------------------------------
     def _on_build_started(self, e: BuildStarted) -> None:
         variant = f", variant {e.variant}" if e.variant else ""
-        self._print(self._bold(f"genpack-tui {e.action}: {e.artifact} ({e.arch}{variant})"))
+        self._print(self._bold(f"genpack-tui {e.action}: {safe(e.artifact)} ({e.arch}{safe(variant)})"))
 
     def _on_phase_started(self, e: PhaseStarted) -> None:
-        reason = f" — {e.reason}" if e.reason else ""
+        reason = f" — {safe(e.reason)}" if e.reason else ""
         self._print(self._bold(f"==> {e.phase}{reason}"))
 
     def _on_phase_skipped(self, e: PhaseSkipped) -> None:
-        self._print(f"==> {e.phase}: skipped — {e.reason}")
+        self._print(f"==> {e.phase}: skipped — {safe(e.reason)}")
 
     def _on_phase_finished(self, e: PhaseFinished) -> None:
         self._clear_status()
@@ -97,7 +111,7 @@ class HeadlessRenderer:
         self._print(self._bold(f"==> {e.phase} {verdict} in {human_duration(e.duration)}"))
 
     def _on_step_started(self, e: StepStarted) -> None:
-        self._print(f"--> {e.title}")
+        self._print(f"--> {safe(e.title)}")
 
     def _on_step_finished(self, e: StepFinished) -> None:
         if not e.ok:
@@ -110,7 +124,7 @@ class HeadlessRenderer:
 
     def _on_emerge_progress(self, e: EmergeProgress) -> None:
         kind = "binary" if e.binary else "source"
-        text = f"[{e.phase}] emerge {e.index}/{e.total} {e.package} ({kind}) {e.stage}"
+        text = f"[{e.phase}] emerge {e.index}/{e.total} {safe(e.package)} ({kind}) {e.stage}"
         if self.tty:
             self._set_status(text)
         elif e.stage == "emerging":
@@ -121,9 +135,9 @@ class HeadlessRenderer:
 
     def _on_download_progress(self, e: DownloadProgress) -> None:
         if e.total:
-            text = f"download {e.url.rsplit('/', 1)[-1]}: {human_size(e.received)} of {human_size(e.total)}"
+            text = f"download {safe(e.url.rsplit('/', 1)[-1])}: {human_size(e.received)} of {human_size(e.total)}"
         else:
-            text = f"download {e.url.rsplit('/', 1)[-1]}: {human_size(e.received)}"
+            text = f"download {safe(e.url.rsplit('/', 1)[-1])}: {human_size(e.received)}"
         if self.tty:
             self._set_status(text)
         elif time.monotonic() - self._last_download_print >= 10:
@@ -133,27 +147,28 @@ class HeadlessRenderer:
     def _on_download_finished(self, e: DownloadFinished) -> None:
         self._clear_status()
         what = "unchanged" if e.cached else f"downloaded {human_size(e.size)}"
-        self._print(f"    {e.url}: {what}")
+        self._print(f"    {safe(e.url)}: {what}")
 
     def _on_warning(self, e: WarningEvent) -> None:
-        self._print(f"warning: {e.message}", stream=self.err)
+        self._print(f"warning: {safe(e.message)}", stream=self.err)
 
     def _on_error(self, e: ErrorEvent) -> None:
         self._clear_status()
-        self._print(f"error: {e.message}", stream=self.err)
+        self._print(f"error: {safe(e.message)}", stream=self.err)
         if e.detail:
-            self._print(e.detail, stream=self.err)
+            self._print("\n".join(safe(line, keep_tabs=True) for line in e.detail.split("\n")), stream=self.err)
 
     def _on_build_finished(self, e: BuildFinished) -> None:
         self._clear_status()
         if e.ok:
             self._print(self._bold(f"Succeeded in {human_duration(e.duration)}."))
             for output in e.outputs:
-                self._print(f"  {output['path']} ({human_size(int(output['size']))})")
+                self._print(f"  {safe(str(output['path']))} ({human_size(int(output['size']))})")
             return
-        self._print(self._bold(f"Failed after {human_duration(e.duration)}." + (f" {e.message}" if e.message else "")),
+        why = f" {safe(e.message)}" if e.message else ""
+        self._print(self._bold(f"Failed after {human_duration(e.duration)}.{why}"),
                     stream=self.err)
         for failure in self._failures:
             phase = f" in {failure.ebuild_phase} phase" if failure.ebuild_phase else ""
-            log = f", log: {failure.log_path} (inside the lower image)" if failure.log_path else ""
-            self._print(f"  failed package: {failure.package}{phase}{log}", stream=self.err)
+            log = f", log: {safe(failure.log_path)} (inside the lower image)" if failure.log_path else ""
+            self._print(f"  failed package: {safe(failure.package)}{phase}{log}", stream=self.err)

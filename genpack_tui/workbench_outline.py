@@ -21,6 +21,7 @@ from rich.tree import Tree
 
 from genpack_tui.engine.config.problems import Problem
 from genpack_tui.engine.config.provenance import FieldProvenance, Origin
+from genpack_tui.engine.config.printable import escape_controls
 
 if TYPE_CHECKING:
     from genpack_tui.engine.config.resolution import Resolution
@@ -46,7 +47,8 @@ class OutlineNode:
 
 
 def short_value(value: Any, limit: int = _VALUE_LIMIT) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """A value as one printable line: control characters escaped (a value may hold an escape sequence)."""
+    text = escape_controls(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -9,9 +9,9 @@ log=$(mktemp)
 testbed_pid=$!
 trap 'kill $testbed_pid 2>/dev/null || true; rm -f "$log"' EXIT
 echo "Preparing the offline test bed (the first run builds it: a few minutes)..."
-until grep -q -- '^--overlay-url=' "$log"; do
+until grep -q -- '^--keyring=' "$log"; do
   if ! kill -0 "$testbed_pid" 2>/dev/null; then cat "$log" >&2; exit 1; fi
   sleep 1
 done
-mapfile -t mirror_args < <(grep -E -- '^--(mirror|overlay-url)=' "$log")
+mapfile -t mirror_args < <(grep -E -- '^--(mirror|overlay-url|keyring)=' "$log")
 .venv/bin/genpack-tui -C examples/hello "${mirror_args[@]}" "$@"

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(systemd-container squashfs-tools e2fsprogs mtools rsync debootstrap zstd xz-utils tar tmux librsvg2-bin)
+# gpgv checks the mirror's signatures; gpg and gpg-agent sign the test bed's mirror
+apt_packages=(systemd-container squashfs-tools e2fsprogs mtools rsync debootstrap zstd xz-utils tar tmux librsvg2-bin
+              gpgv gpg gpg-agent)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -41,7 +41,7 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
     paths.arch_dir.mkdir(parents=True, exist_ok=True)
     with ctx.step("sources", "Checking stage3, Portage snapshot and genpack-overlay..."):
         identity = update_sources(paths.work_dir, ctx.resolution.arch, ctx.request.mirror,
-                                  ctx.request.overlay_url, ctx.sink)
+                                  ctx.request.overlay_url, ctx.sink, keyring=ctx.request.keyring)
     recorded = load_identity(paths.lower_image) if paths.lower_image.exists() else None
     fingerprint = current_fingerprint(ctx, identity)
     done = paths.done_marker("lower")

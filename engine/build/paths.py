@@ -1,4 +1,7 @@
-"""Where genpack keeps things (genpack-behaviour.md §4), for one (artifact, arch, variant)."""
+"""Where genpack keeps things (genpack-behaviour.md §4), for one (artifact, arch, variant).
+
+Only names: ``work/`` is writable from the build containers, so what the host writes under it goes
+through engine/runtime/work_area.py (no link at ``work``, ``work/<arch>`` or the file is followed)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from genpack_tui.engine.artifact_files import ensure_artifact_files
-from genpack_tui.engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine
+from genpack_tui.engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine, WarningEvent
 from genpack_tui.engine.runtime.errors import HostError
 from genpack_tui.engine.runtime.host import require_root
 from genpack_tui.engine.runtime.ownership import give_back, invoking_user
@@ -21,7 +21,10 @@ def to_invoking_user() -> Callable[[Path], None]:
 def create_artifact_files(artifact_dir: Path, sink: EventSink) -> None:
     """genpack's helper files (.gitignore, .vscode) when missing, owned by the invoking user."""
     for message in ensure_artifact_files(artifact_dir, to_invoking_user()):
-        sink(OutputLine(phase="setup", step="artifact-files", text=message))
+        if message.warning:
+            sink(WarningEvent(message=message.text, phase="setup"))
+        else:
+            sink(OutputLine(phase="setup", step="artifact-files", text=message.text))
 
 
 def artifact_files_checked(artifact_dir: Path, sink: EventSink, started: float) -> bool:

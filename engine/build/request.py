@@ -25,6 +25,7 @@ class BuildRequest:
     break_circular_deps: bool = False
     mirror: str | None = None
     overlay_url: str | None = None
+    keyring: str | None = None  # absolute path; None: GENPACK_KEYRING, else the Gentoo release key if present
     force: bool = False
     command: list[str] = field(default_factory=list)
 

@@ -2,34 +2,38 @@
 
 ``work/<arch>/<phase>[-<variant>].done`` holds the fingerprint as JSON (genpack itself only checks
 that ``lower.done`` exists). A marker is removed before its phase starts and written, atomically, only
-after the phase succeeded, so an interrupted phase never leaves one behind.
+after the phase succeeded, so an interrupted phase never leaves one behind. ``work/`` is writable
+from the containers: markers are read, written and removed through engine/runtime/work_area.py, so a
+link planted at ``work``, ``work/<arch>`` or the marker is refused or replaced, never followed.
 """
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from genpack_tui.engine.build.fingerprint import Fingerprint
+from genpack_tui.engine.runtime.errors import RuntimeEngineError
+from genpack_tui.engine.runtime.work_area import confined
 
 
 def read_stamp(path: Path) -> Fingerprint | None:
     try:
-        return Fingerprint.from_json(json.loads(path.read_text()))
-    except (OSError, ValueError):
+        directory, relative = confined(path)
+        with directory:
+            return Fingerprint.from_json(json.loads(directory.read_text(relative)))
+    except (OSError, RuntimeEngineError, ValueError):
         return None
 
 
 def write_stamp(path: Path, fingerprint: Fingerprint) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as f:
-        json.dump(fingerprint.to_json(), f, indent=1, sort_keys=True)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    text = json.dumps(fingerprint.to_json(), indent=1, sort_keys=True) + "\n"
+    directory, relative = confined(path)
+    with directory:
+        directory.write_text(relative, text)
 
 
 def clear_stamp(path: Path) -> None:
-    path.unlink(missing_ok=True)
-    path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+    directory, relative = confined(path)
+    with directory:
+        directory.unlink(relative)
+        directory.unlink(relative + ".tmp")  # left by genpack-tui before markers were written confined

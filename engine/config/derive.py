@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .arches import PORTAGE_ARCH
 from .portage_files import render_portage_files
+from .outfile import default_outfile, outfile_problem, squashfs_name
 from .problems import Problem
 from .schema import DEFAULT_COMPRESSION, DEFAULT_LOWER_CAPACITY_GIB
 
-SQUASHFS_SUFFIX = ".squashfs"
 
 
 @dataclass
@@ -129,30 +128,15 @@ def normalize_group(item: str | dict[str, Any]) -> dict[str, Any]:
     return {"name": raw["name"], "gid": raw.get("gid")}
 
 
-def default_outfile(name: str, variant: str | None, arch: str) -> str:
-    return f"{name}{'-' + variant if variant else ''}-{arch}{SQUASHFS_SUFFIX}"
-
-
-def outfile_problem(artifact_dir: Path, outfile: str) -> str | None:
-    """decisions.md §6: the output must stay inside the artifact directory (symlinks followed)."""
-    base = os.path.realpath(artifact_dir)
-    target = os.path.realpath(os.path.join(base, outfile))
-    if os.path.commonpath([base, target]) != base or target == base:
-        return f"outfile {outfile!r} resolves to {target}, outside the artifact directory {base}"
-    return None
-
-
 def derive(merged: dict[str, Any], *, artifact_dir: Path, variant: str | None, arch: str,
            filename: str | None = None) -> tuple[Derived, list[Problem]]:
-    """Compute :class:`Derived` from a merged configuration; problems: an outfile escaping the directory."""
+    """Compute :class:`Derived` from a merged configuration; problems: an outfile that cannot be written safely."""
     problems: list[Problem] = []
     name = merged["name"]
     portage_arch = PORTAGE_ARCH[arch]
     profile = merged.get("profile")
     profile_path = f"genpack-overlay:genpack/{portage_arch}" + (f"/{profile}" if profile else "")
-    outfile = merged.get("outfile") or default_outfile(name, variant, arch)
-    if not outfile.endswith(SQUASHFS_SUFFIX):
-        outfile += SQUASHFS_SUFFIX
+    outfile = squashfs_name(merged.get("outfile") or default_outfile(name, variant, arch))
     msg = outfile_problem(artifact_dir, outfile)
     if msg:
         problems.append(Problem("error", "outfile", msg, filename))

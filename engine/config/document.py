@@ -1,8 +1,10 @@
-"""Reading genpack.json5 / genpack.json: file selection, parsing, syntax errors with positions."""
+"""Parsing genpack.json5 / genpack.json: syntax errors with the position a reader would point at."""
 from __future__ import annotations
 
 import json
 import re
+import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,13 +12,18 @@ from typing import Any
 import json5
 import pyjson5
 
-from .problems import ConfigError, Problem, format_path, source_excerpt
-from .sourcemap import SourceMap, scan
+from .config_file import JSON5_NAME, JSON_NAME, MINIMAL_HINT, find_config_file, read_config_bytes
+from .lines import LineIndex, offset_from_lf_position
+from .printable import describe_char, escape_controls
+from .problems import ConfigError, Problem, format_path
+from .sourcemap import SourceMap, scan, tokens
 
-JSON5_NAME = "genpack.json5"
-JSON_NAME = "genpack.json"
-_MINIMAL_HINT = "create a minimal one with: echo '{\"packages\":[\"genpack/paravirt\"]}' > genpack.json5"
+__all__ = ["JSON5_NAME", "JSON_NAME", "Document", "find_config_file", "load_document", "read_document"]
+
 _JSON5_POSITION = re.compile(r"^<string>:(\d+) (.*) at column (\d+)$", re.DOTALL)
+_NON_JSON_CONSTANTS = ("NaN", "Infinity", "-Infinity")
+# JSON5 white space that Unicode classes as a control character; any other control is an error.
+_SPACE_CONTROLS = frozenset("\t\n\v\f\r")
 
 
 @dataclass(frozen=True)
@@ -30,22 +37,99 @@ class Document:
     warnings: tuple[Problem, ...] = ()
 
 
-def _syntax_problem(filename: str, text: str, message: str, line: int | None, column: int | None) -> Problem:
-    excerpt = source_excerpt(text, line, column) if line else None
-    message = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
-    return Problem("error", "", f"syntax error: {message}", filename, line, column, excerpt)
+def _syntax_problem(filename: str, text: str, message: str, offset: int | None) -> Problem:
+    message = "syntax error: " + escape_controls(message)
+    if offset is None:
+        return Problem("error", "", message, filename)
+    lines = LineIndex(text)
+    line, column = lines.position(offset)
+    return Problem("error", "", message, filename, line, column, lines.excerpt(line, column))
 
 
 def _is_plain_json(filename: str) -> bool:
     return filename.endswith(".json")
 
 
+def _stray_control(text: str, before: int) -> int | None:
+    """Offset of the first control character outside strings and comments, if it is at most ``before``."""
+    for kind, value, start in tokens(text):
+        if start > before:
+            return None
+        if kind in ("ws", "bare", "stop"):
+            for index, ch in enumerate(value):
+                if ch not in _SPACE_CONTROLS and unicodedata.category(ch) == "Cc":
+                    return start + index if start + index <= before else None
+    return None
+
+
+def _unclosed(text: str) -> tuple[str, int] | None:
+    """What is left open at the end of the text: ("comment" | "string", offset of its opening)."""
+    for kind, value, start in tokens(text):
+        if kind == "stop":
+            if value.startswith("/*"):
+                return "comment", start
+            if value[:1] in "\"'":
+                return "string", start
+            return None
+    return None
+
+
+def _long_number(text: str) -> tuple[int, int] | None:
+    """(offset, digits) of the first number literal longer than Python converts to an integer."""
+    limit = sys.get_int_max_str_digits()
+    for kind, value, start in tokens(text):
+        if kind == "bare":
+            digits = sum(ch.isdigit() for ch in value)
+            if digits > limit:
+                return start, digits
+    return None
+
+
+def _first_bare(text: str, wanted: tuple[str, ...]) -> int | None:
+    for kind, value, start in tokens(text):
+        if kind == "bare" and value in wanted:
+            return start
+    return None
+
+
+def _number_too_long(filename: str, text: str) -> ConfigError:
+    found = _long_number(text)
+    limit = sys.get_int_max_str_digits()
+    if found is None:
+        return ConfigError([_syntax_problem(filename, text, f"a number has more than {limit} digits", None)])
+    offset, digits = found
+    return ConfigError([_syntax_problem(filename, text, f"a number with {digits} digits is too long "
+                                        f"(at most {limit} digits)", offset)])
+
+
+class _NotJson(Exception):
+    def __init__(self, constant: str) -> None:
+        self.constant = constant
+
+
+def _reject_constant(constant: str) -> Any:
+    raise _NotJson(constant)
+
+
+def _parse_json(text: str, filename: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        message = exc.msg
+        if exc.pos < len(text) and not text[exc.pos].isprintable() and not text[exc.pos].isspace():
+            message += f": found {describe_char(text[exc.pos])}"
+        raise ConfigError([_syntax_problem(filename, text, message, exc.pos)]) from None
+    except _NotJson as exc:
+        message = (f"{exc.constant} is not JSON ({filename} is read as plain JSON; "
+                   f"write a number, or rename the file to {JSON5_NAME} for JSON5)")
+        raise ConfigError([_syntax_problem(filename, text, message, _first_bare(text, (exc.constant,)))]) from None
+    except ValueError:  # an integer beyond Python's digit limit
+        raise _number_too_long(filename, text) from None
+
+
 def _parse(text: str, filename: str) -> Any:
     if _is_plain_json(filename):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError([_syntax_problem(filename, text, exc.msg, exc.lineno, exc.colno)]) from None
+        return _parse_json(text, filename)
     try:
         # pyjson5 (compiled) parses the same language ~1000x faster than json5 (pure Python), which
         # keeps live reload fast; json5 stays the reference: it decides whatever pyjson5 rejects, and
@@ -60,11 +144,30 @@ def _parse_json5(text: str, filename: str) -> Any:
         return json5.loads(text)
     except ValueError as exc:
         m = _JSON5_POSITION.match(str(exc))
-        if m:
-            problem = _syntax_problem(filename, text, m.group(2), int(m.group(1)), int(m.group(3)))
+        if not m:
+            if "integer string conversion" in str(exc):
+                raise _number_too_long(filename, text) from None
+            raise ConfigError([_syntax_problem(filename, text, str(exc), None)]) from None
+        message = m.group(2)
+        offset = offset_from_lf_position(text, int(m.group(1)), int(m.group(3)))
+        if message == "Unexpected end of input":
+            unclosed = _unclosed(text)
+            if unclosed is not None:
+                what, offset = unclosed
+                closing = "'*/'" if what == "comment" else "closing quote"
+                message = f"unclosed {what}: it starts here and has no {closing}"
         else:
-            problem = _syntax_problem(filename, text, str(exc), None, None)
-        raise ConfigError([problem]) from None
+            # json5 reads one character past a bad object key before it complains; the scanner stops on it
+            stopped = scan(text).stopped_at
+            if stopped is not None and stopped < offset and not text[stopped + 1:offset].strip():
+                offset, message = stopped, f'Unexpected "{text[stopped]}"'
+            stray = _stray_control(text, offset)
+            if stray is not None and stray >= offset - 1:
+                offset = stray
+            ch = text[offset] if offset < len(text) else ""
+            if ch and not ch.isprintable():
+                message = f"unexpected character {describe_char(ch)}"
+        raise ConfigError([_syntax_problem(filename, text, message, offset)]) from None
 
 
 def load_document(text: str, filename: str) -> Document:
@@ -73,7 +176,7 @@ def load_document(text: str, filename: str) -> Document:
     Duplicate keys are kept as the parser does (the last one wins) and reported as warnings.
     """
     if not text.strip():
-        raise ConfigError([Problem("error", "", f"the file is empty; {_MINIMAL_HINT}", filename)])
+        raise ConfigError([Problem("error", "", f"the file is empty; {MINIMAL_HINT}", filename)])
     try:
         data = _parse(text, filename)
     except RecursionError:
@@ -92,27 +195,11 @@ def load_document(text: str, filename: str) -> Document:
     return Document(filename, text, data, source_map, warnings)
 
 
-def find_config_file(artifact_dir: Path) -> Path:
-    """The configuration file of ``artifact_dir``; raises :class:`ConfigError` if not exactly one."""
-    json5_path, json_path = artifact_dir / JSON5_NAME, artifact_dir / JSON_NAME
-    has5, has = json5_path.is_file(), json_path.is_file()
-    if has5 and has:
-        raise ConfigError([Problem("error", "", f"both {JSON5_NAME} and {JSON_NAME} found in {artifact_dir}; "
-                                   "remove one of them")])
-    if not has5 and not has:
-        if not artifact_dir.is_dir():
-            raise ConfigError([Problem("error", "", f"{artifact_dir} is not a directory")])
-        raise ConfigError([Problem("error", "", f"neither {JSON5_NAME} nor {JSON_NAME} found in {artifact_dir}; "
-                                   + _MINIMAL_HINT)])
-    return json5_path if has5 else json_path
-
-
 def read_document(path: Path) -> Document:
     """Read and parse a configuration file; raises only :class:`ConfigError`."""
+    data = read_config_bytes(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError([Problem("error", "", f"not valid UTF-8 text (byte {exc.start})", path.name)]) from None
-    except OSError as exc:
-        raise ConfigError([Problem("error", "", f"cannot read the file: {exc.strerror or exc}", path.name)]) from None
     return load_document(text, path.name)

@@ -28,10 +28,18 @@ _KIND = {"scalar": "scalar", "removal_list": "list", "unique_list": "list", "app
 
 
 class _Merger:
+    """Applies blocks in order. Lists that keep one entry per value and dicts keyed by name are
+    indexed (value -> entry, key -> position), so each value costs O(1) and a merge is linear in the
+    size of the document; ``entries`` of those lists are written out by :meth:`finish`."""
+
     def __init__(self, source_map: SourceMap, filename: str | None) -> None:
         self.source_map = source_map
         self.filename = filename
         self.fields: dict[str, FieldProvenance] = {}
+        # unique lists: the current entries keyed by value, in order (a dict keeps insertion order,
+        # and an entry removed then listed again moves to the end, as it would in a list)
+        self._unique: dict[str, dict[Any, Entry]] = {}
+        self._positions: dict[str, dict[str, int]] = {}  # keyed fields: key -> index in entries
 
     def origin(self, layer: str, path: PathParts) -> Origin:
         pos = self.source_map.value_pos(path)
@@ -49,6 +57,10 @@ class _Merger:
             if name in block.fields:
                 getattr(self, "m_" + spec.merge)(name, block.fields[name], block.label)
 
+    def finish(self) -> None:
+        for name, current in self._unique.items():
+            self.fields[name].entries = list(current.values())
+
     def m_scalar(self, name: str, item: tuple[PathParts, Any], layer: str) -> None:
         path, value = item
         fp = self.provenance(name)
@@ -58,54 +70,57 @@ class _Merger:
             entry.overrides = previous.overrides + [Override(previous.value, previous.origin)]
         fp.entries = [entry]
 
-    def _append(self, fp: FieldProvenance, value: Any, origin: Origin, unique: bool) -> None:
-        if unique and any(e.value == value for e in fp.entries):
-            first = next(e for e in fp.entries if e.value == value)
+    def _add_unique(self, name: str, fp: FieldProvenance, value: Any, origin: Origin) -> None:
+        current = self._unique.setdefault(name, {})
+        first = current.get(value)
+        if first is not None:
             fp.ignored.append(Ignored(value, origin, f"already listed ({first.origin.path})"))
             return
-        fp.entries.append(Entry(value, origin))
+        current[value] = Entry(value, origin)
 
     def m_removal_list(self, name: str, items: list[tuple[PathParts, str]], layer: str) -> None:
         fp = self.provenance(name)
+        current = self._unique.setdefault(name, {})
         for path, value in items:
             origin = self.origin(layer, path)
             if value.startswith("-"):
                 target = value[1:]
-                hit = next((e for e in fp.entries if e.value == target), None)
-                if hit is not None:
-                    fp.entries.remove(hit)
-                fp.removed.append(Removal(value, target, origin, hit))
+                fp.removed.append(Removal(value, target, origin, current.pop(target, None)))
             else:
-                self._append(fp, value, origin, unique=True)
+                self._add_unique(name, fp, value, origin)
 
     def m_unique_list(self, name: str, items: list[tuple[PathParts, Any]], layer: str) -> None:
         fp = self.provenance(name)
         for path, value in items:
-            self._append(fp, value, self.origin(layer, path), unique=True)
+            self._add_unique(name, fp, value, self.origin(layer, path))
 
     def m_append_list(self, name: str, items: list[tuple[PathParts, Any]], layer: str) -> None:
         fp = self.provenance(name)
         for path, value in items:
-            self._append(fp, value, self.origin(layer, path), unique=False)
+            fp.entries.append(Entry(value, self.origin(layer, path)))
 
-    def _replace_or_append(self, fp: FieldProvenance, key: str, value: Any, origin: Origin) -> None:
-        for index, existing in enumerate(fp.entries):
-            if existing.key == key:
-                fp.entries[index] = Entry(value, origin, key,
-                                          existing.overrides + [Override(existing.value, existing.origin)])
-                return
-        fp.entries.append(Entry(value, origin, key))
+    def _replace_or_append(self, name: str, fp: FieldProvenance, key: str, value: Any, origin: Origin) -> None:
+        positions = self._positions.setdefault(name, {})
+        index = positions.get(key)
+        if index is None:
+            positions[key] = len(fp.entries)
+            fp.entries.append(Entry(value, origin, key))
+            return
+        existing = fp.entries[index]
+        overrides = existing.overrides  # handed on, not copied: a name given 10k times stays linear
+        overrides.append(Override(existing.value, existing.origin))
+        fp.entries[index] = Entry(value, origin, key, overrides)
 
     def m_account_list(self, name: str, items: list[tuple[PathParts, Any]], layer: str) -> None:
         fp = self.provenance(name)
         for path, value in items:
             key = value if isinstance(value, str) else value["name"]
-            self._replace_or_append(fp, key, value, self.origin(layer, path))
+            self._replace_or_append(name, fp, key, value, self.origin(layer, path))
 
     def m_dict(self, name: str, items: dict[str, tuple[PathParts, Any]], layer: str) -> None:
         fp = self.provenance(name)
         for key, (path, value) in items.items():
-            self._replace_or_append(fp, key, value, self.origin(layer, path))
+            self._replace_or_append(name, fp, key, value, self.origin(layer, path))
 
     def merged(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -179,15 +194,18 @@ def merge_document(document: Document | dict[str, Any], *, variant: Any = DEFAUL
     merger = _Merger(source_map, filename)
     for block in blocks:
         merger.apply(block)
+    merger.finish()
     provenance.layers = [b.label for b in blocks]
 
     if "name" not in merger.fields:
-        msg = check_file_name(artifact_name, "the directory name")
-        if msg:
-            problems.append(Problem("error", "name", f"'name' is not set and {msg}", filename))
-        else:
-            problems.append(Problem("warning", "name", f"'name' is not set; using the directory name {artifact_name!r}",
-                                    filename))
+        # a name that was given but refused is reported where it is written; the directory name only fills the gap
+        if not any("name" in block.invalid for block in blocks):
+            msg = check_file_name(artifact_name, "the directory name")
+            if msg:
+                problems.append(Problem("error", "name", f"'name' is not set and {msg}; set 'name'", filename))
+            else:
+                problems.append(Problem("warning", "name",
+                                        f"'name' is not set; using the directory name {artifact_name!r}", filename))
         merger.provenance("name").entries = [Entry(artifact_name, Origin(DEFAULT_LAYER, "name"))]
     provenance.fields = {name: merger.fields[name] for name in MERGED_FIELDS if name in merger.fields}
     return merger.merged(), provenance, problems

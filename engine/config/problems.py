@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Sequence
 
+from .printable import escape_controls
+
 Severity = Literal["error", "warning"]
 PathParts = tuple["str | int", ...]
 
@@ -30,9 +32,19 @@ def format_path(parts: Sequence[str | int]) -> str:
     return out
 
 
+# characters of a config path and of a message printed: a key or a quoted value may be megabytes long
+_PATH_SHOWN = 120
+_MESSAGE_SHOWN = 600
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One finding. ``excerpt`` (syntax errors only) is the offending source line and a caret line."""
+    """One finding. ``excerpt`` (syntax errors only) is the offending source line and a caret line,
+    already made printable (see :meth:`engine.config.lines.LineIndex.excerpt`)."""
 
     severity: Severity
     path: str
@@ -56,15 +68,16 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column}"
 
     def __str__(self) -> str:
+        """One line (controls escaped, so a hostile name cannot drive the terminal), then the excerpt."""
         head = " ".join(
             part for part in (
                 f"{self.location()}:" if self.file else "",
                 f"{self.severity}:",
-                f"{self.path}:" if self.path else "",
-                self.message,
+                f"{_shorten(self.path, _PATH_SHOWN)}:" if self.path else "",
+                _shorten(self.message, _MESSAGE_SHOWN),
             ) if part
         )
-        return head + ("\n" + self.excerpt if self.excerpt else "")
+        return escape_controls(head) + ("\n" + self.excerpt if self.excerpt else "")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,15 +102,19 @@ class ConfigError(Exception):
         return "\n".join(str(p) for p in self.problems) or "invalid configuration"
 
 
-def source_excerpt(text: str, line: int, column: int | None) -> str | None:
-    """The source line ``line`` (1-based) and a caret under ``column``, tabs kept so they align."""
-    lines = text.split("\n")
-    if not 1 <= line <= len(lines):
-        return None
-    source = lines[line - 1].rstrip("\r")
-    source = "".join(ch if ch == "\t" or ch.isprintable() else "?" for ch in source)
-    if column is None:
-        return "    " + source
-    prefix = source[: max(column - 1, 0)]
-    caret = "".join("\t" if ch == "\t" else " " for ch in prefix) + "^"
-    return "    " + source + "\n    " + caret
+PRINTED_PROBLEMS = 50  # how many problems a terminal gets; ``config --json`` carries all of them
+
+
+def problems_to_print(problems: Sequence[Problem], limit: int = PRINTED_PROBLEMS) -> tuple[list[Problem], int]:
+    """(the problems to print, how many are left out): at most ``limit``, errors before warnings
+    when some must go, in their original order."""
+    if len(problems) <= limit:
+        return list(problems), 0
+    errors = [i for i, p in enumerate(problems) if p.is_error][:limit]
+    warnings = [i for i, p in enumerate(problems) if not p.is_error][: limit - len(errors)]
+    keep = sorted(errors + warnings)
+    return [problems[i] for i in keep], len(problems) - len(keep)
+
+
+def omitted_line(count: int) -> str:
+    return f"… {count} more problem{'s' if count != 1 else ''} not shown (config --json lists them all)"

@@ -9,6 +9,7 @@ from typing import Any
 from .derive import Derived, derive
 from .document import find_config_file, read_document
 from .merge import merge_document
+from .outfile import outfile_collision
 from .variant import DEFAULT_VARIANT
 from .problems import ConfigError, Problem
 from .provenance import Provenance
@@ -109,4 +110,7 @@ def resolve(artifact_dir: Path, *, variant: Any = DEFAULT_VARIANT, arch: str | N
     result.derived, derive_problems = derive(merged, artifact_dir=artifact_dir, variant=provenance.variant,
                                              arch=target, filename=document.filename)
     result.problems.extend(derive_problems)
+    collision = outfile_collision(document.data, provenance.variant, target, artifact_dir.resolve().name)
+    if collision:
+        result.problems.append(Problem("error", "outfile", collision, document.filename))
     return result

@@ -84,3 +84,4 @@ CIRCULARDEP_KEYS = ("packages", "use")
 COMPRESSIONS = ("gzip", "xz", "lzo", "none")
 DEFAULT_COMPRESSION = "gzip"
 DEFAULT_LOWER_CAPACITY_GIB = 128
+MAX_CAPACITY_GIB = 16 * 1024  # ext4's largest file (4 KiB blocks): the sparse image file must fit

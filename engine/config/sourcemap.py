@@ -8,10 +8,11 @@ Lines and columns are 1-based, columns counted in characters (as the json5 libra
 """
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 
+from .lines import LineIndex
 from .problems import PathParts
 
 Pos = tuple[int, int]
@@ -64,6 +65,7 @@ class SourceMap:
     keys: dict[PathParts, Pos] = field(default_factory=dict)
     values: dict[PathParts, Pos] = field(default_factory=dict)
     duplicates: list[Duplicate] = field(default_factory=list)
+    stopped_at: int | None = None  # offset where the text stops making sense as JSON5, if it does
 
     def key_pos(self, path: PathParts) -> Pos | None:
         """Position of the key naming ``path``, else of its value, else of the nearest ancestor."""
@@ -92,17 +94,27 @@ class _Frame:
     seen: dict[str, Pos] = field(default_factory=dict)
 
 
+def tokens(text: str) -> Iterator[tuple[str, str, int]]:
+    """(kind, text, offset) of each token: ws, comment, str, punct, bare; then ("stop", rest, offset)
+    where the tokenizer could not go on (an unclosed comment or string, a lone '/'), if anywhere."""
+    offset = 0
+    length = len(text)
+    while offset < length:
+        m = _TOKEN.match(text, offset)
+        if m is None:
+            yield "stop", text[offset:offset + 2], offset
+            return
+        yield m.lastgroup or "", m.group(), offset
+        offset = m.end()
+
+
 def scan(text: str, *, join_surrogates: bool = False) -> SourceMap:
     """Map every key/value of ``text`` to its position; never raises.
 
     ``join_surrogates``: decode escaped surrogate pairs into one character, as stdlib json does.
     """
     result = SourceMap()
-    starts = [0] + [m.end() for m in re.finditer(r"\r\n|[\n\u2028\u2029]|\r(?!\n)", text)]
-
-    def pos(offset: int) -> Pos:
-        line = bisect.bisect_right(starts, offset)
-        return line, offset - starts[line - 1] + 1
+    pos = LineIndex(text).position
 
     stack: list[_Frame] = []
     started = False
@@ -114,18 +126,12 @@ def scan(text: str, *, join_surrogates: bool = False) -> SourceMap:
         elif value == "[":
             stack.append(_Frame(False, path, "value"))
 
-    offset = 0
-    length = len(text)
-    while offset < length:
-        m = _TOKEN.match(text, offset)
-        if m is None:
-            break
-        offset = m.end()
-        kind = m.lastgroup
+    for kind, value, start in tokens(text):
         if kind in ("ws", "comment"):
             continue
-        value = m.group()
-        where = pos(m.start())
+        if kind == "stop":
+            break
+        where = pos(start)
         is_value_token = kind in ("str", "bare") or value in "{["
         if not started:
             if not is_value_token:
@@ -133,7 +139,7 @@ def scan(text: str, *, join_surrogates: bool = False) -> SourceMap:
             started = True
             open_value(kind, value, where, ())
             if not stack:
-                break
+                return result  # a scalar document: nothing more to map
             continue
         if not stack:
             break
@@ -186,4 +192,7 @@ def scan(text: str, *, join_surrogates: bool = False) -> SourceMap:
                     stack.pop()
                 else:
                     break
+    else:
+        return result
+    result.stopped_at = start  # the first token the scanner could not place
     return result

@@ -7,15 +7,17 @@ checked, including variants and arch blocks that the current selection does not 
 from __future__ import annotations
 
 import difflib
-import posixpath
+import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import values as v
 from .arches import ARCHES
+from .outfile import check_outfile
 from .problems import PathParts, Problem, Severity, format_path
-from .schema import (ARCH, CIRCULARDEP_KEYS, COMPRESSIONS, DEPRECATED, FIELDS, GROUP_KEYS, PLACE_LABEL,
-                     TOP, USER_HYPHENATED, USER_KEYS, VARIANT, VARIANT_ARCH, FieldSpec)
+from .schema import (ARCH, CIRCULARDEP_KEYS, COMPRESSIONS, DEPRECATED, FIELDS, GROUP_KEYS, MAX_CAPACITY_GIB,
+                     PLACE_LABEL, TOP, USER_HYPHENATED, USER_KEYS, VARIANT, VARIANT_ARCH, FieldSpec)
 from .sourcemap import SourceMap
 
 Item = tuple[PathParts, Any]  # (config path of the value, value)
@@ -34,6 +36,7 @@ class Block:
     label: str  # provenance layer name: "top", "arch.x86_64", "variants.cuda", "variants.cuda.arch.x86_64"
     fields: dict[str, Any] = field(default_factory=dict)
     arch: dict[str, "Block"] = field(default_factory=dict)
+    invalid: set[str] = field(default_factory=set)  # fields given here whose value was refused
 
 
 @dataclass
@@ -48,13 +51,27 @@ _INVALID = object()
 
 
 def _type_name(value: Any) -> str:
+    """What a reader would call ``value`` in "expected X, found Y" (numbers told apart)."""
     if value is None:
         return "null"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "not-a-number (NaN)"
+        if math.isinf(value):
+            return "infinity" if value > 0 else "minus infinity"
+        return f"a decimal number ({value!r})"
+    return {bool: "a boolean", int: "a number", str: "a string", list: "a list",
             dict: "an object"}.get(type(value), type(value).__name__)
 
 
 def _show(value: Any, limit: int = 60) -> str:
+    """``value`` as it is written in genpack.json5 (null, true, NaN...), shortened to ``limit``."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, int) and value.bit_length() > limit * 3:  # too long to show (and str() may refuse it)
+        return f"a number of about {int(value.bit_length() * math.log10(2))} digits"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -127,7 +144,9 @@ class _Validator:
                 block.arch = self.arch(value, kpath, place, label)
                 continue
             checked = self.field(spec, value, kpath)
-            if checked is not _INVALID:
+            if checked is _INVALID:
+                block.invalid.add(key)
+            else:
                 block.fields[key] = checked
                 if key == "devel":
                     self.report("warning", kpath, "'devel' has no effect (genpack ignores it); "
@@ -180,14 +199,8 @@ class _Validator:
     def k_outfile(self, value: Any, path: PathParts) -> Any:
         if not self.text(value, path, "a file name"):
             return _INVALID
-        if not value.strip():
-            return self.error(path, "must not be empty")
-        if value.endswith("/"):
-            return self.error(path, f"{value!r} must name a file, not a directory")
-        normal = posixpath.normpath(value)
-        if value.startswith("/") or normal == ".." or normal.startswith("../") or normal == ".":
-            return self.error(path, f"{value!r} must be a file name inside the artifact directory")
-        return (path, value)
+        msg = check_outfile(value)
+        return self.error(path, msg) if msg else (path, value)
 
     def k_compression(self, value: Any, path: PathParts) -> Any:
         if not isinstance(value, str) or value not in COMPRESSIONS:
@@ -198,7 +211,10 @@ class _Validator:
         if not self.expect(value, int, path, "a whole number of GiB"):
             return _INVALID
         if value < 1:
-            return self.error(path, f"must be at least 1 (GiB), found {value}")
+            return self.error(path, f"must be at least 1 (GiB), found {_show(value)}")
+        if value > MAX_CAPACITY_GIB:
+            return self.error(path, f"must be at most {MAX_CAPACITY_GIB} (GiB): the image is a file on an ext4 "
+                              f"file system, which holds files up to 16 TiB; found {_show(value)}")
         return (path, value)
 
     def k_bool(self, value: Any, path: PathParts) -> Any:
@@ -498,7 +514,7 @@ class _Validator:
         if "variants" in data and self.expect(raw_variants, dict, ("variants",), "an object mapping variant names to settings"):
             for name, body in raw_variants.items():
                 vpath = ("variants", name)
-                msg = v.check_text(name) or v.check_file_name(name, "variant name")
+                msg = v.check_file_name(name, "variant name")
                 if msg:
                     self.report("error", vpath, msg, at_key=True)
                     continue

@@ -131,10 +131,23 @@ def check_profile(value: str) -> str | None:
     return f"{value!r} is not a valid profile name (e.g. paravirt, gnome/baremetal)"
 
 
+# The longest file name the build makes from a name and a variant is
+# "<name>-<variant>-<arch>.squashfs.tmp" (23 bytes besides the two); 100 bytes each keep it under the
+# 255-byte limit of a file name, with room for lower-<variant>.img, genpack-<name>.tar.gz.tmp and the like.
+MAX_NAME_BYTES = 100
+
+
 def check_file_name(value: str, what: str) -> str | None:
     """Names used in file names (artifact name, variant name)."""
     if not value:
         return f"{what} must not be empty"
+    msg = check_text(value)
+    if msg:
+        return f"{what} {msg}"
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_NAME_BYTES:
+        return (f"{what} is {size} bytes long; at most {MAX_NAME_BYTES} bytes (UTF-8) are allowed, so that the "
+                "file names made from it (<name>-<variant>-<arch>.squashfs.tmp) fit in 255 bytes")
     if "/" in value or value in (".", ".."):
         return f"{what} {value!r} must not contain '/' or be '.' or '..'"
     if value.startswith("-"):

@@ -2,7 +2,9 @@
 
 The lock file holds the holder's pid, command and start time so a second instance can say who
 is building. The kernel drops the lock when the holder dies, however it dies; the file itself is
-never deleted (deleting lock files races with a newcomer that has just opened it).
+never deleted (deleting lock files races with a newcomer that has just opened it). ``work/`` is
+writable from the build containers: the lock file is opened through engine/runtime/work_area.py, so a
+link planted at ``work`` or ``work/.lock`` is refused, never written through.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from .errors import RuntimeEngineError
+from .work_area import confined
 
 LOCK_NAME = ".lock"
 
@@ -45,9 +48,11 @@ class BuildLocked(RuntimeEngineError):
 
 def read_holder(lock_path: Path) -> LockHolder:
     try:
-        data = json.loads(lock_path.read_text())
+        directory, relative = confined(lock_path)
+        with directory:
+            data = json.loads(directory.read_text(relative))
         return LockHolder(int(data["pid"]), str(data.get("command", "?")), float(data["since"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, RuntimeEngineError, ValueError, KeyError, TypeError):
         return LockHolder(None, "", None)
 
 
@@ -67,7 +72,9 @@ class BuildLock:
         from .images import create_work_root  # the image tools; readers of the lock file never need them
 
         create_work_root(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        directory, relative = confined(self.path)
+        with directory:
+            fd = directory.open_rw(relative)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

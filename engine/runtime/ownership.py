@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .confined import ConfinedDir
+
 
 @dataclass(frozen=True)
 class InvokingUser:
@@ -52,26 +54,32 @@ def invoking_user(environ: Mapping[str, str] | None = None) -> InvokingUser:
 
 
 def ensure_user_dir(path: Path, user: InvokingUser) -> Path:
-    """``mkdir -p`` where every directory created is owned by ``user`` (cache dirs under their home)."""
-    path = Path(path)
-    missing = []
-    current = path
-    while not current.exists():
-        missing.append(current)
-        current = current.parent
-    for directory in reversed(missing):
-        directory.mkdir(exist_ok=True)
-        give_back(directory, user)
+    """``mkdir -p`` below the user's home where every directory created is owned by ``user`` (their cache).
+
+    The home is theirs: a symlink they put on the way (``~/.cache -> /etc``) is followed only to a
+    directory they own, else UnsafePathError naming it, so root never creates or chowns anything where
+    the user could not have (ConfinedDir.user_subdir)."""
+    path = Path(os.path.abspath(path))
+    try:
+        relative = path.relative_to(user.home)
+    except ValueError:
+        raise ValueError(f"{path} is not under the home directory of {user.name} ({user.home})") from None
+    with ConfinedDir(user.home) as home:
+        home.user_subdir(relative, user.uid, user.gid)
     return path
 
 
 def give_back(path: Path, user: InvokingUser | None = None, *, recursive: bool = False) -> None:
-    """chown ``path`` (and below, if ``recursive``) to the invoking user; a no-op for root."""
+    """chown ``path`` (and below, if ``recursive``) to the invoking user; a no-op for root.
+
+    Links are changed themselves, never followed, and the walk below ``path`` goes from directory
+    descriptors: a directory swapped for a link meanwhile is not entered."""
     user = user or invoking_user()
     if user.is_root or os.geteuid() != 0:
         return
-    os.chown(path, user.uid, user.gid, follow_symlinks=False)
-    if recursive and os.path.isdir(path) and not os.path.islink(path):
-        for dirpath, dirnames, filenames in os.walk(path):
-            for name in dirnames + filenames:
-                os.chown(os.path.join(dirpath, name), user.uid, user.gid, follow_symlinks=False)
+    path = Path(os.path.abspath(path))
+    with ConfinedDir(path.parent) as parent:
+        if recursive:
+            parent.chown_tree(path.name, user.uid, user.gid)
+        else:
+            parent.chown(path.name, user.uid, user.gid)

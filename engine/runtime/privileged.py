@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from . import process, syscalls
+from . import process, syscalls, work_area
+from .confined import UnsafePathError
 from .errors import PrivilegedOperationError
 from .host import HostInfo, detect_host
 from .nspawn import NspawnSpec
@@ -74,7 +75,9 @@ def _run(operation: str, path: str, argv: Sequence[str]) -> None:
 
 
 def create_sparse_image(path: str | os.PathLike[str], size_bytes: int) -> Path:
-    """A new sparse file of ``size_bytes``; refuses to overwrite an existing file."""
+    """A new sparse file of ``size_bytes``; refuses to overwrite an existing file or follow a link
+    (created O_EXCL|O_NOFOLLOW from its directory, with no link under ``work/`` followed on the way:
+    engine/runtime/work_area.py)."""
     target = _path("create image", path)
     if not isinstance(size_bytes, int) or isinstance(size_bytes, bool) or size_bytes <= 0:
         raise PrivilegedOperationError(
@@ -82,18 +85,22 @@ def create_sparse_image(path: str | os.PathLike[str], size_bytes: int) -> Path:
         )
     if not os.path.isdir(os.path.dirname(target)):
         raise PrivilegedOperationError("create image", target, "parent directory does not exist")
-    try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-    except FileExistsError:
-        raise PrivilegedOperationError("create image", target, "file already exists") from None
-    try:
-        os.ftruncate(fd, size_bytes)
-    except OSError as exc:
-        os.close(fd)
-        os.unlink(target)
-        raise PrivilegedOperationError(
-            "create image", target, f"cannot size it to {size_bytes} bytes: {exc.strerror}"
-        ) from None
+    directory, relative = work_area.confined(target)
+    with directory:
+        try:
+            fd = directory.create_new(relative)
+        except FileExistsError:
+            raise PrivilegedOperationError("create image", target, "file already exists") from None
+        except UnsafePathError as exc:
+            raise PrivilegedOperationError("create image", target, str(exc)) from None
+        try:
+            os.ftruncate(fd, size_bytes)
+        except OSError as exc:
+            os.close(fd)
+            directory.unlink(relative)
+            raise PrivilegedOperationError(
+                "create image", target, f"cannot size it to {size_bytes} bytes: {exc.strerror}"
+            ) from None
     os.close(fd)
     return Path(target)
 

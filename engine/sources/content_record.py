@@ -1,7 +1,8 @@
 """``<file>.content.json`` beside each download: its URL, header identity and sha512.
 
-Lets a cached file keep its content hash (and the stage3 its DIGESTS verdict) without hashing it again
-on every run, and lets ``offline`` mode say what the files are without asking the mirror.
+Lets a cached file keep its content hash (and the stage3 and snapshot their digest and signature
+verdicts) without hashing it again on every run, and lets ``offline`` mode say what the files are
+without asking the mirror.
 """
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ class ContentRecord:
     url: str
     info: str
     sha512: str
-    verified: bool | None = None  # stage3 only: matched the mirror's DIGESTS
+    verified: bool | None = None  # stage3 and snapshot: matched the digests the mirror publishes
     digests_url: str | None = None
+    signed_by: str | None = None  # fingerprint of the key whose good signature covers those digests
+    keyring: str | None = None  # Keyring.digest of the keys that checked it
 
 
 def content_record_path(path: Path) -> Path:

@@ -1,7 +1,8 @@
 """Gentoo ``.DIGESTS`` files: parsing (plain or PGP clear-signed) and checking a file against them.
 
 Format: a ``# <ALGO> HASH`` line names the algorithm of the ``<hex>  <filename>`` lines that follow.
-The PGP signature, when present, is stripped but not verified (we hold no Gentoo release keys).
+``parse_signed_digests`` reads the text a signature check recovered (engine/sources/openpgp.py);
+``parse_digests`` is for a file nobody verified: it strips the armour, unchecked.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SourceError
+from .errors import DigestMismatch, SourceError
 
 # DIGESTS names → hashlib names; Gentoo's BLAKE2B is b2sum's 512-bit BLAKE2b (hashlib's default size)
 ALGORITHMS = {"BLAKE2B": "blake2b", "SHA512": "sha512", "SHA256": "sha256", "SHA1": "sha1", "MD5": "md5"}
@@ -45,10 +46,18 @@ def _unarmour(lines: list[str]) -> list[str]:
 
 
 def parse_digests(text: str) -> Digests:
-    lines = [line.rstrip() for line in text.splitlines()]
+    return _parse_lines(_unarmour([line.rstrip() for line in text.splitlines()]))
+
+
+def parse_signed_digests(signed_text: str) -> Digests:
+    """The entries of the signed text itself: it has no armour, and an armour line in it is just text."""
+    return _parse_lines([line.rstrip() for line in signed_text.splitlines()])
+
+
+def _parse_lines(lines: list[str]) -> Digests:
     entries: dict[str, dict[str, str]] = {}
     algorithm: str | None = None
-    for line in _unarmour(lines):
+    for line in lines:
         header = _ALGO_LINE.match(line)
         if header:
             algorithm = ALGORITHMS.get(header.group(1).upper())  # unknown (e.g. WHIRLPOOL): skip its lines
@@ -80,7 +89,7 @@ def file_hashes(path: Path, algorithms: set[str]) -> dict[str, str]:
 def verify_file(path: Path, filename: str, digests: Digests, *, digests_url: str) -> dict[str, str]:
     """Check ``path`` against every listed digest of ``filename``; returns computed hashes (sha512 always).
 
-    Raises SourceError when the file is not listed or any digest differs.
+    Raises SourceError when the file is not listed, DigestMismatch when a digest differs.
     """
     expected = digests.for_file(filename)
     if not expected:
@@ -88,7 +97,7 @@ def verify_file(path: Path, filename: str, digests: Digests, *, digests_url: str
     computed = file_hashes(path, set(expected) | {"sha512"})
     for algorithm, want in sorted(expected.items()):
         if computed[algorithm] != want:
-            raise SourceError(
+            raise DigestMismatch(
                 f"{filename} does not match its {algorithm.upper()} digest "
                 f"(expected {want[:16]}…, got {computed[algorithm][:16]}…)",
                 url=digests_url,

@@ -24,3 +24,7 @@ class SourceError(Exception):
             parts.append(f"HTTP {self.status}")
         prefix = ": ".join(parts)
         return f"{prefix}: {self.reason}" if prefix else self.reason
+
+
+class DigestMismatch(SourceError):
+    """A file differs from the digest published for it: the file is bad (not the signature or the keyring)."""

@@ -18,8 +18,9 @@ from typing import Callable, TypeVar
 import httpx
 
 from genpack_tui.engine.events import DownloadFinished, DownloadProgress, Event, EventSink
+from genpack_tui.engine.runtime.confined import UnsafePathError
 
-from .atomic_file import fsync_dir, read_text_or_none, write_text_atomic
+from .atomic_file import install, open_part, read_text_or_none, remove_file, write_text_atomic
 from .errors import SourceError
 from .header_info import HeaderInfo
 from .progress import ProgressThrottle
@@ -191,11 +192,14 @@ class DownloadClient:
         *,
         known_info: str | None = None,
         sink: EventSink | None = None,
+        check: Callable[[Path], None] | None = None,
     ) -> FetchResult:
         """Bring ``dest`` up to date with ``url``.
 
         ``known_info`` is the identity of the file at ``dest`` (default: the content of
         ``<dest>.headers``). When the server still has that version, nothing is downloaded.
+        ``check`` sees a complete new download before it replaces ``dest``; when it raises, the
+        download is deleted and ``dest`` and its ``.headers`` stay as they were.
         """
         dest = Path(dest)
         emit = sink or _ignore
@@ -207,14 +211,16 @@ class DownloadClient:
         part = part_path(dest)
         transfer = _Transfer(throttle=ProgressThrottle(self._progress_interval))
         try:
-            part.unlink(missing_ok=True)  # left by a killed earlier run; never trusted
+            remove_file(part)  # left by a killed earlier run; never trusted
             info = self._with_retries(url, lambda: self._attempt(url, part, known, transfer, emit))
             if info is None:
                 assert known is not None
                 return self._cached(url, dest, known, known_info or "", emit)
+            if check is not None:
+                check(part)
             return self._install(url, dest, part, info, transfer, emit)
         except BaseException:
-            part.unlink(missing_ok=True)
+            remove_file(part)
             raise
 
     @staticmethod
@@ -247,9 +253,9 @@ class DownloadClient:
             if response.status_code == 206:
                 if not resuming or self._range_start(response) != offset:
                     transfer.validator = ""  # start over with a plain GET
-                    part.unlink(missing_ok=True)
+                    remove_file(part)
                     raise _Retryable(SourceError("the server sent a part of the file that was not asked for", url=url))
-                mode = "ab"
+                append = True
             elif response.status_code != 200:
                 raise SourceError(f"unexpected answer HTTP {response.status_code}", url=url)
             else:
@@ -259,9 +265,9 @@ class DownloadClient:
                 transfer.info = info
                 transfer.total = info.size
                 transfer.validator = self._validator(info)
-                offset, mode = 0, "wb"
+                offset, append = 0, False
             received = offset
-            with open(part, mode) as out:
+            with open_part(part, append=append) as out:
                 for chunk in response.iter_bytes():  # unbuffered: what arrived is on disk if the link breaks
                     out.write(chunk)
                     received += len(chunk)
@@ -309,9 +315,8 @@ class DownloadClient:
         hp = headers_path(dest)
         try:
             # drop the old identity first: a crash between the two renames then means "unknown, fetch again"
-            hp.unlink(missing_ok=True)
-            os.replace(part, dest)
-            fsync_dir(dest.parent)
+            remove_file(hp)
+            install(part, dest)
             write_text_atomic(hp, info.format())
         except OSError as exc:
             raise SourceError(f"cannot store the download at {dest}: {exc.strerror or exc}", url=url) from None
@@ -346,7 +351,7 @@ class DownloadClient:
                     raise _Retryable(_transport_failure(url, exc, self.timeouts)) from None
                 except httpx.HTTPError as exc:  # e.g. a body that does not decode
                     raise SourceError(f"bad answer from the server: {exc}", url=url) from None
-                except OSError as exc:
+                except (OSError, UnsafePathError) as exc:
                     raise SourceError(f"cannot write the download: {exc}", url=url) from None
             except _Retryable as failure:
                 if number == tries:
@@ -374,9 +379,10 @@ def fetch(
     known_info: str | None = None,
     sink: EventSink | None = None,
     client: DownloadClient | None = None,
+    check: Callable[[Path], None] | None = None,
 ) -> FetchResult:
     """``DownloadClient.fetch`` with a one-off client unless ``client`` is given."""
     if client is not None:
-        return client.fetch(url, dest, known_info=known_info, sink=sink)
+        return client.fetch(url, dest, known_info=known_info, sink=sink, check=check)
     with DownloadClient() as own:
-        return own.fetch(url, dest, known_info=known_info, sink=sink)
+        return own.fetch(url, dest, known_info=known_info, sink=sink, check=check)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .overlay import build_overlay
+from .signing import SigningKey
 from .snapshot import build_snapshot
 from .stage3 import stage3_name, timestamp_of
 
@@ -24,7 +25,13 @@ class TestbedArtifacts:
     overlay_tarball: Path     # genpack-overlay-main.tar.gz (top dir genpack-overlay-main/)
     recipe_hash: str
     directory: Path           # <cache>/<recipe_hash>/
+    signing_key: SigningKey | None = None  # <cache>/signing-key/: the mirror signs with it
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def keyring(self) -> Path | None:
+        """The public keyring that verifies the test bed mirror's signatures (``--keyring``)."""
+        return self.signing_key.keyring if self.signing_key is not None else None
 
     @property
     def stage3_timestamp(self) -> str:
@@ -65,4 +72,6 @@ class TestbedArtifacts:
     def to_json(self) -> str:
         return json.dumps({"stage3": str(self.stage3), "portage_snapshot": str(self.portage_snapshot),
                            "overlay_tarball": str(self.overlay_tarball), "recipe_hash": self.recipe_hash,
-                           "directory": str(self.directory), "timings": self.timings}, indent=1)
+                           "directory": str(self.directory),
+                           "keyring": str(self.keyring) if self.keyring else None, "timings": self.timings},
+                          indent=1)

@@ -16,11 +16,15 @@ from . import recipe
 from .artifacts import TestbedArtifacts
 from .host_check import testbed_build_problems
 from .overlay import OVERLAY_NAME, build_overlay
+from .signing import SIGNING_PROGRAMS, SigningError, SigningKey, make_signing_key
 from .snapshot import SNAPSHOT_NAME, build_snapshot
 from .stage3 import TIMINGS_FILE, build_stage3, find_cached_stage3
 
 LineSink = Callable[[str], None]
 ENTRY_NAME = re.compile(r"[0-9a-f]{16}")  # <cache>/<recipe hash> and <cache>/stage3/<stage3 hash>
+# The mirror's signing key: one per cache, whatever the recipe (it signs at publish time, so the
+# cached tarballs stay valid, and a cache made before there was a key gets one on its next use).
+SIGNING_KEY_DIR = "signing-key"
 PRUNE_AFTER_DAYS = 14
 
 
@@ -95,8 +99,19 @@ def _build_trees(cache_root: Path, on_line: LineSink | None) -> Path:
     return target
 
 
+def _signing_key(cache_root: Path) -> SigningKey:
+    missing = [p for p in SIGNING_PROGRAMS if shutil.which(p) is None]
+    if missing and not SigningKey(cache_root / SIGNING_KEY_DIR).exists():
+        raise TestbedUnavailable("cannot make the test bed's signing key: missing host programs: " + ", ".join(missing))
+    try:
+        return make_signing_key(cache_root / SIGNING_KEY_DIR)
+    except SigningError as exc:
+        raise TestbedUnavailable(f"cannot make the test bed's signing key: {exc}") from None
+
+
 def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = None) -> TestbedArtifacts:
-    """Build (first time, about a minute, needs root and the Debian mirror) or reuse the test bed."""
+    """Build (first time, about a minute, needs root and the Debian mirror) or reuse the test bed,
+    with its signing key (made on first use, also in a cache built before test beds had one)."""
     cache_root = (cache_root or default_cache_root()).resolve()
     with _locked(cache_root):
         _remove_stale_work_dirs(cache_root)
@@ -108,6 +123,7 @@ def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = 
             if on_line:
                 on_line(f"testbed: stage3 built in {time.monotonic() - start:.1f} s: {stage3}")
         directory = _build_trees(cache_root, on_line)
+        signing_key = _signing_key(cache_root)
         for used in (stage3.parent, directory):
             os.utime(used)
         for gone in prune_unused_entries(cache_root, keep={stage3.parent.name, directory.name}):
@@ -117,4 +133,4 @@ def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = 
     timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
     return TestbedArtifacts(stage3=stage3, portage_snapshot=directory / SNAPSHOT_NAME,
                             overlay_tarball=directory / OVERLAY_NAME, recipe_hash=recipe.recipe_hash(),
-                            directory=directory, timings=timings)
+                            directory=directory, signing_key=signing_key, timings=timings)

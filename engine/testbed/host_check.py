@@ -4,7 +4,10 @@ from __future__ import annotations
 import os
 import shutil
 
-REQUIRED_PROGRAMS = ("debootstrap", "systemd-nspawn", "tar", "xz")
+from .signing import SIGNING_PROGRAMS
+
+# gpg, gpgconf and gpg-agent make and use the mirror's signing key; builds verify with gpgv
+REQUIRED_PROGRAMS = ("debootstrap", "systemd-nspawn", "tar", "xz", *SIGNING_PROGRAMS, "gpgv")
 
 
 def missing_host_programs() -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 
 from . import mirror_layout
 from .artifacts import TestbedArtifacts
+from .signing import Signer, SigningKey
 from .stage3 import timestamp_of
 
 _CHUNK = 1 << 16
@@ -59,7 +60,13 @@ def _etag_of(content: bytes | Path) -> str:
 
 
 class MirrorServer:
-    def __init__(self, artifacts: TestbedArtifacts | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    """``signing_key`` (default: the test bed's) signs the DIGESTS and the snapshot as Gentoo's release
+    key does; without one they are published unsigned."""
+
+    def __init__(self, artifacts: TestbedArtifacts | None = None, host: str = "127.0.0.1", port: int = 0,
+                 *, signing_key: SigningKey | None = None) -> None:
+        self.signing_key = signing_key or (artifacts.signing_key if artifacts is not None else None)
+        self._signer = Signer(self.signing_key) if self.signing_key is not None else None
         self._lock = threading.Lock()
         self._resources: dict[str, _Resource] = {}
         self._drops: dict[str, list[int]] = {}
@@ -70,7 +77,7 @@ class MirrorServer:
         self._thread: threading.Thread | None = None
         if artifacts is not None:
             self.publish_stage3(artifacts.stage3)
-            self.publish(mirror_layout.SNAPSHOT, artifacts.portage_snapshot)
+            self.publish_snapshot(artifacts.portage_snapshot)
             self.publish(mirror_layout.OVERLAY, artifacts.overlay_tarball)
 
     # -- addresses ---------------------------------------------------------------------------
@@ -82,6 +89,11 @@ class MirrorServer:
     @property
     def mirror_url(self) -> str:
         return self.base_url
+
+    @property
+    def keyring(self) -> Path | None:
+        """The public keyring that verifies what this server signs (``--keyring``)."""
+        return self.signing_key.keyring if self.signing_key is not None else None
 
     @property
     def overlay_url(self) -> str:
@@ -112,17 +124,26 @@ class MirrorServer:
             self._resources.pop(_normalise(path), None)
 
     def publish_stage3(self, tarball: Path) -> str:
-        """Publish a stage3 with its DIGESTS and point latest-stage3-*.txt at it; returns its URL."""
+        """Publish a stage3 with its DIGESTS (clear-signed when the server has a key) and point
+        latest-stage3-*.txt at it; returns its URL."""
         timestamp = timestamp_of(tarball)
         path = mirror_layout.stage3_path(tarball.name, timestamp)
         url = self.publish(path, tarball)
-        self.publish(path + ".DIGESTS", mirror_layout.digests_text(tarball))
+        digests = mirror_layout.digests_text(tarball)
+        self.publish(path + ".DIGESTS", self._signer.clearsign(digests) if self._signer else digests)
         self.publish(mirror_layout.LATEST_STAGE3,
                      mirror_layout.latest_stage3_text(tarball.name, timestamp, tarball.stat().st_size))
         return url
 
     def publish_snapshot(self, tarball: Path) -> str:
-        return self.publish(mirror_layout.SNAPSHOT, tarball)
+        """Publish a Portage snapshot with its ``.md5sum`` and (with a key) its ``.gpgsig``."""
+        url = self.publish(mirror_layout.SNAPSHOT, tarball)
+        self.publish(mirror_layout.SNAPSHOT_MD5SUM, mirror_layout.md5sum_text(tarball))
+        if self._signer is not None:
+            self.publish(mirror_layout.SNAPSHOT_SIGNATURE, self._signer.detached_signature(tarball))
+        else:
+            self.unpublish(mirror_layout.SNAPSHOT_SIGNATURE)
+        return url
 
     def publish_overlay(self, tarball: Path) -> str:
         return self.publish(mirror_layout.OVERLAY, tarball)
@@ -238,7 +259,7 @@ def _handler_for(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
             self.send_response(200)
             for k, v in headers.items():
                 self.send_header(k, v)
-            text = self.path.endswith((".txt", ".DIGESTS"))
+            text = self.path.endswith((".txt", ".DIGESTS", ".md5sum"))
             self.send_header("Content-Type", "text/plain; charset=utf-8" if text else "application/octet-stream")
             self.send_header("Content-Length", str(resource.size))
             self.end_headers()

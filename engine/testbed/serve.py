@@ -11,7 +11,8 @@ from .mirror import MirrorServer
 
 
 def serve_testbed(port: int = 0, cache_root: Path | None = None, out: TextIO = sys.stdout) -> None:
-    """Print ``--mirror=URL`` and ``--overlay-url=URL`` (one per line) and serve until Ctrl-C.
+    """Print ``--mirror=URL``, ``--overlay-url=URL`` and ``--keyring=FILE`` (one per line) and serve
+    until Ctrl-C.
 
     Build progress goes to stderr as short ``testbed:`` lines; debootstrap's own output is kept off
     the terminal.
@@ -24,5 +25,6 @@ def serve_testbed(port: int = 0, cache_root: Path | None = None, out: TextIO = s
     with MirrorServer(artifacts, port=port) as server:
         print(f"--mirror={server.mirror_url}", file=out, flush=True)
         print(f"--overlay-url={server.overlay_url}", file=out, flush=True)
+        print(f"--keyring={server.keyring}", file=out, flush=True)
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the demo mirror is stopped
             server.wait()

@@ -32,7 +32,7 @@ async def test_cancel_during_emerge_cleans_up(testbed_mirror, tmp_path: Path) ->
     artifact = tmp_path / "hello"
     shutil.copytree(EXAMPLE_ARTIFACT, artifact)
     args = parse_args(["-C", str(artifact), "--arch", "x86_64", "--mirror", testbed_mirror.mirror_url,
-                       "--overlay-url", testbed_mirror.overlay_url])
+                       "--overlay-url", testbed_mirror.overlay_url, "--keyring", str(testbed_mirror.keyring)])
     app = WorkbenchApp(artifact, args)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.ensure_panes()  # the Build and Diff panes mount after the first frame

@@ -79,7 +79,8 @@ def test_build_then_shell_in_a_real_terminal(tmux: Tmux, testbed_mirror, tmp_pat
     artifact = tmp_path / "hello"
     shutil.copytree(EXAMPLE_ARTIFACT, artifact)
     tmux.start([sys.executable, "-m", "genpack_tui", "-C", str(artifact), "--arch", "x86_64",
-                "--mirror", testbed_mirror.mirror_url, "--overlay-url", testbed_mirror.overlay_url])
+                "--mirror", testbed_mirror.mirror_url, "--overlay-url", testbed_mirror.overlay_url,
+                "--keyring", str(testbed_mirror.keyring)])
     screen = tmux.wait_for(lambda s: "merge order:" in s, 30, "the config tree")
     assert "hello" in screen and "x86_64" in screen
     tmux.wait_for(lambda s: s.count("never built") == 3, 30, "three 'never built' badges")
@@ -125,7 +126,8 @@ def test_failed_build_shows_package_and_opens_its_log(tmux: Tmux, testbed_mirror
     config = artifact / "genpack.json5"
     config.write_text(config.read_text().replace('"app-misc/hello",', '"app-misc/hello",\n    "app-misc/broken",', 1))
     tmux.start([sys.executable, "-m", "genpack_tui", "-C", str(artifact), "--arch", "x86_64",
-                "--mirror", testbed_mirror.mirror_url, "--overlay-url", testbed_mirror.overlay_url, "lower"])
+                "--mirror", testbed_mirror.mirror_url, "--overlay-url", testbed_mirror.overlay_url,
+                "--keyring", str(testbed_mirror.keyring), "lower"])
     screen = tmux.wait_for(lambda s: "✖ failed after" in s or "✓ finished in" in s, 1200, "lower to end")
     assert "✖ app-misc/broken-1.0 failed in compile during lower" in screen, screen
     assert "log: /var/tmp/portage/app-misc/broken-1.0/temp/build.log" in screen

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -95,18 +97,39 @@ def test_invalid_utf8_is_an_error(make_artifact) -> None:
     assert "not valid UTF-8" in res.errors[0].message
 
 
-def test_unreadable_file_is_an_error(make_artifact) -> None:
-    directory = make_artifact("{}")
-    target = directory / "genpack.json5"
-    if os.geteuid() == 0:
-        # root reads any mode; /proc/self/mem is a regular file whose read at offset 0 fails with EIO
-        target.unlink()
-        target.symlink_to("/proc/self/mem")
-    else:
-        target.chmod(0)
-    res = resolve(directory, arch="x86_64")
-    assert res.merged is None
-    assert "cannot read the file" in res.errors[0].message
+def _resolve_as_nobody(directory: Path) -> str:
+    """The first error message of resolve(directory), computed in a child that became user nobody
+    (root reads any mode); the engine is imported before the fork, so the child only reads the file."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            message = resolve(directory, arch="x86_64").errors[0].message
+            os.write(write_end, message.encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as f:
+        out = f.read().decode()
+    os.waitpid(pid, 0)
+    return out
+
+
+def test_unreadable_file_is_an_error() -> None:
+    directory = Path(tempfile.mkdtemp(prefix="genpack-unreadable-"))
+    try:
+        directory.chmod(0o755)
+        (directory / "genpack.json5").write_text("{}")
+        (directory / "genpack.json5").chmod(0)
+        if os.geteuid() == 0:
+            message = _resolve_as_nobody(directory)
+        else:
+            message = resolve(directory, arch="x86_64").errors[0].message
+        assert message == "cannot read the file: Permission denied"
+    finally:
+        shutil.rmtree(directory)
 
 
 def test_deep_nesting_is_a_clean_error() -> None:

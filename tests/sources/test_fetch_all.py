@@ -12,12 +12,14 @@ from genpack_tui.engine.sources.errors import SourceError
 from genpack_tui.engine.sources.content_record import content_record_path
 from genpack_tui.engine.sources.fetch_all import source_paths, update_sources
 from genpack_tui.engine.sources.http import DownloadClient, RetryPolicy, headers_path
-from tests.fixtures.sources import publish_stage3
+from tests.fixtures.sources import publish_snapshot, publish_stage3
 
 STAGE3 = os.urandom(200_000)
+SNAPSHOT = "gentoo/snapshots/portage-latest.tar.xz"
 
 
 def run(server, work, events=None, **kwargs):
+    kwargs.setdefault("keyring", server.keyring)
     return update_sources(
         work, "x86_64", server.url("gentoo/"), server.url("overlay/main.tar.gz"),
         sink=(events.append if events is not None else None), **kwargs,
@@ -25,16 +27,20 @@ def run(server, work, events=None, **kwargs):
 
 
 @pytest.fixture
-def gentoo_mirror(sources_server):
+def gentoo_mirror(sources_server, signing_keys, without_keyring):
+    """A mirror signed with the trusted key (``run`` verifies with it unless told ``keyring=None``)."""
+    sources_server.keyring = str(signing_keys.trusted.keyring)
+    sources_server.signer = signing_keys.signer()
     # the mirror is a sub-path, to prove every URL is built from the mirror base
     _publish_under(sources_server, "gentoo/", STAGE3)
-    sources_server.put("gentoo/snapshots/portage-latest.tar.xz", b"portage tree v1")
+    publish_snapshot(sources_server, SNAPSHOT, b"portage tree v1", signer=sources_server.signer)
     sources_server.put("overlay/main.tar.gz", b"overlay v1")
     return sources_server
 
 
 def _publish_under(server, prefix, body, stamp="20260101T000000Z", digests=True, wrong=False):
-    return publish_stage3(server, body, prefix=prefix, stamp=stamp, with_digests=digests, wrong_digest=wrong)
+    return publish_stage3(server, body, prefix=prefix, stamp=stamp, with_digests=digests, wrong_digest=wrong,
+                          signer=server.signer)
 
 
 def test_first_run_downloads_everything_into_genpack_layout(gentoo_mirror, tmp_path):
@@ -77,7 +83,8 @@ def test_second_run_downloads_nothing_and_reports_the_same_identity(gentoo_mirro
 def test_a_new_snapshot_is_fetched_and_described(gentoo_mirror, tmp_path):
     first = run(gentoo_mirror, tmp_path / "work")
     old_etag = gentoo_mirror.file("gentoo/snapshots/portage-latest.tar.xz").etag
-    new = gentoo_mirror.put("gentoo/snapshots/portage-latest.tar.xz", b"portage tree v2")
+    publish_snapshot(gentoo_mirror, SNAPSHOT, b"portage tree v2", signer=gentoo_mirror.signer)
+    new = gentoo_mirror.file(SNAPSHOT)
     second = run(gentoo_mirror, tmp_path / "work")
     assert (tmp_path / "work" / "portage.tar.xz").read_bytes() == b"portage tree v2"
     changes = first.changes(second)
@@ -107,7 +114,7 @@ def test_digest_mismatch_deletes_stage3_and_fails(gentoo_mirror, tmp_path):
 def test_missing_digests_is_a_warning_and_recorded_unverified(gentoo_mirror, tmp_path):
     _publish_under(gentoo_mirror, "gentoo/", STAGE3, digests=False)
     events: list[Event] = []
-    ident = run(gentoo_mirror, tmp_path / "work", events)
+    ident = run(gentoo_mirror, tmp_path / "work", events, keyring=None)
     assert ident.stage3.verified is False and ident.stage3.sha512 == hashlib.sha512(STAGE3).hexdigest()
     warnings = [e for e in events if isinstance(e, WarningEvent)]
     assert len(warnings) == 1 and warnings[0].message == (
@@ -117,11 +124,11 @@ def test_missing_digests_is_a_warning_and_recorded_unverified(gentoo_mirror, tmp
 
 def test_unverified_cached_stage3_is_checked_again_without_download(gentoo_mirror, tmp_path):
     _publish_under(gentoo_mirror, "gentoo/", STAGE3, digests=False)
-    run(gentoo_mirror, tmp_path / "work")
+    run(gentoo_mirror, tmp_path / "work", keyring=None)
     name = "stage3-amd64-systemd-20260101T000000Z.tar.xz"
     gentoo_mirror.put(
         f"gentoo/releases/amd64/autobuilds/20260101T000000Z/{name}.DIGESTS",
-        f"# SHA512 HASH\n{hashlib.sha512(STAGE3).hexdigest()}  {name}\n".encode(),
+        gentoo_mirror.signer.clearsign(f"# SHA512 HASH\n{hashlib.sha512(STAGE3).hexdigest()}  {name}\n").encode(),
     )
     ident = run(gentoo_mirror, tmp_path / "work")
     assert ident.stage3.verified is True
@@ -180,7 +187,7 @@ def test_the_same_files_on_another_server_are_not_downloaded_again(gentoo_mirror
             copy.etag, copy.last_modified = served.etag, served.last_modified
     before = len(gentoo_mirror.requests)
     moved = update_sources(tmp_path / "work", "x86_64", gentoo_mirror.url("other/gentoo/"),
-                           gentoo_mirror.url("overlay/main.tar.gz"))
+                           gentoo_mirror.url("overlay/main.tar.gz"), keyring=gentoo_mirror.keyring)
     assert moved == first and first.changes(moved) == []
     assert moved.stage3.url.startswith(gentoo_mirror.url("other/gentoo/"))
     assert [r.status for r in gentoo_mirror.requests[before:] if r.path.endswith("Z.tar.xz")] == [304]

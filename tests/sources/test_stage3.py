@@ -9,7 +9,7 @@ import pytest
 from genpack_tui.engine.sources.arches import stage3_arch
 from genpack_tui.engine.sources.digests import parse_digests, verify_file
 from genpack_tui.engine.sources.errors import SourceError
-from genpack_tui.engine.sources.http import DownloadClient, RetryPolicy, headers_path
+from genpack_tui.engine.sources.http import DownloadClient, RetryPolicy
 from genpack_tui.engine.sources.stage3 import check_stage3, discover_latest_stage3, parse_latest_list, stage3_filename
 from tests.fixtures.sources import publish_stage3
 
@@ -143,7 +143,7 @@ def test_check_stage3_verifies_downloaded_file(sources_server, tmp_path, signed)
     assert check.digests_url == url + ".DIGESTS"
 
 
-def test_check_stage3_mismatch_deletes_download(sources_server, tmp_path):
+def test_check_stage3_mismatch_is_an_error_naming_the_digests(sources_server, tmp_path):
     url = publish_stage3(sources_server, b"real", wrong_digest=True)
     dest = tmp_path / "stage3.tar.xz"
     with DownloadClient() as client:
@@ -151,7 +151,6 @@ def test_check_stage3_mismatch_deletes_download(sources_server, tmp_path):
         with pytest.raises(SourceError) as caught:
             check_stage3(client, url, dest)
     assert caught.value.url == url + ".DIGESTS" and "does not match" in caught.value.reason
-    assert not dest.exists() and not headers_path(dest).exists()
 
 
 def test_check_stage3_without_digests_is_unverified(sources_server, tmp_path):

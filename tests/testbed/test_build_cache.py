@@ -53,6 +53,7 @@ def test_interrupted_build_is_never_reused(testbed_artifacts: TestbedArtifacts, 
     os.link(testbed_artifacts.stage3, done / testbed_artifacts.stage3.name)
     artifacts = build_testbed(cache)
     assert artifacts.stage3 == done / testbed_artifacts.stage3.name
+    assert artifacts.signing_key is not None and artifacts.signing_key.exists()
     assert not leftover.exists()
     assert artifacts.portage_snapshot.read_bytes() == testbed_artifacts.portage_snapshot.read_bytes()
     assert artifacts.overlay_tarball.read_bytes() == testbed_artifacts.overlay_tarball.read_bytes()
@@ -66,6 +67,8 @@ def test_serve_testbed_prints_urls_and_stops_on_ctrl_c(testbed_artifacts: Testbe
         assert proc.stdout is not None
         mirror = proc.stdout.readline().strip()
         overlay = proc.stdout.readline().strip()
+        keyring = proc.stdout.readline().strip()
+        assert keyring == f"--keyring={testbed_artifacts.keyring}" and testbed_artifacts.keyring.is_file()
         assert mirror.startswith("--mirror=http://127.0.0.1:") and mirror.endswith("/")
         assert overlay.startswith("--overlay-url=" + mirror.removeprefix("--mirror="))
         mirror_url = mirror.removeprefix("--mirror=")
@@ -140,3 +143,24 @@ def test_build_testbed_touches_what_it_uses(testbed_artifacts: TestbedArtifacts)
     again = build_testbed()
     for used in (again.stage3.parent, again.directory):
         assert time.time() - used.stat().st_mtime < 60, used
+
+
+def test_a_cache_made_before_signing_gets_a_key_once(testbed_artifacts: TestbedArtifacts, tmp_path: Path) -> None:
+    """An old cache (stage3 and trees, no key) is upgraded in place: nothing is rebuilt, a key is made
+    once and kept, and the test bed's mirror signs with it."""
+    from genpack_tui.engine.testbed.build import SIGNING_KEY_DIR
+    cache = tmp_path / "cache"
+    done = cache / "stage3" / recipe.stage3_hash()
+    done.mkdir(parents=True)
+    os.link(testbed_artifacts.stage3, done / testbed_artifacts.stage3.name)
+    trees = cache / recipe.recipe_hash()
+    trees.mkdir()
+    for tarball in (testbed_artifacts.portage_snapshot, testbed_artifacts.overlay_tarball):
+        os.link(tarball, trees / tarball.name)
+    assert not (cache / SIGNING_KEY_DIR).exists()
+    first = build_testbed(cache)
+    assert first.keyring == cache / SIGNING_KEY_DIR / "keyring.gpg" and first.keyring.is_file()
+    assert first.portage_snapshot.stat().st_ino == testbed_artifacts.portage_snapshot.stat().st_ino  # not rebuilt
+    keys = first.keyring.read_bytes()
+    assert build_testbed(cache).keyring.read_bytes() == keys  # the same key next time
+    assert not list(cache.glob(".tmp-*"))

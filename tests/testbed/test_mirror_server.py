@@ -8,6 +8,9 @@ from email.utils import formatdate, parsedate_to_datetime
 import httpx
 import pytest
 
+from genpack_tui.engine.sources.errors import SourceError
+from genpack_tui.engine.sources.keyring import load_keyring
+from genpack_tui.engine.sources.openpgp import verify_clearsigned, verify_detached
 from genpack_tui.engine.testbed import MirrorServer, TestbedArtifacts
 from genpack_tui.engine.testbed import mirror_layout
 
@@ -141,17 +144,47 @@ def test_unsigned_pointer_gives_no_stage3() -> None:
     assert genpack_latest_stage3_path("20260101T000000Z/stage3.tar.xz 1\n") is None
 
 
-def test_digests_match_the_stage3(testbed_mirror: MirrorServer, testbed_artifacts: TestbedArtifacts) -> None:
+def test_digests_match_the_stage3_and_are_signed(testbed_mirror: MirrorServer,
+                                                 testbed_artifacts: TestbedArtifacts) -> None:
     ts = testbed_artifacts.stage3_timestamp
     base = f"{testbed_mirror.mirror_url}releases/amd64/autobuilds/{ts}/stage3-amd64-systemd-{ts}.tar.xz"
     body = httpx.get(base, timeout=60).content
-    digests = httpx.get(base + ".DIGESTS").text.splitlines()
+    published = httpx.get(base + ".DIGESTS").content
+    assert published.startswith(b"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n")
+    keyring = load_keyring(testbed_artifacts.keyring, "--keyring")
+    assert testbed_mirror.keyring == testbed_artifacts.keyring
+    digests = verify_clearsigned(published, keyring, what="the DIGESTS", url=base + ".DIGESTS").signed
+    lines = digests.decode().splitlines()
     name = f"stage3-amd64-systemd-{ts}.tar.xz"
     expected = {"BLAKE2B": hashlib.blake2b(body).hexdigest(), "SHA512": hashlib.sha512(body).hexdigest()}
     seen = {}
-    for header, entry in zip(digests[::2], digests[1::2]):
+    for header, entry in zip(lines[::2], lines[1::2]):
         algo = re.fullmatch(r"# (\w+) HASH", header).group(1)
         hexdigest, filename = entry.split("  ")
         assert filename == name
         seen[algo] = hexdigest
     assert seen == expected
+
+
+def test_the_snapshot_has_its_md5sum_and_signature(testbed_mirror: MirrorServer,
+                                                  testbed_artifacts: TestbedArtifacts) -> None:
+    url = testbed_mirror.url(mirror_layout.SNAPSHOT)
+    snapshot = testbed_artifacts.portage_snapshot.read_bytes()
+    md5, name = httpx.get(url + ".md5sum").text.split()
+    assert md5 == hashlib.md5(snapshot).hexdigest() and re.fullmatch(r"portage-\d{8}\.tar\.xz", name)
+    signature = httpx.get(url + ".gpgsig").content
+    keyring = load_keyring(testbed_artifacts.keyring, "--keyring")
+    assert verify_detached(signature, snapshot, keyring, what="the snapshot", url=url).fingerprint
+    with pytest.raises(SourceError, match="BAD signature"):
+        verify_detached(signature, snapshot + b"x", keyring, what="the snapshot", url=url)
+
+
+def test_a_server_without_a_key_publishes_unsigned(tmp_path) -> None:
+    tarball = tmp_path / "stage3-amd64-systemd-20260101T000000Z.tar.xz"
+    tarball.write_bytes(b"stage3")
+    with MirrorServer() as server:
+        url = server.publish_stage3(tarball)
+        assert server.keyring is None
+        assert httpx.get(url + ".DIGESTS").text.startswith("# BLAKE2B HASH\n")
+        server.publish_snapshot(tarball)
+        assert httpx.get(server.url(mirror_layout.SNAPSHOT_SIGNATURE)).status_code == 404
