@@ -28,8 +28,8 @@ def create_artifact_files(artifact_dir: Path, sink: EventSink) -> None:
 
 
 def artifact_files_checked(artifact_dir: Path, sink: EventSink, started: float) -> bool:
-    """``create_artifact_files`` with any failure (a dangling symlink, a directory where a file belongs,
-    a read-only artifact) reported as one error and the run's end, never as a traceback."""
+    """``create_artifact_files``; whatever it raises is reported as one error and the run's end, never as
+    a traceback (what a hostile artifact does to these files is already a warning)."""
     try:
         create_artifact_files(artifact_dir, sink)
     except Exception as exc:  # whatever it raises, the user gets a line, not a traceback

@@ -76,8 +76,8 @@ def run_build(sink: EventSink, request: dict[str, Any]) -> int:
 
 def _remove_stale_temporaries(ctx: BuildContext) -> None:
     paths = ctx.paths
-    for path in remove_stale_temporaries(paths.work_dir, paths.arch_dir, pack_phase.output_paths(ctx)):
-        ctx.say(f"Removed {path.relative_to(paths.artifact_dir)}, left by an interrupted build.", "stale-files")
+    for path in remove_stale_temporaries(paths.artifact_dir, paths.arch, pack_phase.output_paths(ctx)):
+        ctx.say(f"Removed {path}, left by an interrupted build.", "stale-files")
 
 
 def _run_phases(ctx: BuildContext, phases: tuple[str, ...]) -> list[dict[str, Any]]:

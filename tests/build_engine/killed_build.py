@@ -28,7 +28,7 @@ from tests.fixtures.build import Builder, copy_example
 PHASES = ("lower", "upper", "pack")
 STARTS = ("fresh", "built")
 OUTPUT = "hello-x86_64.squashfs"
-STRAY_SUFFIXES = (".tmp", ".part", ".genpack-tui")
+STRAY_SUFFIXES = (".tmp", ".part", ".genpack-tui", ".genpack-tui-tmp", ".genpack-tui-link")
 SETTLE_SECONDS = 60  # how long the killed build's processes, mounts and loop devices may take to go
 
 

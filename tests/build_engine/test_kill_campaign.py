@@ -73,8 +73,10 @@ def test_next_build_removes_only_the_engines_own_temporaries(campaign: Campaign,
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "precious").write_text("keep me\n")
+    work = artifact / "work"
     planted = [arch / ".lower.img.creating-999999", arch / "upper.done.tmp", arch / "stage3.tar.xz.part",
-               artifact / "work" / "portage.tar.xz.part", artifact / "hello-x86_64.squashfs.tmp"]
+               arch / ".pack.done.999999.genpack-tui-tmp", work / ".portage.tar.xz.headers.1.genpack-tui-tmp",
+               work / "portage.tar.xz.part", artifact / "hello-x86_64.squashfs.tmp"]
     for path in planted:
         path.write_bytes(b"half")
     link = arch / ".upper.img.creating-4242"
