@@ -6,6 +6,7 @@ error line and exit 1 (engine/build/preflight.py's artifact_files_checked)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -104,15 +105,16 @@ def _raising(*args, **kwargs):
 
 # ensure_artifact_files turns what a hostile artifact does into warnings, so no real input reaches this
 # path any more: the failure is injected, to prove that whatever it raises never becomes a traceback.
-def test_any_exception_from_it_is_one_error_line_and_exit_1(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_any_exception_from_it_is_one_error_and_exit_1(tmp_path: Path, monkeypatch) -> None:
     artifact = copy_example(tmp_path)
     monkeypatch.setattr(preflight, "ensure_artifact_files", _raising)
-    rc = main(["--headless", "-C", str(artifact), "build"])
-    err = capsys.readouterr().err
-    assert rc == 1
-    errors = [line for line in err.splitlines() if line.startswith("error:")]
-    assert errors == ["error: cannot create genpack's helper files (.gitignore, .vscode/settings.json) in "
-                      f"{artifact}: the helper files could not be examined"], err
+    events_file = tmp_path / "events.jsonl"  # in-process, the renderer's stderr may be another test's capture
+    assert main(["--headless", "-C", str(artifact), "--events", str(events_file), "build"]) == 1
+    reported = [json.loads(line) for line in events_file.read_text().splitlines()]
+    errors = [e["message"] for e in reported if e["kind"] == "error"]
+    assert errors == ["cannot create genpack's helper files (.gitignore, .vscode/settings.json) in "
+                      f"{artifact}: the helper files could not be examined"], reported
+    assert [e["ok"] for e in reported if e["kind"] == "build_finished"] == [False]
     assert not (artifact / "work").exists()
 
     events: list = []
@@ -121,5 +123,5 @@ def test_any_exception_from_it_is_one_error_line_and_exit_1(tmp_path: Path, monk
     assert controller.claim("build")
     assert controller.run(BuildRequest(action="build", artifact_dir=str(artifact))) == 1
     assert started == [] and controller.running is None
-    assert [e.message for e in events if isinstance(e, ErrorEvent)] == [errors[0].removeprefix("error: ")]
+    assert [e.message for e in events if isinstance(e, ErrorEvent)] == errors
     assert [e.ok for e in events if isinstance(e, BuildFinished)] == [False]
