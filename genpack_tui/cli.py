@@ -36,7 +36,9 @@ subcommands:
   config       print the resolved configuration with provenance (--json for machines)
   testbed      build/reuse the offline Portage test bed and serve it as a mirror on loopback
 
-Without --headless the TUI workbench opens on the artifact (and runs the subcommand, if one was named).
+Without --headless the TUI workbench opens on the artifact (and runs the subcommand, if one was named);
+it needs a terminal: with stdin or stdout not a terminal, or TERM=dumb, genpack-tui exits with status 2
+and asks for --headless (config and testbed print without it).
 """
 
 
@@ -125,10 +127,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         from genpack_tui.testbed_command import run_testbed
         return run_testbed(args.port)
     if not args.headless:
+        missing = missing_terminal(sys.stdin, sys.stdout, os.environ)
+        if missing:
+            what = f"--headless {args.action}" if args.action_given else "--headless build"
+            print(f"genpack-tui: error: the workbench needs a terminal ({missing}); use {what} to run "
+                  f"without it", file=sys.stderr)
+            return 2
         from genpack_tui.app import run_app
         return run_app(artifact_dir, args)
     from genpack_tui.headless import run_headless
     return run_headless(artifact_dir, args)
+
+
+def missing_terminal(stdin, stdout, environ) -> str | None:
+    """Why the workbench cannot open here (None when it can): without a terminal on both ends it would
+    write escape codes into a pipe and wait forever for keys, so a CI job missing --headless would hang."""
+    if not _isatty(stdin):
+        return "stdin is not a terminal"
+    if not _isatty(stdout):
+        return "stdout is not a terminal"
+    if environ.get("TERM") == "dumb":
+        return "TERM is dumb"
+    return None
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # a closed stream
+        return False
 
 
 def _variant_arg(args: argparse.Namespace):

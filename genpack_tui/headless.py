@@ -8,12 +8,13 @@ import time
 from pathlib import Path
 
 from genpack_tui.engine.archive import run_archive
-from genpack_tui.engine.build.preflight import create_artifact_files, root_checked, to_invoking_user
+from genpack_tui.engine.build.preflight import artifact_files_checked, root_checked, to_invoking_user
 from genpack_tui.engine.build.request import VARIANT_DEFAULT, BuildRequest
 from genpack_tui.engine.build.runner import start_build
 from genpack_tui.engine.build.shell import start_shell
 from genpack_tui.engine.config import resolve
-from genpack_tui.engine.events import BuildStarted, EventBus, JsonLinesWriter
+from genpack_tui.engine.events import BuildFinished, BuildStarted, ErrorEvent, EventBus, JsonLinesWriter
+from genpack_tui.engine.runtime.errors import RuntimeEngineError
 from genpack_tui.cli import _variant_arg
 from genpack_tui.headless_renderer import HeadlessRenderer
 
@@ -42,9 +43,19 @@ def _run(artifact_dir: Path, args: argparse.Namespace, bus: EventBus) -> int:
     started = time.monotonic()
     bus(BuildStarted(action=args.action, artifact=resolution.name, variant=resolution.variant,
                      arch=resolution.arch))
-    create_artifact_files(artifact_dir, bus)
+    try:
+        return _run_started(artifact_dir, args, bus, resolution.name, started)
+    except (RuntimeEngineError, OSError) as exc:
+        bus(ErrorEvent(message=str(exc), phase=args.action))
+        bus(BuildFinished(ok=False, duration=time.monotonic() - started))
+        return 1
+
+
+def _run_started(artifact_dir: Path, args: argparse.Namespace, bus: EventBus, name: str, started: float) -> int:
+    if not artifact_files_checked(artifact_dir, bus, started):
+        return 1
     if args.action == "archive":
-        return 0 if run_archive(artifact_dir, resolution.name, bus, to_invoking_user()) else 1
+        return 0 if run_archive(artifact_dir, name, bus, to_invoking_user()) else 1
     request = build_request(artifact_dir, args)
     if not root_checked(args.action, bus, started):
         return 1

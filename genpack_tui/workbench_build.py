@@ -89,7 +89,7 @@ class BuildController:
     def run(self, request: BuildRequest) -> int:
         """Run ``request`` (after ``claim``); returns the engine's exit code. Never raises for a failed build."""
         # on first use, off the UI thread: the workbench's first frame does not wait for these
-        from genpack_tui.engine.build.preflight import create_artifact_files, root_checked
+        from genpack_tui.engine.build.preflight import artifact_files_checked, root_checked
         from genpack_tui.engine.config import resolve
         from genpack_tui.engine.events import BuildFinished, BuildStarted, ErrorEvent, Event
         from genpack_tui.engine.runtime.errors import RuntimeEngineError
@@ -108,7 +108,8 @@ class BuildController:
                 return 1
             if not root_checked(request.action, bus, started):
                 return 1
-            create_artifact_files(Path(request.artifact_dir), bus)
+            if not artifact_files_checked(Path(request.artifact_dir), bus, started):
+                return 1
             finished: list[BuildFinished] = []
 
             def relay(event: Event) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from genpack_tui.engine.build.image_space import FullImage, find_full_image, says_no_space
 from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.config import Resolution
@@ -38,6 +39,7 @@ class BuildContext:
     emulated: bool = False
     phase: str = "setup"
     container_starts: dict[str, int] = field(default_factory=dict)
+    full_image: FullImage | None = None  # found full when the last command or step failed
 
     @property
     def derived(self):
@@ -55,6 +57,10 @@ class BuildContext:
         try:
             yield
             ok = True
+        except BaseException as exc:
+            if self.full_image is None and says_no_space(exc):
+                self.full_image = self._find_full_image()  # the images are still mounted here
+            raise
         finally:
             self.sink(StepFinished(phase=self.phase, step=name, ok=ok, duration=time.monotonic() - started))
 
@@ -72,6 +78,7 @@ class BuildContext:
             overlay_upper=overlay_upper, env=env or {},
         )
         self.container_starts[self.phase] = self.container_starts.get(self.phase, 0) + 1
+        self.full_image = None
         if self.request.debug:
             self.say("+ " + shlex.join(spec.argv(self.host)), step)
 
@@ -85,7 +92,21 @@ class BuildContext:
             if on_text is not None:
                 on_text(text)
 
-        return privileged.run_nspawn(spec, on_line, stdin=stdin, host=self.host)
+        rc = privileged.run_nspawn(spec, on_line, stdin=stdin, host=self.host)
+        if rc != 0:
+            self.full_image = self._find_full_image()  # while the images are still mounted
+        return rc
+
+    def _find_full_image(self) -> FullImage | None:
+        return find_full_image({"lower": self.paths.lower_image, "upper": self.paths.upper_image})
+
+    def failure_message(self, failure: str) -> str:
+        """``failure`` as the user should read it: led by the full image, when that is why."""
+        if self.full_image is None:
+            return failure
+        config = self.resolution.config_file
+        return self.full_image.explain(failure, self.paths.artifact_dir, config.name if config else "genpack.json5",
+                                       self.derived.lower_capacity_gib)
 
     def check(self, rc: int, what: str) -> None:
         if rc != 0:

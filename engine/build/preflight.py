@@ -27,6 +27,25 @@ def create_artifact_files(artifact_dir: Path, sink: EventSink) -> None:
             sink(OutputLine(phase="setup", step="artifact-files", text=message.text))
 
 
+def artifact_files_checked(artifact_dir: Path, sink: EventSink, started: float) -> bool:
+    """``create_artifact_files``; whatever it raises is reported as one error and the run's end, never as
+    a traceback (what a hostile artifact does to these files is already a warning)."""
+    try:
+        create_artifact_files(artifact_dir, sink)
+    except Exception as exc:  # whatever it raises, the user gets a line, not a traceback
+        sink(ErrorEvent(message=f"cannot create genpack's helper files (.gitignore, .vscode/settings.json) "
+                                f"in {artifact_dir}: {_reason(exc)}", phase="setup"))
+        sink(BuildFinished(ok=False, duration=time.monotonic() - started))
+        return False
+    return True
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc) or type(exc).__name__
+
+
 def root_checked(action: str, sink: EventSink, started: float) -> bool:
     """True when ``action`` may run; else the reason and the run's end (since ``started``) are reported."""
     try:

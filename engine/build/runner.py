@@ -13,6 +13,7 @@ from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint
 from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.build.request import BuildRequest
+from genpack_tui.engine.build.stale_temporaries import remove_stale_temporaries
 from genpack_tui.engine.build.stamps import read_stamp
 from genpack_tui.engine.config import ConfigError, resolve
 from genpack_tui.engine.events import (
@@ -54,14 +55,16 @@ def run_build(sink: EventSink, request: dict[str, Any]) -> int:
     req = BuildRequest.from_json(request)
     started = time.monotonic()
     outputs: list[dict[str, Any]] = []
+    ctx: BuildContext | None = None
     try:
         ctx = make_context(req, sink)
         ensure_user_dir(ctx.paths.binpkgs_dir, ctx.user)
         ensure_user_dir(ctx.paths.download_dir, ctx.user)
         with acquire_build_lock(ctx.paths.work_dir, f"genpack-tui {req.action}"):
+            _remove_stale_temporaries(ctx)
             outputs = _run_phases(ctx, PHASES[req.action])
     except (PhaseFailed, ConfigError, RuntimeEngineError, SourceError, OSError) as exc:
-        sink(ErrorEvent(message=str(exc)))
+        sink(ErrorEvent(message=ctx.failure_message(str(exc)) if ctx is not None else str(exc)))
         sink(BuildFinished(ok=False, duration=time.monotonic() - started))
         return EXIT_FAILED
     except BaseException:  # interrupted or terminated: the worker reports why; renderers still get an end
@@ -69,6 +72,12 @@ def run_build(sink: EventSink, request: dict[str, Any]) -> int:
         raise
     sink(BuildFinished(ok=True, duration=time.monotonic() - started, outputs=outputs))
     return 0
+
+
+def _remove_stale_temporaries(ctx: BuildContext) -> None:
+    paths = ctx.paths
+    for path in remove_stale_temporaries(paths.artifact_dir, paths.arch, pack_phase.output_paths(ctx)):
+        ctx.say(f"Removed {path}, left by an interrupted build.", "stale-files")
 
 
 def _run_phases(ctx: BuildContext, phases: tuple[str, ...]) -> list[dict[str, Any]]:
