@@ -16,7 +16,7 @@ from genpack_tui.engine.config import resolve
 from genpack_tui.engine.events import BuildFinished, BuildStarted, ErrorEvent, EventBus, JsonLinesWriter
 from genpack_tui.engine.runtime.errors import RuntimeEngineError
 from genpack_tui.cli import _variant_arg
-from genpack_tui.headless_renderer import HeadlessRenderer
+from genpack_tui.headless_renderer import HeadlessRenderer, print_problems
 
 
 def run_headless(artifact_dir: Path, args: argparse.Namespace) -> int:
@@ -34,8 +34,7 @@ def run_headless(artifact_dir: Path, args: argparse.Namespace) -> int:
 
 def _run(artifact_dir: Path, args: argparse.Namespace, bus: EventBus) -> int:
     resolution = resolve(artifact_dir, variant=_variant_arg(args), arch=args.arch)
-    for problem in resolution.problems:
-        print(str(problem), file=sys.stderr)
+    print_problems(resolution.problems, sys.stderr)
     if not resolution.ok:
         print(f"genpack-tui: {len(resolution.errors)} error(s) in the configuration; nothing was built.",
               file=sys.stderr)

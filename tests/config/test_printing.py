@@ -110,3 +110,13 @@ def test_config_tree_values_are_escaped() -> None:
 
     assert short_value("echo \x1b]0;pwned\x07") == escape_controls("echo \x1b]0;pwned\x07")
     assert "\x1b" not in short_value({"k": "\x1b[31m"}) and "\x1b" not in short_value(["\x1b"])
+
+
+def test_a_headless_build_caps_the_problems_it_prints(make_artifact) -> None:
+    atoms = ", ".join(f'"bad atom {i}"' for i in range(PRINTED_PROBLEMS + 30))
+    artifact = make_artifact(f'{{ name: "x", packages: [{atoms}] }}')
+    proc = subprocess.run([sys.executable, "-m", "genpack_tui", "--headless", "-C", str(artifact), "build"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert sum(": error: " in line for line in proc.stderr.splitlines()) == PRINTED_PROBLEMS
+    assert "30 more problems not shown" in proc.stderr
