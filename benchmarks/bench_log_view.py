@@ -73,7 +73,7 @@ def build_app(widget: str, pending: list[str], lock: threading.Lock):
     from textual.binding import Binding
     from textual.widgets import Log
 
-    from genpack_tui.widgets.log_view import BuildLog
+    from genpack_tui.widgets.log.view import BuildLog
 
     class Host(App[None]):
         BINDINGS = [Binding("x", "probe", "probe")]
@@ -257,7 +257,7 @@ def tmux_app() -> None:
     """A real-terminal host: BuildLog with a READY marker, run under tmux by the parent."""
     from textual.app import App, ComposeResult
 
-    from genpack_tui.widgets.log_view import BuildLog
+    from genpack_tui.widgets.log.view import BuildLog
 
     class Host(App[None]):
         def compose(self) -> ComposeResult:

@@ -5,7 +5,7 @@ Prints figures; asserts nothing. Run:  /work/venv/bin/python benchmarks/bench_sh
 - ShellPane: headless host app (120x40); time from start() until the file's last line is on the
   emulated screen, plus event-loop lag sampled every 20 ms meanwhile (how stalled input would be).
 - Emulator only: the same bytes fed straight into a bittty Board (no Textual, no pty), i.e. what
-  the pane would cost without widgets/shell_flood.py skimming the lines that only scroll past.
+  the pane would cost without widgets/shell/backend/flood.py skimming the lines that only scroll past.
 - Baseline: the same `cat` on a bare pty, read until EOF (no emulation at all).
 - ShellPane once more with flood skimming switched off (every byte through the emulator).
 """
@@ -76,7 +76,7 @@ def emulator_only(path: Path) -> float:
 async def shell_pane(path: Path, skim: bool = True) -> dict:
     from textual.app import App, ComposeResult
 
-    from genpack_tui.widgets.shell_pane import ShellPane
+    from genpack_tui.widgets.shell.pane import ShellPane
 
     class Host(App[None]):
         def compose(self) -> ComposeResult:

@@ -33,7 +33,7 @@ from genpack_tui.app import WorkbenchApp  # noqa: E402
 from genpack_tui.cli import parse_args  # noqa: E402
 from measure import percentile, tmux_launch_times  # noqa: E402
 from summary import write_summary  # noqa: E402
-from genpack_tui.widgets.config_tree import ConfigTree  # noqa: E402
+from genpack_tui.widgets.config.tree import ConfigTree  # noqa: E402
 
 
 PROJECT_DIRS = ("genpack_tui", "engine", "widgets")

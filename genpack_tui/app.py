@@ -36,26 +36,27 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 
 from genpack_tui.cli import parse_args
 from genpack_tui.engine.config.printable import escape_controls
-from genpack_tui.workbench_build import BUILD_ACTIONS, BuildController, BuildStarter, RunOptions, engine_start_build
-from genpack_tui.workbench_events import EventQueue
-from genpack_tui.workbench_inputs import InputSignature, config_signature, input_signature
-from genpack_tui.workbench_selection import NONE_KEY, Selection, describe_variant
-from genpack_tui.workbench_shell import (
+from genpack_tui.widgets.build.options import RunOptions
+from genpack_tui.workbench.build import BUILD_ACTIONS, BuildController, BuildStarter, engine_start_build
+from genpack_tui.workbench.events import EventQueue
+from genpack_tui.engine.artifact.inputs import InputSignature, config_signature, input_signature
+from genpack_tui.widgets.config.selection import NONE_KEY, Selection, describe_variant
+from genpack_tui.workbench.shell import (
     SHELL_ACTIONS, SHELL_CWD, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
 )
-from genpack_tui.widgets.config_tree import ConfigTree
-from genpack_tui.widgets.phase_badges import PhaseBadges
-from genpack_tui.widgets.problems import ProblemsPanel
-from genpack_tui.widgets.selectors import SelectionBar
+from genpack_tui.widgets.config.tree import ConfigTree
+from genpack_tui.widgets.build.phase_badges import PhaseBadges
+from genpack_tui.widgets.config.problems import ProblemsPanel
+from genpack_tui.widgets.config.selectors import SelectionBar
 from genpack_tui.widgets.ui_thread import call_on_ui_thread
 
 if TYPE_CHECKING:
     from genpack_tui.engine.build.request import BuildRequest
     from genpack_tui.engine.build.status import PhaseStatus
     from genpack_tui.engine.config import Resolution
-    from genpack_tui.widgets.config_diff import ConfigDiff
-    from genpack_tui.widgets.phase_runner import PhaseRunner
-    from genpack_tui.widgets.shell_host import ShellHost
+    from genpack_tui.widgets.config.diff import ConfigDiff
+    from genpack_tui.widgets.build.phase_runner import PhaseRunner
+    from genpack_tui.widgets.shell.host import ShellHost
 
 PANES = ("config", "diff", "build", "shell")
 EVENTS_PER_TICK = 20_000
@@ -172,9 +173,9 @@ class WorkbenchApp(App[int]):
         return self._panes_task is not None and self._panes_task.done()
 
     async def _mount_panes(self) -> None:
-        from genpack_tui.widgets.config_diff import ConfigDiff
-        from genpack_tui.widgets.phase_runner import PhaseRunner
-        from genpack_tui.widgets.shell_host import ShellHost
+        from genpack_tui.widgets.config.diff import ConfigDiff
+        from genpack_tui.widgets.build.phase_runner import PhaseRunner
+        from genpack_tui.widgets.shell.host import ShellHost
 
         variants = self._known_variants()
         diff = ConfigDiff(self.selection, self._other_selection(self.selection, []), variants=variants,
@@ -319,7 +320,7 @@ class WorkbenchApp(App[int]):
 
     @work(exclusive=True, group="watch", description="watch the artifact directory")
     async def _watch_files(self) -> None:
-        from genpack_tui.workbench_watch import watch_artifact
+        from genpack_tui.workbench.watch import watch_artifact
 
         async for _changed in watch_artifact(self.artifact_dir, on_ready=self._watch_began):
             self.change_count += 1
@@ -394,9 +395,9 @@ class WorkbenchApp(App[int]):
         self.push_screen(HelpScreen(self.binding_help()))
 
     def binding_help(self) -> list[tuple[str, str, str]]:
-        from genpack_tui.widgets.log_view import BuildLog
-        from genpack_tui.widgets.phase_runner import PhaseRunner
-        from genpack_tui.widgets.shell_pane import ShellPane
+        from genpack_tui.widgets.log.view import BuildLog
+        from genpack_tui.widgets.build.phase_runner import PhaseRunner
+        from genpack_tui.widgets.shell.pane import ShellPane
 
         rows: list[tuple[str, str, str]] = []
         for cls in (WorkbenchApp, ConfigTree, PhaseRunner, ShellPane, BuildLog):
@@ -552,7 +553,7 @@ class WorkbenchApp(App[int]):
         if self.controller.running:
             self.notify("A build is running; replay it when it is done.", severity="warning")
             return False
-        from genpack_tui.workbench_replay import ReplayError, load_events
+        from genpack_tui.workbench.replay import ReplayError, load_events
 
         try:
             events = load_events(path)
@@ -622,7 +623,7 @@ class WorkbenchApp(App[int]):
     # --- palette --- #
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from genpack_tui.workbench_commands import workbench_commands
+        from genpack_tui.workbench.palette import workbench_commands
 
         yield from super().get_system_commands(screen)
         yield from workbench_commands(self)

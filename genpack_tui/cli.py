@@ -119,12 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"genpack-tui: error: artifact directory {args.directory} does not exist", file=sys.stderr)
         return 2
     if args.action == "config":
-        from genpack_tui.config_command import run_config
+        from genpack_tui.commands.config import run_config
         variant = _variant_arg(args)
         return run_config(artifact_dir, variant, args.arch, args.json, sys.stdout,
                           color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     if args.action == "testbed":
-        from genpack_tui.testbed_command import run_testbed
+        from genpack_tui.commands.testbed import run_testbed
         return run_testbed(args.port)
     if not args.headless:
         missing = missing_terminal(sys.stdin, sys.stdout, os.environ)

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from genpack_tui.engine.archive import run_archive
+from genpack_tui.engine.artifact.archive import run_archive
 from genpack_tui.engine.build.preflight import artifact_files_checked, root_checked, to_invoking_user
 from genpack_tui.engine.build.request import VARIANT_DEFAULT, BuildRequest
 from genpack_tui.engine.build.runner import start_build

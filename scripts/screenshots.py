@@ -33,8 +33,8 @@ from genpack_tui.engine.build.request import BuildRequest  # noqa: E402
 from genpack_tui.engine.events import EmergeProgress, read_json_lines  # noqa: E402
 from genpack_tui.app import WorkbenchApp  # noqa: E402
 from genpack_tui.cli import parse_args  # noqa: E402
-from genpack_tui.workbench_selection import NONE_KEY, Selection  # noqa: E402
-from genpack_tui.workbench_shell import engine_shell_command  # noqa: E402
+from genpack_tui.widgets.config.selection import NONE_KEY, Selection  # noqa: E402
+from genpack_tui.workbench.shell import engine_shell_command  # noqa: E402
 from tests.fixtures.app import recorded_build_events, wait_for, write_events  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "hello"

@@ -16,7 +16,7 @@ from genpack_tui.engine.build.image_space import FullImage, find_full_image, say
 from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.config import Resolution
-from genpack_tui.engine.emerge_output import EmergeOutputParser
+from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.events import EventSink, OutputLine, StepFinished, StepStarted
 from genpack_tui.engine.runtime import privileged
 from genpack_tui.engine.runtime.host import HostInfo

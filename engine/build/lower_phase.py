@@ -14,7 +14,7 @@ from genpack_tui.engine.build.emerge_commands import (
 )
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, lower_fingerprint, source_components
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
-from genpack_tui.engine.emerge_output import EmergeOutputParser
+from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.events import PhaseSkipped, WarningEvent
 from genpack_tui.engine.runtime import privileged, work_area
 from genpack_tui.engine.runtime.confined import ConfinedDir, UnsafePathError

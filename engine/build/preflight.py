@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from genpack_tui.engine.artifact_files import ensure_artifact_files
+from genpack_tui.engine.artifact.files import ensure_artifact_files
 from genpack_tui.engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine, WarningEvent
 from genpack_tui.engine.runtime.errors import HostError
 from genpack_tui.engine.runtime.host import require_root

@@ -10,7 +10,7 @@ import pytest
 from genpack_tui.app import WorkbenchApp
 from genpack_tui.cli import parse_args
 from tests.fixtures.app import recorded_build_events, wait_for, write_events
-from genpack_tui.widgets.phase_runner import PhaseRunner
+from genpack_tui.widgets.build.phase_runner import PhaseRunner
 
 FIRST_EMERGE = ">>> Emerging (1 of 10) sys-apps/baselayout-2.0::gentoo"
 
@@ -150,7 +150,7 @@ async def test_run_key_starts_the_engine_and_shows_its_failure(hello_artifact: P
 
 
 async def test_archive_from_the_palette_action(hello_artifact: Path) -> None:
-    from genpack_tui.workbench_build import RunOptions
+    from genpack_tui.widgets.build.options import RunOptions
 
     app = make_app(hello_artifact)
     async with app.run_test(size=(100, 32)) as pilot:

@@ -11,7 +11,7 @@ import pytest
 from genpack_tui.app import WorkbenchApp
 from genpack_tui.cli import parse_args
 from tests.fixtures.app import EXAMPLE_ARTIFACT, wait_for
-from genpack_tui.widgets.phase_runner import PhaseRunner
+from genpack_tui.widgets.build.phase_runner import PhaseRunner
 
 pytestmark = [pytest.mark.root, pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0, reason="builds need root")]

@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from genpack_tui.app import WorkbenchApp
-from genpack_tui.workbench_selection import NONE_KEY, Selection
+from genpack_tui.widgets.config.selection import NONE_KEY, Selection
 from tests.fixtures.app import save_atomically, wait_for
-from genpack_tui.widgets.config_tree import ConfigTree
-from genpack_tui.widgets.problems import ProblemsPanel
+from genpack_tui.widgets.config.tree import ConfigTree
+from genpack_tui.widgets.config.problems import ProblemsPanel
 
 
 def make_app(artifact: Path, *args: str) -> WorkbenchApp:

@@ -9,10 +9,10 @@ from textual.command import CommandPalette
 from genpack_tui.app import WorkbenchApp
 from genpack_tui.cli import parse_args
 from genpack_tui.screens.help import HelpScreen
-from genpack_tui.workbench_commands import workbench_commands
-from genpack_tui.workbench_selection import Selection
-from genpack_tui.workbench_inputs import input_signature, is_relevant
-from genpack_tui.workbench_watch import watch_artifact
+from genpack_tui.workbench.palette import workbench_commands
+from genpack_tui.widgets.config.selection import Selection
+from genpack_tui.engine.artifact.inputs import input_signature, is_relevant
+from genpack_tui.workbench.watch import watch_artifact
 from tests.fixtures.app import save_atomically, wait_for
 
 

@@ -11,12 +11,12 @@ from genpack_tui.engine.config import resolve
 from genpack_tui.engine.runtime.lock import acquire_build_lock
 from genpack_tui.app import WorkbenchApp
 from genpack_tui.cli import parse_args
-from genpack_tui.workbench_selection import NONE_KEY, Selection
+from genpack_tui.widgets.config.selection import NONE_KEY, Selection
 from tests.fixtures.build import record_successful_build
 from tests.fixtures.app import save_atomically, wait_for
-from genpack_tui.widgets.config_diff import ConfigDiff
-from genpack_tui.widgets.phase_badges import PhaseBadges
-from genpack_tui.widgets.shell_pane import ShellPane
+from genpack_tui.widgets.config.diff import ConfigDiff
+from genpack_tui.widgets.build.phase_badges import PhaseBadges
+from genpack_tui.widgets.shell.pane import ShellPane
 
 SH_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PS1": "$ ", "HOME": "/tmp", "ENV": ""}
 
@@ -107,7 +107,7 @@ async def test_input_edit_before_the_watch_began_reaches_the_badges(hello_artifa
     """files/ changed after the first phase status hashed it but before the watch was in place: the
     check made when the watch begins notices, and the badges follow."""
     import genpack_tui.engine.build.status
-    import genpack_tui.workbench_watch as watch_module
+    import genpack_tui.workbench.watch as watch_module
 
     record_all_phases(hello_artifact)
     real_statuses = genpack_tui.engine.build.status.phase_statuses

@@ -95,7 +95,7 @@ def test_diff(snap_compare, hello_artifact: Path) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("f3")
-        from genpack_tui.workbench_selection import NONE_KEY, Selection
+        from genpack_tui.widgets.config.selection import NONE_KEY, Selection
         diff = pilot.app.query_one("#config-diff")
         diff.set_selections(Selection(NONE_KEY, "x86_64"), Selection("quiet", "aarch64"))
         assert await wait_for(lambda: "B quiet · aarch64" in diff.text())

@@ -19,7 +19,7 @@ from genpack_tui.cli import main
 from genpack_tui.engine.build import preflight
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.events import BuildFinished, ErrorEvent, WarningEvent
-from genpack_tui.workbench_build import BuildController
+from genpack_tui.workbench.build import BuildController
 from tests.fixtures.build import REPO, copy_example
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs as root, as builds do (read-only bind mount)")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from genpack_tui.engine.config import DEFAULT_VARIANT
-from genpack_tui.config_command import run_config
+from genpack_tui.commands.config import run_config
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = """{

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from genpack_tui.config_command import run_config
+from genpack_tui.commands.config import run_config
 from genpack_tui.engine.config import Problem, resolve
 from genpack_tui.engine.config.printable import describe_char, escape_controls
 from genpack_tui.engine.config.problems import PRINTED_PROBLEMS, problems_to_print
@@ -106,7 +106,7 @@ async def test_workbench_title_escapes_the_name(tmp_path: Path) -> None:
 
 def test_config_tree_values_are_escaped() -> None:
     """Whatever validation lets through, a tree line never carries a raw control character."""
-    from genpack_tui.workbench_outline import short_value
+    from genpack_tui.widgets.config.outline import short_value
 
     assert short_value("echo \x1b]0;pwned\x07") == escape_controls("echo \x1b]0;pwned\x07")
     assert "\x1b" not in short_value({"k": "\x1b[31m"}) and "\x1b" not in short_value(["\x1b"])

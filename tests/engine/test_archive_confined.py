@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from genpack_tui.engine.archive import ArchiveError, create_archive, run_archive
+from genpack_tui.engine.artifact.archive import ArchiveError, create_archive, run_archive
 from genpack_tui.engine.events import BuildFinished, ErrorEvent, Event
 
 SECRET = b"-----BEGIN OPENSSH PRIVATE KEY----- host secret\n"

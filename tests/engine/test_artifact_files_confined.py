@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from genpack_tui.engine.artifact_files import GITIGNORE, VSCODE_SETTINGS, ensure_artifact_files
+from genpack_tui.engine.artifact.files import GITIGNORE, VSCODE_SETTINGS, ensure_artifact_files
 from genpack_tui.engine.build.preflight import create_artifact_files
 from genpack_tui.engine.events import Event, OutputLine, WarningEvent
 

@@ -1,7 +1,7 @@
 """The emerge output parser against real Portage 3.0.83 output recorded in test-bed-notes.md."""
 from pathlib import Path
 
-from genpack_tui.engine.emerge_output import EmergeOutputParser
+from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.events import EmergeFailure, EmergeProgress
 
 DATA = Path(__file__).resolve().parents[1] / "data"

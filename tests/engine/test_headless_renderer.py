@@ -5,7 +5,8 @@ from genpack_tui.engine.events import (
     BuildFinished, BuildStarted, EmergeFailure, EmergeProgress, ErrorEvent, OutputLine, PhaseFinished,
     PhaseSkipped, PhaseStarted, StepFinished, StepStarted,
 )
-from genpack_tui.headless_renderer import HeadlessRenderer, human_duration, human_size
+from genpack_tui.engine.report.format import human_duration, human_size
+from genpack_tui.headless_renderer import HeadlessRenderer
 
 
 def render(events, tty):

@@ -7,15 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.style import Style
 
-from genpack_tui.widgets.log_buffer import PendingLines, split_lines
-from genpack_tui.widgets.log_search import (
+from genpack_tui.widgets.log.buffer import PendingLines, split_lines
+from genpack_tui.widgets.log.search import (
     DEFAULT_ERROR_PATTERNS,
     compile_query,
     compile_substrings,
     find_lines,
     match_spans,
 )
-from genpack_tui.widgets.log_text import abbreviate, display_text, plain_text
+from genpack_tui.widgets.log.text import abbreviate, display_text, plain_text
 
 
 def test_plain_text_removes_escapes_and_applies_carriage_returns() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from genpack_tui.widgets.log_view import BuildLog
+from genpack_tui.widgets.log.view import BuildLog
 
 
 class SnapshotLogApp(App[None]):

@@ -6,9 +6,9 @@ import threading
 import pytest
 from textual.app import App, ComposeResult
 
-from genpack_tui.widgets.log_search import SearchError
+from genpack_tui.widgets.log.search import SearchError
 from tests.fixtures.app import wait_for
-from genpack_tui.widgets.log_view import BuildLog
+from genpack_tui.widgets.log.view import BuildLog
 
 SIZE = (80, 20)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import Select
 
-from genpack_tui.workbench_selection import NONE_KEY, Selection
+from genpack_tui.widgets.config.selection import NONE_KEY, Selection
 from tests.fixtures.app import wait_for
-from genpack_tui.widgets.selectors import SelectionBar, SelectPlaceholder
+from genpack_tui.widgets.config.selectors import SelectionBar, SelectPlaceholder
 
 
 class HeldBar(SelectionBar):

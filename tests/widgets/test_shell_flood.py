@@ -5,8 +5,8 @@ from bittty import Board
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genpack_tui.widgets.shell_flood import skim
-from genpack_tui.widgets.shell_scrollback import Scrollback
+from genpack_tui.widgets.shell.backend.flood import skim
+from genpack_tui.widgets.shell.backend.scrollback import Scrollback
 
 WIDTH, HEIGHT = 30, 8
 
@@ -21,7 +21,7 @@ def cells(board: Board) -> list[list[tuple[object, str]]]:
 
 
 def history_text(scrollback: Scrollback) -> list[str]:
-    from genpack_tui.widgets.log_text import plain_text
+    from genpack_tui.widgets.log.text import plain_text
 
     return [
         (plain_text(row) if isinstance(row, str) else "".join(ch for _s, ch in row)).rstrip()

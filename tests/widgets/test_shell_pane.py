@@ -10,8 +10,8 @@ from textual.app import App, ComposeResult
 from textual.widgets import Button
 
 from tests.fixtures.app import wait_for as wait_until
-from genpack_tui.widgets.shell_pane import ShellPane
-from genpack_tui.widgets.shell_spawn import SessionPTY, session_wrapper
+from genpack_tui.widgets.shell.pane import ShellPane
+from genpack_tui.widgets.shell.backend.spawn import SessionPTY, session_wrapper
 
 SHELL_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PS1": "$ ", "HOME": "/tmp", "ENV": ""}
 
@@ -208,7 +208,7 @@ def test_child_gets_a_controlling_terminal_without_preexec_fn(prefer_setsid: boo
 def test_run_suspended_needs_a_real_terminal() -> None:
     from textual.app import SuspendNotSupported
 
-    from genpack_tui.widgets.shell_pane import run_suspended
+    from genpack_tui.widgets.shell.pane import run_suspended
 
     async def scenario() -> None:
         app = ShellApp(["/bin/true"])

@@ -23,7 +23,7 @@ sys.path.insert(0, {str(ROOT)!r})
 from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Static
-from genpack_tui.widgets.shell_pane import ShellPane, run_suspended
+from genpack_tui.widgets.shell.pane import ShellPane, run_suspended
 
 class TmuxApp(App):
     BINDINGS = [Binding("f5", "suspended", priority=True)]

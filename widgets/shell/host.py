@@ -1,7 +1,7 @@
 """ShellHost: the Shell pane's content: a hint (or why no shell may start) and at most one ShellPane.
 
 The app decides what may run (workbench_shell.shell_refusal) and which argv; the host shows it.
-``widgets/shell_pane.py`` (textual-tty) is imported on first use: it is heavy and most sessions
+``widgets/shell/pane.py`` (textual-tty) is imported on first use: it is heavy and most sessions
 never open a shell.
 """
 from __future__ import annotations
@@ -61,7 +61,7 @@ class ShellHost(Vertical):
     async def open(self, label: str, argv: Sequence[str], env: Mapping[str, str] | None,
                    cwd: str | os.PathLike[str] | None = None) -> None:
         """Replace any ended pane with a new one running ``argv`` and focus it."""
-        from genpack_tui.widgets.shell_pane import ShellPane
+        from genpack_tui.widgets.shell.pane import ShellPane
 
         if self.pane is not None:
             await self.pane.remove()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from .shell_scrollback import Scrollback
+from .scrollback import Scrollback
 
 SGR = re.compile(r"\x1b\[[0-9;:]*m")
 _NON_SGR_ESCAPE = re.compile(r"\x1b(?!\[[0-9;:]*m)")

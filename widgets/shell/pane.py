@@ -26,7 +26,7 @@ from textual.containers import Container
 from textual.message import Message
 from textual_tty import Terminal
 
-from .shell_terminal import PaneTerminal
+from .backend.terminal import PaneTerminal
 
 __all__ = ["ShellPane", "run_suspended"]
 

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from genpack_tui.engine.config.problems import Problem
-from genpack_tui.workbench_outline import problem_text
+from genpack_tui.widgets.config.outline import problem_text
 
 __all__ = ["ProblemsPanel"]
 

@@ -1,5 +1,5 @@
 """The state of one build run, folded from the engine's events: phases, steps, progress, failure,
-and what each phase's log should show. Pure (no Textual); widgets/phase_runner.py renders it.
+and what each phase's log should show. Pure (no Textual); widgets/build/phase_runner.py renders it.
 
 Durations come from the events themselves, never from the wall clock, so a replayed ``--events``
 file shows what CI saw.
@@ -14,7 +14,7 @@ from genpack_tui.engine.events import (
     BuildFinished, BuildStarted, DownloadFinished, DownloadProgress, EmergeFailure, EmergeProgress, ErrorEvent,
     Event, OutputLine, PhaseFinished, PhaseSkipped, PhaseStarted, StepFinished, StepStarted, WarningEvent,
 )
-from genpack_tui.headless_renderer import human_duration, human_size
+from genpack_tui.engine.report.format import human_duration, human_size
 
 PHASE_LOGS = ("setup", "lower", "upper", "pack")  # one log per phase; "setup" takes everything else
 SHELL_FOR_PHASE = {"lower": "bash", "upper": "upper-bash", "pack": "upper-bash"}

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from genpack_tui.engine.build.request import BuildRequest
+from genpack_tui.widgets.build.options import RunOptions
 
 if TYPE_CHECKING:  # engine.events is loaded on the first run: the workbench's first frame does not need it
     from genpack_tui.engine.events import EventBus, EventSink
@@ -20,13 +20,6 @@ if TYPE_CHECKING:  # engine.events is loaded on the first run: the workbench's f
 BUILD_ACTIONS = ("build", "lower", "upper", "pack")
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    """What the Build pane (or a command) asks to run, with the options that matter there."""
-    action: str = "build"
-    compression: str | None = None  # None: the configuration's
-    parallel: bool = False
-    force: bool = False
 BuildStarter = Callable[[BuildRequest, "EventSink", threading.Event], int]
 
 
@@ -134,7 +127,7 @@ class BuildController:
 
 def run_archive(artifact_dir: Path, sink: "EventSink") -> int:
     """``archive`` from the workbench: the engine's archive writer, reported as a build."""
-    from genpack_tui.engine.archive import run_archive as archive_reported
+    from genpack_tui.engine.artifact.archive import run_archive as archive_reported
     from genpack_tui.engine.build.preflight import to_invoking_user
     from genpack_tui.engine.config import resolve
     from genpack_tui.engine.events import BuildStarted

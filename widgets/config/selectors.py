@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Label, Select
 
-from genpack_tui.workbench_selection import ARCH_CHOICES, Selection, variant_options
+from genpack_tui.widgets.config.selection import ARCH_CHOICES, Selection, variant_options
 from genpack_tui.widgets.safe_select import SafeSelect
 
 __all__ = ["SelectionBar"]

@@ -1,7 +1,7 @@
 """PhaseRunner: start a build phase, watch the engine's events, read each phase's log.
 
 It renders the same event stream as the headless renderer (engine/events.py), folded by
-genpack_tui/workbench_run.py's RunState: a header line per
+widgets/build/run_state.py's RunState: a header line per
 phase and step with durations, emerge and download progress as a progress bar, every output line
 with its colours in the log of its phase (one searchable BuildLog per phase), and, on failure, the
 failing package, its log path and the key that opens a shell in that container. Events arrive in
@@ -21,10 +21,10 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, ContentSwitcher, Input, ProgressBar, Select, Static, Tab, Tabs
 
 from genpack_tui.engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
-from genpack_tui.headless_renderer import human_duration, human_size
-from genpack_tui.workbench_build import RunOptions
-from genpack_tui.workbench_run import PHASE_LOGS, Failure, PhaseState, RunState
-from genpack_tui.widgets.log_view import BuildLog, SearchError
+from genpack_tui.engine.report.format import human_duration, human_size
+from genpack_tui.widgets.build.options import RunOptions
+from genpack_tui.widgets.build.run_state import PHASE_LOGS, Failure, PhaseState, RunState
+from genpack_tui.widgets.log.view import BuildLog, SearchError
 from genpack_tui.widgets.safe_select import SafeSelect
 
 __all__ = ["PhaseRunner", "RunOptions", "PHASE_LOGS"]

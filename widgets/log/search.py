@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
-from .log_text import ESCAPES, plain_text
+from .text import ESCAPES, plain_text
 
 DEFAULT_ERROR_PATTERNS: tuple[str, ...] = (" * ERROR: ", "!!! ", ">>> Failed to emerge")
 """Plain substrings that mark a failure in emerge / ebuild output."""

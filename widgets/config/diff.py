@@ -16,10 +16,10 @@ from textual.message import Message
 from textual.widgets import Static
 
 from genpack_tui.engine.config import Origin, Resolution
-from genpack_tui.workbench_diff import ADDED, REMOVED, FieldDiff, diff_resolutions
-from genpack_tui.workbench_outline import short_value
-from genpack_tui.workbench_selection import Selection
-from genpack_tui.widgets.selectors import SelectionBar
+from genpack_tui.engine.config.diff import ADDED, REMOVED, FieldDiff, diff_resolutions
+from genpack_tui.widgets.config.outline import short_value
+from genpack_tui.widgets.config.selection import Selection
+from genpack_tui.widgets.config.selectors import SelectionBar
 
 __all__ = ["ConfigDiff"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from genpack_tui.engine.build.request import BuildRequest
-from genpack_tui.workbench_lock import lock_holder
+from genpack_tui.workbench.lock import lock_holder
 
 SHELL_ACTIONS = ("bash", "upper-bash")
 SHELL_CWD = "/"  # the shell worker runs as root: never start it in the artifact directory

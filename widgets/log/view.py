@@ -37,8 +37,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .log_buffer import PendingLines, split_lines
-from .log_search import (
+from .buffer import PendingLines, split_lines
+from .search import (
     DEFAULT_ERROR_PATTERNS,
     SearchError,
     compile_query,
@@ -46,8 +46,8 @@ from .log_search import (
     find_lines,
     match_spans,
 )
-from .log_text import MAX_RENDER_CHARS, display_text
-from .ui_thread import call_on_ui_thread
+from .text import MAX_RENDER_CHARS, display_text
+from ..ui_thread import call_on_ui_thread
 
 __all__ = ["BuildLog", "SearchError", "DEFAULT_ERROR_PATTERNS"]
 

@@ -11,7 +11,7 @@ from typing import AsyncIterator, Callable
 
 from watchfiles import Change, DefaultFilter, awatch
 
-from genpack_tui.workbench_inputs import is_relevant
+from genpack_tui.engine.artifact.inputs import is_relevant
 
 WATCH_STEP_MS = 10  # watchfiles yields about two steps after the last change
 WATCH_DEBOUNCE_MS = 200  # and at the latest this long into a continuous burst

@@ -15,10 +15,10 @@ from textual import events
 from textual.strip import Strip
 from textual_tty import Monitor, Terminal
 
-from .log_text import display_text, plain_text
-from .shell_flood import skim
-from .shell_scrollback import Scrollback
-from .shell_spawn import SessionPTY
+from ...log.text import display_text, plain_text
+from .flood import skim
+from .scrollback import Scrollback
+from .spawn import SessionPTY
 
 
 class SessionBoard(Board):
