@@ -34,15 +34,16 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 
-from genpack_tui.cli import parse_args
+from genpack_tui.options import parse_args
 from genpack_tui.engine.config.printable import escape_controls
 from genpack_tui.widgets.build.options import RunOptions
-from genpack_tui.workbench.build import BUILD_ACTIONS, BuildController, BuildStarter, engine_start_build
+from genpack_tui.engine.build.request import PHASE_ACTIONS, SHELL_ACTIONS
+from genpack_tui.workbench.build import BuildController, BuildStarter, engine_start_build
 from genpack_tui.workbench.events import EventQueue
 from genpack_tui.engine.artifact.inputs import InputSignature, config_signature, input_signature
 from genpack_tui.widgets.config.selection import NONE_KEY, Selection, describe_variant
 from genpack_tui.workbench.shell import (
-    SHELL_ACTIONS, SHELL_CWD, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
+    SHELL_CWD, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
 )
 from genpack_tui.widgets.config.tree import ConfigTree
 from genpack_tui.widgets.build.phase_badges import PhaseBadges
@@ -181,7 +182,7 @@ class WorkbenchApp(App[int]):
         diff = ConfigDiff(self.selection, self._other_selection(self.selection, []), variants=variants,
                           id="config-diff")
         runner = PhaseRunner(log_dir=self.artifact_dir / "work" / "logs", id="runner", options=RunOptions(
-            action=self.args.action if self.args.action in BUILD_ACTIONS else "build",
+            action=self.args.action if self.args.action in PHASE_ACTIONS else "build",
             compression=self.args.compression, parallel=self.args.parallel, force=self.args.force))
         await self.query_one("#diff", TabPane).mount(diff)
         await self.query_one("#build", TabPane).mount(runner)
@@ -220,7 +221,7 @@ class WorkbenchApp(App[int]):
     async def _initial_action(self) -> None:
         action = self.args.action
         if getattr(self.args, "action_given", False):
-            if action in BUILD_ACTIONS or action == "archive":
+            if action in PHASE_ACTIONS or action == "archive":
                 await self.start_action(RunOptions(action, self.args.compression, self.args.parallel,
                                                    self.args.force))
             elif action in SHELL_ACTIONS:  # `genpack-tui bash [command]`: the command runs in the pane
@@ -439,7 +440,7 @@ class WorkbenchApp(App[int]):
     # --- building --- #
 
     def base_request(self) -> "BuildRequest":
-        from genpack_tui.headless import build_request
+        from genpack_tui.options import build_request
 
         request = build_request(self.artifact_dir, self.args)
         return dataclasses.replace(request, variant=self.selection.request_variant(), arch=self.selection.arch,

@@ -9,13 +9,12 @@ from pathlib import Path
 
 from genpack_tui.engine.artifact.archive import run_archive
 from genpack_tui.engine.build.preflight import artifact_files_checked, root_checked, to_invoking_user
-from genpack_tui.engine.build.request import VARIANT_DEFAULT, BuildRequest
 from genpack_tui.engine.build.runner import start_build
 from genpack_tui.engine.build.shell import start_shell
 from genpack_tui.engine.config import resolve
 from genpack_tui.engine.events import BuildFinished, BuildStarted, ErrorEvent, EventBus, JsonLinesWriter
 from genpack_tui.engine.runtime.errors import RuntimeEngineError
-from genpack_tui.cli import _variant_arg
+from genpack_tui.options import build_request, variant_arg
 from genpack_tui.headless_renderer import HeadlessRenderer, print_problems
 
 
@@ -33,7 +32,7 @@ def run_headless(artifact_dir: Path, args: argparse.Namespace) -> int:
 
 
 def _run(artifact_dir: Path, args: argparse.Namespace, bus: EventBus) -> int:
-    resolution = resolve(artifact_dir, variant=_variant_arg(args), arch=args.arch)
+    resolution = resolve(artifact_dir, variant=variant_arg(args), arch=args.arch)
     print_problems(resolution.problems, sys.stderr)
     if not resolution.ok:
         print(f"genpack-tui: {len(resolution.errors)} error(s) in the configuration; nothing was built.",
@@ -61,16 +60,3 @@ def _run_started(artifact_dir: Path, args: argparse.Namespace, bus: EventBus, na
     if args.action in ("bash", "upper-bash"):
         return start_shell(request)
     return start_build(request, bus)
-
-
-def build_request(artifact_dir: Path, args: argparse.Namespace) -> BuildRequest:
-    return BuildRequest(
-        action=args.action, artifact_dir=str(artifact_dir),
-        variant=args.variant if args.variant else VARIANT_DEFAULT, arch=args.arch, debug=args.debug,
-        overlay_override=str(args.overlay_override.resolve()) if args.overlay_override else None,
-        independent_binpkgs=args.independent_binpkgs, deep_depclean=args.deep_depclean,
-        compression=args.compression, devel=args.devel, parallel=args.parallel,
-        break_circular_deps=args.break_circular_deps, mirror=args.mirror, overlay_url=args.overlay_url,
-        keyring=str(args.keyring.absolute()) if args.keyring else None,  # the worker runs in /
-        force=args.force, command=list(args.command),
-    )

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+PHASE_ACTIONS = ("build", "lower", "upper", "pack")  # what runs phases in the build worker
+SHELL_ACTIONS = ("bash", "upper-bash")  # what opens a shell in a container
 VARIANT_DEFAULT = "__default__"  # JSON-able stand-in for engine.config.DEFAULT_VARIANT
 
 

@@ -17,7 +17,6 @@ from genpack_tui.widgets.build.options import RunOptions
 if TYPE_CHECKING:  # engine.events is loaded on the first run: the workbench's first frame does not need it
     from genpack_tui.engine.events import EventBus, EventSink
 
-BUILD_ACTIONS = ("build", "lower", "upper", "pack")
 
 
 BuildStarter = Callable[[BuildRequest, "EventSink", threading.Event], int]

@@ -10,10 +10,9 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from genpack_tui.engine.build.request import BuildRequest
+from genpack_tui.engine.build.request import SHELL_ACTIONS, BuildRequest
 from genpack_tui.workbench.lock import lock_holder
 
-SHELL_ACTIONS = ("bash", "upper-bash")
 SHELL_CWD = "/"  # the shell worker runs as root: never start it in the artifact directory
 ShellCommand = tuple[list[str], dict[str, str]]
 ShellCommandFactory = Callable[[BuildRequest], ShellCommand]

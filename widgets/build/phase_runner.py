@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, ContentSwitcher, Input, ProgressBar, Select, Static, Tab, Tabs
 
 from genpack_tui.engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
+from genpack_tui.engine.config.schema import COMPRESSIONS
 from genpack_tui.engine.report.format import human_duration, human_size
 from genpack_tui.widgets.build.options import RunOptions
 from genpack_tui.widgets.build.run_state import PHASE_LOGS, Failure, PhaseState, RunState
@@ -30,7 +31,7 @@ from genpack_tui.widgets.safe_select import SafeSelect
 __all__ = ["PhaseRunner", "RunOptions", "PHASE_LOGS"]
 
 ACTIONS = ("build", "lower", "upper", "pack")
-COMPRESSIONS = (("config", ""), ("gzip", "gzip"), ("xz", "xz"), ("lzo", "lzo"), ("none", "none"))
+COMPRESSION_CHOICES = (("config", ""), *((name, name) for name in COMPRESSIONS))  # "": the configuration's
 
 
 class PhaseRunner(Vertical):
@@ -145,7 +146,7 @@ class PhaseRunner(Vertical):
             initial = self._initial_options
             yield SafeSelect([(a, a) for a in ACTIONS], value=initial.action, allow_blank=False, compact=True,
                          id="runner-action")
-            yield SafeSelect([(f"comp: {label}", key) for label, key in COMPRESSIONS], value=initial.compression or "",
+            yield SafeSelect([(f"comp: {label}", key) for label, key in COMPRESSION_CHOICES], value=initial.compression or "",
                          allow_blank=False, compact=True, id="runner-compression")
             yield Checkbox("parallel", initial.parallel, compact=True, id="runner-parallel")
             yield Checkbox("force", initial.force, compact=True, id="runner-force")

@@ -1,6 +1,6 @@
 """ShellPane: an interactive program (a shell in the build container) on a real pty inside the TUI.
 
-The emulator is textual-tty 0.4 / bittty, wrapped in ``shell_terminal`` so the backend can change
+The emulator is textual-tty 0.4 / bittty, wrapped in ``backend/terminal.py`` so the backend can change
 without touching callers. The pane itself carries any border (a border on the emulator widget would
 make the child believe it has more rows and columns than are visible).
 
@@ -24,7 +24,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.message import Message
-from textual_tty import Terminal
 
 from .backend.terminal import PaneTerminal
 
@@ -111,7 +110,7 @@ class ShellPane(Container):
 
     @property
     def running(self) -> bool:
-        return self.terminal.returncode is None and self.terminal._process is not None
+        return self.terminal.running
 
     def send_text(self, text: str) -> None:
         """Type ``text`` into the child as if from the keyboard (use "\\r" for Enter)."""
@@ -132,8 +131,8 @@ class ShellPane(Container):
         self.terminal.blur()
         self.post_message(self.LeaveRequested(self))
 
-    @on(Terminal.ProcessExited)
-    def _child_exited(self, event: Terminal.ProcessExited) -> None:
+    @on(PaneTerminal.ProcessExited)
+    def _child_exited(self, event: PaneTerminal.ProcessExited) -> None:
         event.stop()
         self.returncode = event.exit_code
         self.post_message(self.Exited(self, event.exit_code))

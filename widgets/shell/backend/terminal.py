@@ -100,6 +100,11 @@ class PaneTerminal(Terminal):
     def returncode(self) -> int | None:
         return None if self._process is None else self._process.poll()
 
+    @property
+    def running(self) -> bool:
+        """A child was started and has not exited."""
+        return self._process is not None and self.returncode is None
+
     def send_text(self, text: str) -> None:
         self.board.display.input(text)
 
