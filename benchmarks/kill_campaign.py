@@ -5,7 +5,7 @@ was found, how long the teardown and the next build took) and totals. Asserts no
 
     sudo .venv/bin/python benchmarks/kill_campaign.py [--seed N] [--per-phase N]
 
-The points come from tests/build_engine/killed_build.py, which the suite uses for a smaller sample.
+The points come from tests/engine/build/killed_build.py, which the suite uses for a smaller sample.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from genpack_tui.engine.testbed import MirrorServer, build_testbed  # noqa: E402
-from tests.build_engine.killed_build import Campaign, choose_points  # noqa: E402
+from tests.engine.build.killed_build import Campaign, choose_points  # noqa: E402
 from tests.fixtures.build import Builder  # noqa: E402
 
 

@@ -624,7 +624,7 @@ class WorkbenchApp(App[int]):
     # --- palette --- #
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from genpack_tui.workbench.palette import workbench_commands
+        from genpack_tui.palette import workbench_commands
 
         yield from super().get_system_commands(screen)
         yield from workbench_commands(self)

@@ -265,7 +265,7 @@ def make_squashfs(source: str | os.PathLike[str], output: str | os.PathLike[str]
     """``mksquashfs source output *options`` as root (pack, on the mounted upper layer).
 
     mksquashfs follows a symlink only when it is a source argument: inside the tree every link is
-    stored as a link, never read through (tests/build_engine/test_pack_confined.py). So ``source``
+    stored as a link, never read through (tests/engine/build/test_pack_confined.py). So ``source``
     (the image's ``upper`` directory below our mount point) must not be a link itself; the caller
     mounts the upper image read-only, so nothing can swap a link in meanwhile. Options are
     pack_commands' (genpack's: xattrs are stored, as mksquashfs does by default).
