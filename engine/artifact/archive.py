@@ -1,4 +1,4 @@
-"""``archive``: genpack-<name>.tar.gz of the artifact definition (genpack-behaviour.md §8).
+"""``archive``: genpack-<name>.tar.gz of the artifact definition (docs/genpack.md §8).
 
 Same members and order as genpack's ``tar zcvf``: the config file, then each existing directory of
 files/ savedconfig/ patches/ kernel/ env/ overlay/. Written to a temporary name and renamed, so an

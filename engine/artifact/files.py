@@ -1,7 +1,7 @@
 """Files genpack creates in an artifact directory on first use: .gitignore and .vscode/settings.json.
 
-Same content as genpack (genpack-behaviour.md §2.2), except that settings.json is valid JSON
-(decisions.md §14). Existing files are never touched. Runs as root in someone's repository, so it
+Same content as genpack (docs/genpack.md §1), except that settings.json is valid JSON
+(docs/compatibility.md §14). Existing files are never touched. Runs as root in someone's repository, so it
 writes through ConfinedDir and never follows a link; what it cannot or will not do (a read-only
 artifact, a ``.gitignore`` that is a directory or a link, a dangling ``.vscode``) is a warning, not an
 error: these files are a convenience and the build goes on without them.

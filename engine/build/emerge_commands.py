@@ -1,4 +1,4 @@
-"""The lower phase's emerge sequence (genpack-behaviour.md §5.4) as argv lists, one per step.
+"""The lower phase's emerge sequence (docs/genpack.md §5.4) as argv lists, one per step.
 
 Pure functions: which commands run, in which order, with which flags. The phase runner executes
 them in the lower container; tests check them without one.

@@ -1,6 +1,6 @@
 """Turns emerge's plain-text output (``--color=n --nospinner``, ``--console=pipe``) into progress events.
 
-Line shapes are those listed in test-bed-notes.md ("Lines a parser should match"), seen from the real
+Line shapes are those listed in docs/test-bed.md §3, seen from the real
 Portage 3.0.83.
 """
 from __future__ import annotations

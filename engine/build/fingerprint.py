@@ -1,4 +1,4 @@
-"""Content fingerprints per phase (decisions.md §7): rebuild decisions from content, not mtimes.
+"""Content fingerprints per phase (docs/compatibility.md §7): rebuild decisions from content, not mtimes.
 
 A fingerprint is a mapping of named components to digests:
   lower: one component per lower-relevant config field, one per Portage input directory

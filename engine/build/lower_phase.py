@@ -1,4 +1,4 @@
-"""The lower phase (genpack-behaviour.md §5): sources, the lower image, Portage config, emerge."""
+"""The lower phase (docs/genpack.md §5): sources, the lower image, Portage config, emerge."""
 from __future__ import annotations
 
 import os
@@ -130,7 +130,7 @@ def _extract_tree(ctx: BuildContext, image: ConfinedDir, relative: str, tarball:
     is resolved (or, at the end, removed) inside the image, and tar gets the directory, not a path."""
     if image.exists(relative):
         ctx.say(f"Replacing /{relative}", "sources")
-        image.remove_tree(relative)  # decisions §8: replaced trees are deleted, not accumulated
+        image.remove_tree(relative)  # docs/compatibility.md §8: replaced trees are deleted, not accumulated
     with image.subdir(relative, create=True) as target:
         privileged.extract_tar(tarball, target, strip_components=1)
 

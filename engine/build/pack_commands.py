@@ -1,4 +1,4 @@
-"""The pack phase's commands (genpack-behaviour.md §7): mksquashfs and the EFI superfloppy.
+"""The pack phase's commands (docs/genpack.md §7): mksquashfs and the EFI superfloppy.
 
 genpack runs these inside the lower container through genpack-create-image; genpack-tui runs the same
 commands on the host against the mounted upper layer (runtime/privileged.py make_squashfs and

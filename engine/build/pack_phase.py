@@ -1,4 +1,4 @@
-"""The pack phase (genpack-behaviour.md §7): squashfs of the upper layer, EFI superfloppy when possible.
+"""The pack phase (docs/genpack.md §7): squashfs of the upper layer, EFI superfloppy when possible.
 
 Outputs are written under a temporary name and renamed when complete, then handed back to the user
 who ran sudo. The EFI loaders are read from the lower image with its links resolved inside it and

@@ -1,4 +1,4 @@
-"""Where genpack keeps things (genpack-behaviour.md §4), for one (artifact, arch, variant).
+"""Where genpack keeps things (docs/genpack.md §4), for one (artifact, arch, variant).
 
 Only names: ``work/`` is writable from the build containers, so what the host writes under it goes
 through engine/runtime/work_area.py (no link at ``work``, ``work/<arch>`` or the file is followed)."""

@@ -1,7 +1,7 @@
-"""Writes the Portage configuration straight into the mounted lower image (decisions.md §10).
+"""Writes the Portage configuration straight into the mounted lower image (docs/compatibility.md §10).
 
 genpack pipes a tar into a container per file group; we write from the host in one step. Contents
-and targets are genpack's (genpack-behaviour.md §3.3, §5.3).
+and targets are genpack's (docs/genpack.md §3, §5.3).
 
 Both sides are someone else's: the image holds what the mirror's stage3 and every emerge put there,
 the artifact is a repository. So every operation goes through a ConfinedDir: the image's links are
@@ -64,7 +64,7 @@ def available_profiles(tree: ConfinedDir, repo: str, portage_arch: str) -> list[
 
 def write_portage_files(ctx: BuildContext, image: ConfinedDir) -> None:
     files = dict(ctx.derived.portage_files)
-    if ctx.request.devel:  # decisions §15
+    if ctx.request.devel:  # docs/compatibility.md §15
         runtime = files[RUNTIME_SET]
         files[RUNTIME_SET] = runtime + ("\n" if runtime else "") + "genpack/devel"
     for relative, text in files.items():
@@ -111,7 +111,7 @@ def sync_kernel_dir(ctx: BuildContext, image: ConfinedDir) -> None:
     artifact = ConfinedDir(ctx.paths.artifact_dir)
     previous = _kernel_record(image)
     if not has_tree(ctx.paths.artifact_dir, "kernel"):
-        # decisions §10: remove only what we installed, not package-owned files in /etc/kernel
+        # docs/compatibility.md §10: remove only what we installed, not package-owned files in /etc/kernel
         for relative in previous:
             image.unlink(f"{KERNEL_DIR}/{relative}")
         image.unlink(KERNEL_RECORD)

@@ -1,4 +1,4 @@
-"""The upper phase's commands (genpack-behaviour.md §6) as argv lists for the upper container."""
+"""The upper phase's commands (docs/genpack.md §6) as argv lists for the upper container."""
 from __future__ import annotations
 
 from typing import Any, Mapping

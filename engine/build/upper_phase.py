@@ -1,4 +1,4 @@
-"""The upper phase (genpack-behaviour.md §6): a fresh upper image over the lower layer."""
+"""The upper phase (docs/genpack.md §6): a fresh upper image over the lower layer."""
 from __future__ import annotations
 
 from pathlib import Path

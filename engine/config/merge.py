@@ -1,6 +1,6 @@
 """The merge: top level, matching arch blocks, the variant, then arch blocks inside the variant.
 
-Per-field rules are genpack's (genpack-behaviour.md §3.2) with decisions.md §1-2:
+Per-field rules are genpack's (docs/genpack.md §2) with docs/compatibility.md §1-§2:
 scalars are overwritten; ``packages`` appends new atoms and ``-atom`` removes an atom merged earlier
 (a no-op when absent); buildtime_packages, mask, binpkg_excludes and services append what is not
 there yet; setup_commands append everything; dicts (accept_keywords, use, license, env) replace per

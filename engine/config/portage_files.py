@@ -1,4 +1,4 @@
-"""The exact text of each Portage file genpack writes into the lower image (genpack-behaviour.md §3.3).
+"""The exact text of each Portage file genpack writes into the lower image (docs/genpack.md §3).
 
 Keys are paths inside the image, relative to its root (as genpack's tar members are).
 """

@@ -2,7 +2,7 @@
 
 Places: ``top`` (the document), ``arch`` (an ``arch.<k>`` block at top level), ``variant``
 (``variants.<v>``) and ``variant_arch`` (``variants.<v>.arch.<k>``). Placement follows genpack's merge
-lists (genpack-behaviour.md §3.2) with decisions.md §1: a variant may set name/profile/outfile, and
+lists (docs/genpack.md §2) with docs/compatibility.md §1: a variant may set name/profile/outfile, and
 setup_commands merge from arch and variant blocks.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Image files and the work directory, as genpack lays them out (genpack-behaviour §4, §5.2, §6)."""
+"""Image files and the work directory, as genpack lays them out (docs/genpack.md §4, §5.2, §6)."""
 
 from __future__ import annotations
 

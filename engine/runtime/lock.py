@@ -1,4 +1,4 @@
-"""One build per artifact at a time (decisions §12): a non-blocking flock on ``work/.lock``.
+"""One build per artifact at a time (docs/compatibility.md §12): a non-blocking flock on ``work/.lock``.
 
 The lock file holds the holder's pid, command and start time so a second instance can say who
 is building. The kernel drops the lock when the holder dies, however it dies; the file itself is

@@ -1,4 +1,4 @@
-"""``systemd-nspawn`` command lines with genpack-helper's semantics (genpack-behaviour §9.3).
+"""``systemd-nspawn`` command lines with genpack-helper's semantics (docs/genpack.md §9).
 
 Building the argv is pure; running it is ``privileged.run_nspawn``. The container root is either a
 directory we mounted ourselves (``-D``) or, only on hosts with udev and systemd as PID 1, an image

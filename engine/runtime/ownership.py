@@ -1,4 +1,4 @@
-"""The person behind ``sudo``: whose cache to use and who gets the outputs (decisions §14)."""
+"""The person behind ``sudo``: whose cache to use and who gets the outputs (docs/compatibility.md §14)."""
 
 from __future__ import annotations
 

@@ -330,7 +330,7 @@ def debootstrap(
 
 
 def enter_private_mount_namespace(scratch: str | os.PathLike[str] | None = None) -> None:
-    """Detach this process's mounts from the host: whatever it mounts dies with it (decisions §11).
+    """Detach this process's mounts from the host: whatever it mounts dies with it (docs/compatibility.md §11).
 
     With ``scratch`` (an empty directory, created if missing), a private tmpfs is mounted there for
     temporary mount points, so even their directories vanish with the namespace after a SIGKILL.

@@ -31,7 +31,7 @@ from . import syscalls
 LineCallback = Callable[[str, str], None]  # (text, stream) with stream "stdout" or "stderr"
 
 HARMLESS_LINES: tuple[Pattern[str], ...] = (
-    # nspawn without systemd as PID 1, at exit (test-bed-notes pitfall 12)
+    # nspawn without systemd as PID 1, at exit (docs/test-bed.md §4)
     re.compile(
         r'^Attempted to remove disk file system under "/run/systemd/nspawn/propagate/[^"]*", and we can\'t allow that\.$'
     ),

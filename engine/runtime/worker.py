@@ -1,6 +1,6 @@
 """Parent side of the build worker: start it, relay its events, cancel it.
 
-Mounts never outlive the build (decisions §11) because every build runs in a child process that
+Mounts never outlive the build (docs/compatibility.md §11) because every build runs in a child process that
 owns a private mount namespace (worker_main); when it dies, however it dies, the kernel drops
 its mounts and the auto-clearing loop devices detach.
 """

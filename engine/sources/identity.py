@@ -1,4 +1,4 @@
-"""Which sources an image was built from, recorded next to the image (decisions §8: per image).
+"""Which sources an image was built from, recorded next to the image (docs/compatibility.md §8: per image).
 
 A lower image gets ``<image>.sources.json``; comparing it with what the mirror offers now says what
 changed, in words ("portage snapshot changed: ETag "a" → "b"").

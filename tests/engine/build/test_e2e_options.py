@@ -73,7 +73,7 @@ def test_cross_arch_without_binfmt_explains_what_is_missing(builder, tmp_path):
 
 
 def test_devel_image_keeps_headers_and_manuals(builder, tmp_path):
-    """--devel adds genpack/devel to the runtime set (decisions §15); genpack-progs, seeing
+    """--devel adds genpack/devel to the runtime set (docs/compatibility.md §15); genpack-progs, seeing
     /usr/bin/genpack-devel, then copies headers and manual pages up. The same package without
     --devel is checked in test_e2e_full (header and manual left out)."""
     artifact = copy_example(tmp_path)

@@ -1,4 +1,4 @@
-"""The emerge output parser against real Portage 3.0.83 output recorded in test-bed-notes.md."""
+"""The emerge output parser against real Portage 3.0.83 output (docs/test-bed.md §3)."""
 from pathlib import Path
 
 from genpack_tui.engine.build.emerge_output import EmergeOutputParser

@@ -84,7 +84,8 @@ def test_nextcloud_numeric_variants_and_profile_override(corpus_dir: Path) -> No
         assert numbered.derived.outfile == f"genpack-artifacts+nextcloud-{name}-x86_64.squashfs"
         assert numbered.derived.profile_path == "genpack-overlay:genpack/amd64/paravirt"
     selftest = resolve(nextcloud, variant="selftestable", arch="aarch64")
-    assert selftest.derived.profile_path == "genpack-overlay:genpack/arm64/weston/paravirt"  # decisions §1
+    # a variant's profile takes effect (docs/compatibility.md §1)
+    assert selftest.derived.profile_path == "genpack-overlay:genpack/arm64/weston/paravirt"
     assert selftest.provenance.field("profile").entries[0].overrides[0].value == "paravirt"
     assert selftest.derived.users[0]["additional_groups"] == ["wheel", "pcap"]
 

@@ -1,4 +1,4 @@
-"""Merge rules (genpack-behaviour.md §3.2) and our deliberate differences (decisions.md §1-2)."""
+"""Merge rules (docs/genpack.md §2) and our deliberate differences (docs/compatibility.md §1-§2)."""
 from __future__ import annotations
 
 import pytest

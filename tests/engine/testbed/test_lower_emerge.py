@@ -253,7 +253,7 @@ def test_users_groups_and_services_as_the_upper_phase_creates_them(lower: Lower)
 
 
 def test_lower_cleanup_sequence(lower: Lower) -> None:
-    """genpack's steps after the main emerge (behaviour spec §5.4, steps 6, 8, 9)."""
+    """genpack's steps after the main emerge (docs/genpack.md §5.4, steps 6, 8, 9)."""
     for cmd in (["emerge", "--color=n", "--nospinner", "-bk", "--binpkg-respect-use=y", "@preserved-rebuild"],
                 ["emerge", "--color=n", "--nospinner", "--depclean"],
                 ["sh", "-c", "etc-update --automode -5 && eclean-dist -d && eclean-pkg"]):

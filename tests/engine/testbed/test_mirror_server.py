@@ -16,7 +16,7 @@ from genpack_tui.engine.testbed import mirror_layout
 
 
 def genpack_latest_stage3_path(text: str) -> str | None:
-    """genpack's parser of latest-stage3-*.txt (behaviour spec §5.1), as a state machine."""
+    """genpack's parser of latest-stage3-*.txt (docs/genpack.md §5.1), as a state machine."""
     state = "before"
     for line in text.splitlines():
         if state == "before":
