@@ -5,7 +5,7 @@
 - systemd-nspawn starts per phase (from the events);
 - pack time against a raw ``mksquashfs`` of the same upper tree with the same options.
 
-    sudo .venv/bin/python benchmarks/bench_build.py
+    sudo .venv/bin/python -m benchmarks.bench_build
 """
 from __future__ import annotations
 
@@ -18,22 +18,20 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from genpack_tui.engine.build.pack_commands import mksquashfs_argv
+from genpack_tui.engine.runtime.mounts import mounted_image
+from genpack_tui.engine.runtime.ownership import invoking_user
+from genpack_tui.engine.testbed import MirrorServer, build_testbed
 
-from genpack_tui.engine.build.pack_commands import mksquashfs_argv  # noqa: E402
-from genpack_tui.engine.runtime.mounts import mounted_image  # noqa: E402
-from genpack_tui.engine.runtime.ownership import invoking_user  # noqa: E402
-from genpack_tui.engine.testbed import MirrorServer, build_testbed  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def run(mirror: MirrorServer, artifact: Path, *args: str) -> tuple[float, list[dict]]:
     events = artifact.parent / "events.jsonl"
     argv = [sys.executable, "-m", "genpack_tui", "--headless", "-C", str(artifact), f"--mirror={mirror.mirror_url}",
             f"--overlay-url={mirror.overlay_url}", f"--keyring={mirror.keyring}", "--events", str(events), *args]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.monotonic()
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True)
+    proc = subprocess.run(argv, capture_output=True, text=True)
     elapsed = time.monotonic() - started
     if proc.returncode != 0:
         sys.exit(f"build failed:\n{proc.stderr[-3000:]}")

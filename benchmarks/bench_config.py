@@ -1,6 +1,8 @@
 """Benchmark of the configuration engine (a script, not a test): prints figures, asserts nothing.
 
-    python benchmarks/bench_config.py [--runs N]
+    .venv/bin/python -m benchmarks.bench_config [--runs N] [--corpus DIR]
+
+The corpus is a directory of artifacts: --corpus, else $GENPACK_TUI_CORPUS.
 
 Times load (json5 parse + source map) + validate + merge for the largest corpus config and for a
 generated config 20x its size, then the whole `genpack-tui config --json` process in a corpus dir.
@@ -8,7 +10,6 @@ generated config 20x its size, then the whole `genpack-tui config --json` proces
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -17,15 +18,13 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import json5
+
+from benchmarks.corpus import add_corpus_argument, corpus_dir
+from genpack_tui.engine.config import load_document, merge_document, resolve
+from genpack_tui.engine.config.sourcemap import scan
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import json5  # noqa: E402
-
-from genpack_tui.engine.config import load_document, merge_document, resolve  # noqa: E402
-from genpack_tui.engine.config.sourcemap import scan  # noqa: E402
-
-CORPUS = REPO / ".." / "shared" / "corpus"
 
 
 def median_time(fn: Callable[[], Any], runs: int) -> float:
@@ -71,11 +70,10 @@ def report(label: str, text: str, runs: int) -> float:
 
 
 def whole_process(directory: Path, runs: int) -> float:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     argv = [sys.executable, "-m", "genpack_tui", "-C", str(directory), "config", "--json"]
 
     def once() -> None:
-        subprocess.run(argv, cwd=REPO, env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(argv, cwd=REPO, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     once()  # warm the page cache and __pycache__
     return median_time(once, runs)
@@ -84,13 +82,12 @@ def whole_process(directory: Path, runs: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
+    add_corpus_argument(parser)
     args = parser.parse_args()
-    if not CORPUS.is_dir():
-        print(f"corpus not found at {CORPUS.resolve()}", file=sys.stderr)
-        return 1
-    largest = max(CORPUS.rglob("genpack.json5"), key=lambda p: p.stat().st_size)
+    corpus = corpus_dir(parser, args.corpus)
+    largest = max(corpus.rglob("genpack.json5"), key=lambda p: p.stat().st_size)
     text = largest.read_text()
-    print(f"largest corpus config: {largest.resolve().relative_to(CORPUS.resolve())}")
+    print(f"largest corpus config: {largest.resolve().relative_to(corpus.resolve())}")
     base = report("corpus", text, args.runs)
     data = json5.loads(text)
     target, factor = 20 * len(text), 20

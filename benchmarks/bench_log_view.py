@@ -1,7 +1,7 @@
 """Benchmark: BuildLog against Textual's stock Log under a flood of emerge-like output.
 
 Prints figures; asserts nothing. Every scenario runs in its own Python process so peak RSS is its
-own. Run:  /work/venv/bin/python benchmarks/bench_log_view.py [--lines 200000 1000000] [--no-tmux]
+own. Run:  .venv/bin/python -m benchmarks.bench_log_view [--lines 200000 1000000] [--no-tmux]
 
 Per scenario: a producer thread appends pre-generated lines (~120 chars, 1 in 10 with SGR colours)
 in chunks of 1000 as fast as it can, while a probe thread injects a key every 20 ms through the
@@ -24,12 +24,10 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from benchmarks.measure import percentile, tmux_launch_times
+from benchmarks.summary import write_summary
 
-from measure import percentile, tmux_launch_times  # noqa: E402
-from summary import write_summary  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SIZE = (120, 40)
 CHUNK = 1000
@@ -115,7 +113,6 @@ def build_app(widget: str, pending: list[str], lock: threading.Lock):
 def line_count(app, widget: str) -> int:
     log = app.query_one("#log")
     return log.line_count
-
 
 
 def feed(widget: str, log, lines: list[str], lock, pending: list[str]) -> None:
@@ -273,7 +270,7 @@ def tmux_app() -> None:
 
 
 def run_child(*args: str) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True,
+    output = subprocess.run([sys.executable, "-m", "benchmarks.bench_log_view", "--child", *args], capture_output=True, text=True,
                             cwd=ROOT, timeout=900)
     if output.returncode != 0:
         raise SystemExit(f"child {args} failed:\n{output.stderr[-3000:]}")
@@ -281,7 +278,7 @@ def run_child(*args: str) -> dict:
 
 
 def measure_tmux_first_paint() -> float | None:
-    seen = tmux_launch_times([sys.executable, __file__, "--child", "tmux-app"], ("READY-H4 line 99",))
+    seen = tmux_launch_times([sys.executable, "-m", "benchmarks.bench_log_view", "--child", "tmux-app"], ("READY-H4 line 99",))
     return None if not seen else round(seen["READY-H4 line 99"], 1)
 
 

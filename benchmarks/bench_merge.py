@@ -1,6 +1,6 @@
 """Benchmark of the merge at scale (a script, not a test): prints figures, asserts nothing.
 
-    python benchmarks/bench_merge.py [--old-limit N]
+    .venv/bin/python -m benchmarks.bench_merge [--old-limit N]
 
 For generated configurations of 10k, 40k, 100k packages and a packages list of 10 MB (each with a
 variant removing every other package and overriding a third of the USE entries) it times validation
@@ -14,16 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
-from genpack_tui.engine.config.merge import _Merger  # noqa: E402
-from genpack_tui.engine.config.provenance import Entry, Ignored, Override, Removal  # noqa: E402
-from genpack_tui.engine.config.sourcemap import SourceMap  # noqa: E402
-from genpack_tui.engine.config.validate import validate  # noqa: E402
+from genpack_tui.engine.config.merge import _Merger
+from genpack_tui.engine.config.provenance import Entry, Ignored, Override, Removal
+from genpack_tui.engine.config.sourcemap import SourceMap
+from genpack_tui.engine.config.validate import validate
 
 
 class ScanningMerger(_Merger):

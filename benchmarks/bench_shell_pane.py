@@ -1,6 +1,6 @@
 """Benchmark: `cat` of a 200k-line file inside ShellPane, against a plain pty read loop.
 
-Prints figures; asserts nothing. Run:  /work/venv/bin/python benchmarks/bench_shell_pane.py [--lines N]
+Prints figures; asserts nothing. Run:  .venv/bin/python -m benchmarks.bench_shell_pane [--lines N]
 
 - ShellPane: headless host app (120x40); time from start() until the file's last line is on the
   emulated screen, plus event-loop lag sampled every 20 ms meanwhile (how stalled input would be).
@@ -22,13 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from bench_log_view import make_lines  # noqa: E402
-from measure import percentile  # noqa: E402
-from summary import write_summary  # noqa: E402
+from benchmarks.bench_log_view import make_lines
+from benchmarks.measure import percentile
+from benchmarks.summary import write_summary
 
 MARKER = "END-OF-BENCH-OUTPUT"
 

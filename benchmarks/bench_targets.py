@@ -1,8 +1,8 @@
-"""The workbench's performance targets (issue 4) in one table: runs bench_log_view.py,
-bench_shell_pane.py and bench_workbench.py (their full output is printed as they go), then each
+"""The workbench's performance targets (issue 4) in one table: runs bench_log_view,
+bench_shell_pane and bench_workbench (their full output is printed as they go), then each
 target beside the figure measured and the baseline measured in the same run.
 
-    python benchmarks/bench_targets.py [--quick]
+    .venv/bin/python -m benchmarks.bench_targets [--quick] [--corpus DIR]
 
 --quick: 200k log lines instead of 1M, 30 saves instead of 100, 7 launches instead of 15.
 Prints figures; "met" says whether the figure is inside the target on this run, nothing asserts.
@@ -16,24 +16,30 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from benchmarks.corpus import CORPUS_ENV
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(script: str, summary: Path, *args: str) -> dict:
     print(f"\n######## {script} {' '.join(args)}", flush=True)
-    subprocess.run([sys.executable, str(HERE / script), "--summary", str(summary), *args], check=True)
+    subprocess.run([sys.executable, "-m", f"benchmarks.{script}", "--summary", str(summary), *args],
+                   cwd=ROOT, check=True)
     return json.loads(summary.read_text())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--corpus", type=Path,
+                        help=f"passed to bench_workbench (default: ${CORPUS_ENV}, which it reads itself)")
     opts = parser.parse_args()
+    corpus = ("--corpus", str(opts.corpus)) if opts.corpus else ()
     lines = "200000" if opts.quick else "1000000"
     with tempfile.TemporaryDirectory() as tmp:
-        log = run("bench_log_view.py", Path(tmp) / "log.json", "--lines", lines)
-        shell = run("bench_shell_pane.py", Path(tmp) / "shell.json")
-        bench = run("bench_workbench.py", Path(tmp) / "workbench.json",
+        log = run("bench_log_view", Path(tmp) / "log.json", "--lines", lines)
+        shell = run("bench_shell_pane", Path(tmp) / "shell.json")
+        bench = run("bench_workbench", Path(tmp) / "workbench.json", *corpus,
                     "--saves", "30" if opts.quick else "100", "--runs", "7" if opts.quick else "15")
     n = f"{log['lines']:,}"
     rows = [

@@ -1,6 +1,6 @@
 """Workbench figures: first paint, and file save → config tree updated, on the largest corpus config.
 
-    python benchmarks/bench_workbench.py [--saves 100] [--runs 15] [--corpus /work/shared/corpus] [--no-tmux]
+    .venv/bin/python -m benchmarks.bench_workbench [--saves 100] [--runs 15] [--corpus DIR] [--no-tmux]
 
 Prints figures only (no pass/fail):
 - first frame / tree shown, headless: from constructing the app to its first frame (title,
@@ -24,16 +24,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from genpack_tui.engine.config import resolve
+from genpack_tui.app import WorkbenchApp
+from genpack_tui.options import parse_args
+from benchmarks.corpus import add_corpus_argument, corpus_dir
+from benchmarks.measure import percentile, tmux_launch_times
+from benchmarks.summary import write_summary
+from genpack_tui.widgets.config.tree import ConfigTree
 
-from genpack_tui.engine.config import resolve  # noqa: E402
-from genpack_tui.app import WorkbenchApp  # noqa: E402
-from genpack_tui.options import parse_args  # noqa: E402
-from measure import percentile, tmux_launch_times  # noqa: E402
-from summary import write_summary  # noqa: E402
-from genpack_tui.widgets.config.tree import ConfigTree  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 PROJECT_DIRS = ("genpack_tui", "engine", "widgets")
@@ -174,7 +173,7 @@ def bench_tmux(artifact: Path, runs: int, workdir: Path) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus"))
+    add_corpus_argument(parser)
     parser.add_argument("--saves", type=int, default=100)
     parser.add_argument("--no-tmux", action="store_true")
     parser.add_argument("--runs", type=int, default=RUNS, help="launches of each program in tmux")
@@ -189,7 +188,7 @@ def main() -> None:
         document.json5.loads = pyjson5.loads  # same objects for valid files; error messages differ
         opts.no_tmux = True
         print("what-if: json5.loads replaced by pyjson5.loads")
-    source = largest_config(opts.corpus)
+    source = largest_config(corpus_dir(parser, opts.corpus))
     with tempfile.TemporaryDirectory() as tmp:
         artifact = Path(tmp) / source.parent.name.split("+")[-1]
         artifact.mkdir()

@@ -3,7 +3,7 @@ artifact at seeded points spread over the steps of lower, upper and pack, then c
 build again. Prints one line per point (start, phase, step, event, kill moment, where it landed, what
 was found, how long the teardown and the next build took) and totals. Asserts nothing.
 
-    sudo .venv/bin/python benchmarks/kill_campaign.py [--seed N] [--per-phase N]
+    sudo .venv/bin/python -m benchmarks.kill_campaign [--seed N] [--per-phase N]
 
 The points come from tests/engine/build/killed_build.py, which the suite uses for a smaller sample.
 """
@@ -17,12 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from genpack_tui.engine.testbed import MirrorServer, build_testbed  # noqa: E402
-from tests.engine.build.killed_build import Campaign, choose_points  # noqa: E402
-from tests.fixtures.build import Builder  # noqa: E402
+from genpack_tui.engine.testbed import MirrorServer, build_testbed
+from tests.engine.build.killed_build import Campaign, choose_points
+from tests.fixtures.build import Builder
 
 
 def main() -> None:

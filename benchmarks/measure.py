@@ -18,7 +18,8 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def tmux_launch_times(command: list[str], needles: tuple[str, ...]) -> dict[str, float] | None:
-    """Launch ``command`` in a new tmux session (120x40, the project on PYTHONPATH) and time, from
+    """Launch ``command`` in a new tmux session (120x40, started in the project's root, so
+    ``python -m benchmarks.NAME`` and ``python -m genpack_tui`` import this tree) and time, from
     launch, when each needle is first on the screen (interpreter start and imports included), in
     ms; needles never seen are missing. None without tmux."""
     if shutil.which("tmux") is None:
@@ -27,7 +28,7 @@ def tmux_launch_times(command: list[str], needles: tuple[str, ...]) -> dict[str,
     for _attempt in range(5):  # the tmux server may still be exiting after the last kill-session
         t0 = time.perf_counter()
         started = subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
-                                  "env", "TERM=xterm-256color", f"PYTHONPATH={ROOT}", *command])
+                                  "-c", str(ROOT), "env", "TERM=xterm-256color", *command])
         if started.returncode == 0:
             break
         time.sleep(0.2)

@@ -1,6 +1,6 @@
 """Figures for the runtime (not a test; prints timings). Run as root:
 
-    /work/venv/bin/python -m tests.engine.runtime.bench_runtime
+    sudo .venv/bin/python -m benchmarks.bench_runtime
 
 Compares nspawn's own ``--overlay=+/:<upper>:/`` with mounting overlayfs ourselves and passing
 ``-D <merged>``, and measures image creation, loop mounts, worker start-up and how quickly loop
