@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -48,6 +49,7 @@ def phase_time(events: list[dict], phase: str) -> float:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root")
     artifacts = build_testbed()

@@ -28,6 +28,7 @@ from benchmarks.measure import percentile, tmux_launch_times
 from benchmarks.summary import write_summary
 
 ROOT = Path(__file__).resolve().parent.parent
+CHILD = [sys.executable, "-m", "benchmarks.bench_log_view", "--child"]  # run from ROOT
 
 SIZE = (120, 40)
 CHUNK = 1000
@@ -270,7 +271,7 @@ def tmux_app() -> None:
 
 
 def run_child(*args: str) -> dict:
-    output = subprocess.run([sys.executable, "-m", "benchmarks.bench_log_view", "--child", *args], capture_output=True, text=True,
+    output = subprocess.run([*CHILD, *args], capture_output=True, text=True,
                             cwd=ROOT, timeout=900)
     if output.returncode != 0:
         raise SystemExit(f"child {args} failed:\n{output.stderr[-3000:]}")
@@ -278,7 +279,7 @@ def run_child(*args: str) -> dict:
 
 
 def measure_tmux_first_paint() -> float | None:
-    seen = tmux_launch_times([sys.executable, "-m", "benchmarks.bench_log_view", "--child", "tmux-app"], ("READY-H4 line 99",))
+    seen = tmux_launch_times([*CHILD, "tmux-app"], ("READY-H4 line 99",))
     return None if not seen else round(seen["READY-H4 line 99"], 1)
 
 

@@ -9,6 +9,7 @@ devices disappear after a worker is SIGKILLed.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import statistics
@@ -40,6 +41,7 @@ def timed(label: str, fn: Callable[[], object], rounds: int = ROUNDS) -> None:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     host = detect_host()
     if not (BUSYBOX_ROOT / "bin" / "busybox").exists():
         _build_busybox_root(BUSYBOX_ROOT)

@@ -1,7 +1,7 @@
 """TEST DOUBLE of genpack-progs' genpack_pkg module (genpack-tui test bed).
 
 The runtime package closure and its file list, read from the installed-package database through
-the real Portage API, following the contract in genpack-tui's behaviour spec (section 10).
+the real Portage API, following the contract in docs/genpack.md §10.
 """
 import os
 import re
