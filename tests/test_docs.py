@@ -66,6 +66,8 @@ def sections(doc: str) -> set[str]:
 
 def bad_citations(path: Path, text: str) -> list[str]:
     relative = path.relative_to(ROOT).as_posix()
+    if relative == THIS_FILE:
+        return []  # its planted examples
     found = []
     for number, line in enumerate(text.splitlines(), 1):
         for match in CITATION.finditer(line):
