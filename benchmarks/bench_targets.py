@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.corpus import CORPUS_ENV
+from benchmarks.corpus import add_corpus_argument, corpus_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,10 +31,9 @@ def run(script: str, summary: Path, *args: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--corpus", type=Path,
-                        help=f"passed to bench_workbench (default: ${CORPUS_ENV}, which it reads itself)")
+    add_corpus_argument(parser)  # for bench_workbench; checked before anything runs
     opts = parser.parse_args()
-    corpus = ("--corpus", str(opts.corpus)) if opts.corpus else ()
+    corpus = ("--corpus", str(corpus_dir(parser, opts.corpus)))
     lines = "200000" if opts.quick else "1000000"
     with tempfile.TemporaryDirectory() as tmp:
         log = run("bench_log_view", Path(tmp) / "log.json", "--lines", lines)
