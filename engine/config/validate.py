@@ -346,8 +346,8 @@ class _Validator:
                 clean[key] = (kpath, checked)
         return clean
 
-    def _tokens(self, item: Any, path: PathParts, what: str, allow_null: bool) -> list[str] | None | object:
-        """A string or list of strings, split into whitespace-separated tokens."""
+    def _tokens(self, item: Any, path: PathParts, what: str, allow_null: bool) -> Any:
+        """A string or list of strings, split into whitespace-separated tokens (a list), None, or _INVALID."""
         if item is None and allow_null:
             return None
         if isinstance(item, list):
@@ -373,7 +373,7 @@ class _Validator:
             if tokens is _INVALID:
                 return _INVALID
             if tokens is not None:
-                errors = [msg for msg in map(check, tokens) if msg]  # type: ignore[arg-type]
+                errors = [msg for msg in map(check, tokens) if msg]
                 for msg in errors:
                     self.error(kpath, msg)
                 if errors:
@@ -511,7 +511,8 @@ class _Validator:
         top = self.block(data, TOP, (), "top")
         variants: dict[str, Block] = {}
         raw_variants = data.get("variants")
-        if "variants" in data and self.expect(raw_variants, dict, ("variants",), "an object mapping variant names to settings"):
+        if "variants" in data and self.expect(raw_variants, dict, ("variants",), "an object mapping variant names to settings") \
+                and isinstance(raw_variants, dict):
             for name, body in raw_variants.items():
                 vpath = ("variants", name)
                 msg = v.check_file_name(name, "variant name")
