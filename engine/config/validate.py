@@ -398,7 +398,7 @@ class _Validator:
             tokens = self._tokens(item, kpath, "USE flags", False)
             if tokens is _INVALID:
                 return _INVALID
-            spec, errors = v.parse_use(" ".join(tokens))  # type: ignore[arg-type]
+            spec, errors = v.parse_use(" ".join(tokens))
             for msg in errors:
                 self.error(kpath, msg)
             if errors:
