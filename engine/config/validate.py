@@ -454,7 +454,7 @@ class _Validator:
         elif key in ("comment", "home", "shell"):
             if not self.text(value, path):
                 return False
-            msg = f"must not contain ':'" if ":" in value else None
+            msg = "must not contain ':'" if ":" in value else None
             if msg is None and key != "comment" and not value.startswith("/"):
                 msg = f"expected an absolute path, found {value!r}"
         elif key == "initial_group":

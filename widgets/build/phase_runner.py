@@ -32,6 +32,7 @@ __all__ = ["PhaseRunner", "RunOptions", "PHASE_LOGS"]
 
 ACTIONS = ("build", "lower", "upper", "pack")
 COMPRESSION_CHOICES = (("config", ""), *((name, name) for name in COMPRESSIONS))  # "": the configuration's
+DEFAULT_OPTIONS = RunOptions()
 
 
 class PhaseRunner(Vertical):
@@ -74,7 +75,7 @@ class PhaseRunner(Vertical):
     class CancelRequested(Message):
         """The user asked to cancel the running build."""
 
-    def __init__(self, *, log_dir: Path | None = None, options: RunOptions = RunOptions(),
+    def __init__(self, *, log_dir: Path | None = None, options: RunOptions = DEFAULT_OPTIONS,
                  id: str | None = None) -> None:
         super().__init__(id=id)
         self._initial_options = options
