@@ -19,9 +19,21 @@ from genpack_tui.engine.build.session import CONFIG_PHASE
 from genpack_tui.engine.config.printable import escape_controls as safe
 from genpack_tui.engine.config.problems import omitted_line, problems_to_print
 from genpack_tui.engine.events import (
-    BuildFinished, BuildStarted, DownloadFinished, DownloadProgress, EmergeFailure, EmergeProgress,
-    ErrorEvent, Event, OutputLine, PhaseFinished, PhaseSkipped, PhaseStarted, StepFinished,
-    StepStarted, WarningEvent,
+    BuildFinished,
+    BuildStarted,
+    DownloadFinished,
+    DownloadProgress,
+    EmergeFailure,
+    EmergeProgress,
+    ErrorEvent,
+    Event,
+    OutputLine,
+    PhaseFinished,
+    PhaseSkipped,
+    PhaseStarted,
+    StepFinished,
+    StepStarted,
+    WarningEvent,
 )
 from genpack_tui.engine.report.format import human_duration, human_size
 

@@ -38,7 +38,7 @@ def test_the_main_help_lists_the_subcommands_and_the_exit_status() -> None:
     proc = genpack_tui("--help")
     assert proc.returncode == 0
     for name, (summary, _) in SUBCOMMANDS.items():
-        assert name in proc.stdout
+        assert name in proc.stdout and summary.split()[0] in proc.stdout
     for line in ("0    success", "1    the build, the archive or the configuration failed", "2    usage error",
                  "130  interrupted"):
         assert line in proc.stdout
