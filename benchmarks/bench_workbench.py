@@ -24,16 +24,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from genpack_tui.engine.config import resolve
-from genpack_tui.app import WorkbenchApp
-from genpack_tui.options import parse_args
 from benchmarks.corpus import add_corpus_argument, corpus_dir
 from benchmarks.measure import percentile, tmux_launch_times
 from benchmarks.summary import write_summary
+from genpack_tui.app import WorkbenchApp
+from genpack_tui.engine.config import resolve
+from genpack_tui.parser import parse_args
 from genpack_tui.widgets.config.tree import ConfigTree
 
 ROOT = Path(__file__).resolve().parents[1]
-
 
 PROJECT_DIRS = ("genpack_tui", "engine", "widgets")
 RUNS = 15  # launches of each program in a real terminal

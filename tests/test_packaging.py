@@ -29,7 +29,7 @@ def test_the_wheel_has_one_top_level_package(wheel: zipfile.ZipFile) -> None:
     top_level = next(n for n in names if n.endswith(".dist-info/top_level.txt"))
     assert wheel.read(top_level).decode().split() == ["genpack_tui"]
     for module in ("genpack_tui/engine/runtime/worker_main.py", "genpack_tui/engine/runtime/confined.py",
-                   "genpack_tui/widgets/log_view.py", "genpack_tui/app.py"):
+                   "genpack_tui/widgets/log/view.py", "genpack_tui/app.py"):
         assert module in names
     assert any(n.startswith("genpack_tui/engine/testbed/data/gentoo/") for n in names)  # package data too
 
