@@ -171,7 +171,7 @@ async def ingest(widget: str, count: int, probe: bool) -> dict:
         deadline = time.perf_counter() + 5
         while len(app.probe_times) < len(sent) and time.perf_counter() < deadline:
             await asyncio.sleep(0.01)
-        latencies = [(done - s) * 1000 for s, done in zip(sent, app.probe_times)]
+        latencies = [(done - s) * 1000 for s, done in zip(sent, app.probe_times, strict=False)]
         result.update(
             seconds=round(finished - started, 3),
             lines_per_s=round(count / (finished - started)),
@@ -206,7 +206,7 @@ async def ingest(widget: str, count: int, probe: bool) -> dict:
             probe_thread.join()
             await asyncio.sleep(0.1)
             result["background_search_ms"] = round((finished[0] - t0) * 1000, 1) if finished else None
-            during = [(done - s) * 1000 for s, done in zip(sent, app.probe_times)]
+            during = [(done - s) * 1000 for s, done in zip(sent, app.probe_times, strict=False)]
             result["key_p95_during_search_ms"] = round(percentile(during, 95), 1) if during else None
     return result
 

@@ -16,7 +16,6 @@ import sys
 import time
 from typing import Any
 
-
 from genpack_tui.engine.config.merge import _Merger
 from genpack_tui.engine.config.provenance import Entry, Ignored, Override, Removal
 from genpack_tui.engine.config.sourcemap import SourceMap

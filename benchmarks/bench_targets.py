@@ -63,7 +63,7 @@ def main() -> None:
     widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
     for row in rows:
         met = "" if row[4] is None else ("met" if row[4] else "NOT met")
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(row[:4], widths)) + "  " + met)
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row[:4], widths, strict=False)) + "  " + met)
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ async def bench_app(artifact: Path, saves: int) -> dict[str, list[float]]:
                 t0 = time.perf_counter()
                 tmp.replace(config)
                 # poll only a counter: walking the tree every poll would compete with the app for the GIL
-                updated = await _wait(lambda: app.tree_count > count)
+                updated = await _wait(lambda count=count: app.tree_count > count)
                 elapsed = (time.perf_counter() - t0) * 1000
                 labels = app.query_one(ConfigTree).node_labels()
                 if not updated or not any(label.startswith(package) for label in labels):
