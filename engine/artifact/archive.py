@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import os
 import tarfile
+import time
 from pathlib import Path
 from typing import Callable
-
-import time
 
 from genpack_tui.engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine
 from genpack_tui.engine.runtime.confined import ConfinedDir

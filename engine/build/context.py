@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.build.image_space import FullImage, find_full_image, says_no_space
 from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.config import Derived, Resolution
-from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.events import EventSink, OutputLine, StepFinished, StepStarted
 from genpack_tui.engine.runtime import privileged
 from genpack_tui.engine.runtime.host import HostInfo

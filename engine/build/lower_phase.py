@@ -10,12 +10,19 @@ from genpack_tui.engine.build import portage_config
 from genpack_tui.engine.build.artifact_trees import LOWER_TREES, require_real_trees
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.emerge_commands import (
-    EmergeOptions, Step, automatic_breaker_step, buildtime_first_step, circulardep_breaker_step,
-    depclean_fallback_step, genpack_progs_step, main_emerge_step, post_emerge_steps,
+    EmergeOptions,
+    Step,
+    automatic_breaker_step,
+    buildtime_first_step,
+    circulardep_breaker_step,
+    depclean_fallback_step,
+    genpack_progs_step,
+    main_emerge_step,
+    post_emerge_steps,
 )
+from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, lower_fingerprint, source_components
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
-from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.events import PhaseSkipped, WarningEvent
 from genpack_tui.engine.runtime import privileged, work_area
 from genpack_tui.engine.runtime.confined import ConfinedDir, UnsafePathError

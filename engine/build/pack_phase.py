@@ -15,7 +15,10 @@ from pathlib import Path
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, pack_fingerprint
 from genpack_tui.engine.build.pack_commands import (
-    SUPERFLOPPY_MAX_SQUASHFS, mksquashfs_options, superfloppy_argvs, superfloppy_size,
+    SUPERFLOPPY_MAX_SQUASHFS,
+    mksquashfs_options,
+    superfloppy_argvs,
+    superfloppy_size,
 )
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.build.upper_phase import UPPER_SUBDIR

@@ -17,7 +17,12 @@ from genpack_tui.engine.build.stale_temporaries import remove_stale_temporaries
 from genpack_tui.engine.build.stamps import read_stamp
 from genpack_tui.engine.config import ConfigError, resolve
 from genpack_tui.engine.events import (
-    BuildFinished, ErrorEvent, EventSink, OutputLine, PhaseFinished, PhaseStarted,
+    BuildFinished,
+    ErrorEvent,
+    EventSink,
+    OutputLine,
+    PhaseFinished,
+    PhaseStarted,
 )
 from genpack_tui.engine.runtime.binfmt import check_cross_arch_executability, describe
 from genpack_tui.engine.runtime.errors import RuntimeEngineError

@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genpack_tui.engine.build.fingerprint import (
-    describe_changes, lower_fingerprint, pack_fingerprint, source_components, upper_fingerprint,
+    describe_changes,
+    lower_fingerprint,
+    pack_fingerprint,
+    source_components,
+    upper_fingerprint,
 )
 from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.build.stamps import read_stamp

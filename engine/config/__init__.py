@@ -40,14 +40,26 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # the explicit re-exports a type checker reads (the lazy __getattr__ serves them at run time)
-    from .arches import ARCHES as ARCHES, PORTAGE_ARCH as PORTAGE_ARCH
+    from .arches import ARCHES as ARCHES
+    from .arches import PORTAGE_ARCH as PORTAGE_ARCH
     from .derive import Derived as Derived
-    from .document import Document as Document, find_config_file as find_config_file
-    from .document import load_document as load_document, read_document as read_document
+    from .document import Document as Document
+    from .document import find_config_file as find_config_file
+    from .document import load_document as load_document
+    from .document import read_document as read_document
     from .merge import merge_document as merge_document
-    from .problems import ConfigError as ConfigError, Problem as Problem, format_path as format_path
-    from .provenance import Entry as Entry, FieldProvenance as FieldProvenance, Ignored as Ignored, Origin as Origin
-    from .provenance import Override as Override, Provenance as Provenance, Removal as Removal
-    from .resolution import Resolution as Resolution, resolve as resolve
-    from .values import UseSpec as UseSpec, parse_use as parse_use
+    from .problems import ConfigError as ConfigError
+    from .problems import Problem as Problem
+    from .problems import format_path as format_path
+    from .provenance import Entry as Entry
+    from .provenance import FieldProvenance as FieldProvenance
+    from .provenance import Ignored as Ignored
+    from .provenance import Origin as Origin
+    from .provenance import Override as Override
+    from .provenance import Provenance as Provenance
+    from .provenance import Removal as Removal
+    from .resolution import Resolution as Resolution
+    from .resolution import resolve as resolve
+    from .values import UseSpec as UseSpec
+    from .values import parse_use as parse_use
     from .variant import DEFAULT_VARIANT as DEFAULT_VARIANT

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from .arches import PORTAGE_ARCH
-from .portage_files import render_portage_files
 from .outfile import default_outfile, outfile_problem, squashfs_name
+from .portage_files import render_portage_files
 from .problems import Problem
 from .schema import DEFAULT_COMPRESSION, DEFAULT_LOWER_CAPACITY_GIB
-
 
 
 @dataclass

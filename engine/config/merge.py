@@ -21,8 +21,6 @@ from .validate import Block, CheckedDocument, validate
 from .values import check_file_name
 from .variant import DEFAULT_VARIANT
 
-
-
 _KIND = {"scalar": "scalar", "removal_list": "list", "unique_list": "list", "append_list": "list",
          "account_list": "list", "dict": "dict"}
 

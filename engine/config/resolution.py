@@ -10,9 +10,9 @@ from .derive import Derived, derive
 from .document import find_config_file, read_document
 from .merge import merge_document
 from .outfile import outfile_collision
-from .variant import DEFAULT_VARIANT
 from .problems import ConfigError, Problem
 from .provenance import Provenance
+from .variant import DEFAULT_VARIANT
 
 
 @dataclass

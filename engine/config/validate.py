@@ -16,8 +16,22 @@ from . import values as v
 from .arches import ARCHES
 from .outfile import check_outfile
 from .problems import PathParts, Problem, Severity, format_path
-from .schema import (ARCH, CIRCULARDEP_KEYS, COMPRESSIONS, DEPRECATED, FIELDS, GROUP_KEYS, MAX_CAPACITY_GIB,
-                     PLACE_LABEL, TOP, USER_HYPHENATED, USER_KEYS, VARIANT, VARIANT_ARCH, FieldSpec)
+from .schema import (
+    ARCH,
+    CIRCULARDEP_KEYS,
+    COMPRESSIONS,
+    DEPRECATED,
+    FIELDS,
+    GROUP_KEYS,
+    MAX_CAPACITY_GIB,
+    PLACE_LABEL,
+    TOP,
+    USER_HYPHENATED,
+    USER_KEYS,
+    VARIANT,
+    VARIANT_ARCH,
+    FieldSpec,
+)
 from .sourcemap import SourceMap
 
 Item = tuple[PathParts, Any]  # (config path of the value, value)

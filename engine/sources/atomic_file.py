@@ -6,8 +6,8 @@ Durable writes: beside the target, fsync, rename over it, fsync the directory.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 

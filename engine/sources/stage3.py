@@ -10,8 +10,8 @@ from .digests import Digests, file_hashes, parse_digests, parse_signed_digests, 
 from .errors import SourceError
 from .http import DownloadClient
 from .keyring import Keyring
-from .openpgp import signed_message_count, verify_clearsigned, verify_detached
 from .locations import STAGE3_VARIANT, autobuilds_url, digests_urls, stage3_list_url
+from .openpgp import signed_message_count, verify_clearsigned, verify_detached
 
 _BEGIN_SIGNED = "-----BEGIN PGP SIGNED MESSAGE-----"
 _BEGIN_SIGNATURE = "-----BEGIN PGP SIGNATURE-----"

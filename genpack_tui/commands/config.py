@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from genpack_tui.widgets.config.outline import derived_summary, short_value, value_label
 from genpack_tui.engine.config import DEFAULT_VARIANT, FieldProvenance, Origin, Resolution, resolve
 from genpack_tui.engine.config.printable import escape_controls
 from genpack_tui.engine.config.problems import omitted_line, problems_to_print
+from genpack_tui.widgets.config.outline import derived_summary, short_value, value_label
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 

@@ -2,8 +2,17 @@
 import io
 
 from genpack_tui.engine.events import (
-    BuildFinished, BuildStarted, EmergeFailure, EmergeProgress, ErrorEvent, OutputLine, PhaseFinished,
-    PhaseSkipped, PhaseStarted, StepFinished, StepStarted,
+    BuildFinished,
+    BuildStarted,
+    EmergeFailure,
+    EmergeProgress,
+    ErrorEvent,
+    OutputLine,
+    PhaseFinished,
+    PhaseSkipped,
+    PhaseStarted,
+    StepFinished,
+    StepStarted,
 )
 from genpack_tui.engine.report.format import human_duration, human_size
 from genpack_tui.headless_renderer import HeadlessRenderer

@@ -7,8 +7,8 @@ import pytest
 from textual.app import App, ComposeResult
 
 from genpack_tui.widgets.log.search import SearchError
-from tests.fixtures.app import wait_for
 from genpack_tui.widgets.log.view import BuildLog
+from tests.fixtures.app import wait_for
 
 SIZE = (80, 20)
 

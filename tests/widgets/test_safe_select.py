@@ -7,8 +7,8 @@ from textual.css.query import NoMatches
 from textual.widgets import Select
 from textual.widgets._select import SelectCurrent
 
-from tests.fixtures.app import wait_for
 from genpack_tui.widgets.safe_select import MountSafeSelectCurrent, SafeSelect
+from tests.fixtures.app import wait_for
 
 
 def test_stock_select_current_still_fails_before_mount() -> None:

@@ -5,8 +5,8 @@ from textual.app import App, ComposeResult
 from textual.widgets import Select
 
 from genpack_tui.widgets.config.selection import NONE_KEY, Selection
-from tests.fixtures.app import wait_for
 from genpack_tui.widgets.config.selectors import SelectionBar, SelectPlaceholder
+from tests.fixtures.app import wait_for
 
 
 class HeldBar(SelectionBar):

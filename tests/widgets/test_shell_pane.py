@@ -9,9 +9,9 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Button
 
-from tests.fixtures.app import wait_for as wait_until
-from genpack_tui.widgets.shell.pane import ShellPane
 from genpack_tui.widgets.shell.backend.spawn import SessionPTY, session_wrapper
+from genpack_tui.widgets.shell.pane import ShellPane
+from tests.fixtures.app import wait_for as wait_until
 
 SHELL_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PS1": "$ ", "HOME": "/tmp", "ENV": ""}
 

@@ -5,10 +5,10 @@ right now is shown as such.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from genpack_tui.engine.build.status import PhaseStatus

@@ -20,8 +20,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, ContentSwitcher, Input, ProgressBar, Select, Static, Tab, Tabs
 
-from genpack_tui.engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
 from genpack_tui.engine.config.schema import COMPRESSIONS
+from genpack_tui.engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
 from genpack_tui.engine.report.format import human_duration, human_size
 from genpack_tui.widgets.build.options import RunOptions
 from genpack_tui.widgets.build.run_state import PHASE_LOGS, Failure, PhaseState, RunState

@@ -11,8 +11,21 @@ from pathlib import Path
 from typing import Iterable
 
 from genpack_tui.engine.events import (
-    BuildFinished, BuildStarted, DownloadFinished, DownloadProgress, EmergeFailure, EmergeProgress, ErrorEvent,
-    Event, OutputLine, PhaseFinished, PhaseSkipped, PhaseStarted, StepFinished, StepStarted, WarningEvent,
+    BuildFinished,
+    BuildStarted,
+    DownloadFinished,
+    DownloadProgress,
+    EmergeFailure,
+    EmergeProgress,
+    ErrorEvent,
+    Event,
+    OutputLine,
+    PhaseFinished,
+    PhaseSkipped,
+    PhaseStarted,
+    StepFinished,
+    StepStarted,
+    WarningEvent,
 )
 from genpack_tui.engine.report.format import human_duration, human_size
 

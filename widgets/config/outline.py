@@ -10,18 +10,18 @@ one in place.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from rich.text import Text
 from rich.tree import Tree
 
+from genpack_tui.engine.config.printable import escape_controls
 from genpack_tui.engine.config.problems import Problem
 from genpack_tui.engine.config.provenance import FieldProvenance, Origin
-from genpack_tui.engine.config.printable import escape_controls
 
 if TYPE_CHECKING:
     from genpack_tui.engine.config.resolution import Resolution

@@ -19,7 +19,13 @@ from textual.widgets.tree import TreeNode
 
 from genpack_tui.engine.config.problems import Problem
 from genpack_tui.widgets.config.outline import (
-    SEVERITY_MARK, SEVERITY_STYLE, OutlineNode, build_outline, detail_count, problem_field, problem_text,
+    SEVERITY_MARK,
+    SEVERITY_STYLE,
+    OutlineNode,
+    build_outline,
+    detail_count,
+    problem_field,
+    problem_text,
 )
 
 if TYPE_CHECKING:

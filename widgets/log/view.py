@@ -37,6 +37,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..ui_thread import call_on_ui_thread
 from .buffer import PendingLines, split_lines
 from .search import (
     DEFAULT_ERROR_PATTERNS,
@@ -48,7 +49,6 @@ from .search import (
     match_spans,
 )
 from .text import MAX_RENDER_CHARS, display_text
-from ..ui_thread import call_on_ui_thread
 
 __all__ = ["BuildLog", "SearchError", "DEFAULT_ERROR_PATTERNS"]
 

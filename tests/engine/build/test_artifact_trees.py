@@ -22,9 +22,8 @@ from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.build.status import WILL_RERUN, phase_statuses
 from genpack_tui.engine.config import resolve
 from genpack_tui.engine.runtime.confined import UnsafePathError
+from tests.engine.build.hostile import SECRET, artifact, build_context, host, image_contains, inside, lower_root  # noqa: F401 (fixtures)
 from tests.fixtures.build import REPO, record_successful_build
-from tests.engine.build.hostile import SECRET, image_contains, inside
-from tests.engine.build.hostile import artifact, build_context, host, lower_root  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.root
 

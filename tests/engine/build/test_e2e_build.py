@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.build import (
-    copy_example, edited, leftover_loops, leftover_mounts, mounted_readonly, squashfs_file, squashfs_listing,
+    copy_example,
+    edited,
+    leftover_loops,
+    leftover_mounts,
+    mounted_readonly,
+    squashfs_file,
+    squashfs_listing,
 )
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.build import mounted_readonly, squashfs_file, squashfs_listing, copy_example
+from tests.fixtures.build import copy_example, mounted_readonly, squashfs_file, squashfs_listing
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 

@@ -1,5 +1,9 @@
 from genpack_tui.engine.build.emerge_commands import (
-    EmergeOptions, buildtime_first_step, circulardep_breaker_step, main_emerge_step, post_emerge_steps,
+    EmergeOptions,
+    buildtime_first_step,
+    circulardep_breaker_step,
+    main_emerge_step,
+    post_emerge_steps,
 )
 
 

@@ -2,7 +2,12 @@ import os
 from pathlib import Path
 
 from genpack_tui.engine.build.fingerprint import (
-    Fingerprint, describe_changes, digest_tree, lower_fingerprint, pack_fingerprint, upper_fingerprint,
+    Fingerprint,
+    describe_changes,
+    digest_tree,
+    lower_fingerprint,
+    pack_fingerprint,
+    upper_fingerprint,
 )
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 

@@ -17,8 +17,7 @@ import pytest
 
 from genpack_tui.engine.build import lower_phase, portage_config
 from genpack_tui.engine.build.context import PhaseFailed
-from tests.engine.build.hostile import inside
-from tests.engine.build.hostile import artifact, build_context, host, lower_root  # noqa: F401 (fixtures)
+from tests.engine.build.hostile import artifact, build_context, host, inside, lower_root  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.root
 

@@ -15,8 +15,7 @@ from genpack_tui.engine.build.context import PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint
 from genpack_tui.engine.runtime import images, mounts, privileged
 from genpack_tui.engine.runtime.errors import PrivilegedOperationError
-from tests.engine.build.hostile import SECRET, inside
-from tests.engine.build.hostile import artifact, build_context, host  # noqa: F401 (fixtures)
+from tests.engine.build.hostile import SECRET, artifact, build_context, host, inside  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.root
 

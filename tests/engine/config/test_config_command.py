@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from genpack_tui.engine.config import DEFAULT_VARIANT
 from genpack_tui.commands.config import run_config
+from genpack_tui.engine.config import DEFAULT_VARIANT
 
 REPO = Path(__file__).resolve().parents[3]
 DOC = """{

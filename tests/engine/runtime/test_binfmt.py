@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from genpack_tui.engine.runtime.binfmt import check_cross_arch_executability, describe, is_emulated_build, parse_binfmt_entry
+from genpack_tui.engine.runtime.binfmt import (
+    check_cross_arch_executability,
+    describe,
+    is_emulated_build,
+    parse_binfmt_entry,
+)
 from genpack_tui.engine.runtime.errors import HostError
 
 AARCH64_MAGIC = "7f454c460201010000000000000000000200b700"

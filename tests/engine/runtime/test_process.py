@@ -187,6 +187,7 @@ def test_pty_child_that_ignores_a_large_input_does_not_hang_us() -> None:
 def test_pty_run_accepts_a_regular_file_or_dev_null_as_input(tmp_path):
     """epoll refuses regular files and /dev/null; they are read up front instead (seen with pytest's stdin)."""
     import io
+
     from genpack_tui.engine.runtime.process import run_on_pty
     script = tmp_path / "input.txt"
     script.write_text("echo from-file-$((2+3))\nexit 3\n")

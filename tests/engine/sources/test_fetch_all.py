@@ -8,8 +8,8 @@ import os
 import pytest
 
 from genpack_tui.engine.events import DownloadFinished, Event, WarningEvent
-from genpack_tui.engine.sources.errors import SourceError
 from genpack_tui.engine.sources.content_record import content_record_path
+from genpack_tui.engine.sources.errors import SourceError
 from genpack_tui.engine.sources.fetch_all import source_paths, update_sources
 from genpack_tui.engine.sources.http import DownloadClient, RetryPolicy, headers_path
 from tests.fixtures.sources import publish_snapshot, publish_stage3

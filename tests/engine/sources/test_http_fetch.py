@@ -9,7 +9,15 @@ import pytest
 from genpack_tui.engine.events import DownloadFinished, DownloadProgress, Event
 from genpack_tui.engine.sources.errors import SourceError
 from genpack_tui.engine.sources.header_info import HeaderInfo
-from genpack_tui.engine.sources.http import DownloadClient, RetryPolicy, Timeouts, fetch, head_info, headers_path, part_path
+from genpack_tui.engine.sources.http import (
+    DownloadClient,
+    RetryPolicy,
+    Timeouts,
+    fetch,
+    head_info,
+    headers_path,
+    part_path,
+)
 
 BODY = os.urandom(300_000)
 

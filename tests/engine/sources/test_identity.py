@@ -5,7 +5,14 @@ import json
 
 import pytest
 
-from genpack_tui.engine.sources.identity import IdentityError, SourceIdentity, SourceRecord, identity_path, load_identity, save_identity
+from genpack_tui.engine.sources.identity import (
+    IdentityError,
+    SourceIdentity,
+    SourceRecord,
+    identity_path,
+    load_identity,
+    save_identity,
+)
 
 
 def info(etag: str, lm: str = "Sat, 01 Aug 2026 00:00:00 GMT", cl: str = "100") -> str:

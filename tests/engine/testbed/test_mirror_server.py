@@ -11,8 +11,7 @@ import pytest
 from genpack_tui.engine.sources.errors import SourceError
 from genpack_tui.engine.sources.keyring import load_keyring
 from genpack_tui.engine.sources.openpgp import verify_clearsigned, verify_detached
-from genpack_tui.engine.testbed import MirrorServer, TestbedArtifacts
-from genpack_tui.engine.testbed import mirror_layout
+from genpack_tui.engine.testbed import MirrorServer, TestbedArtifacts, mirror_layout
 
 
 def genpack_latest_stage3_path(text: str) -> str | None:
