@@ -155,6 +155,10 @@ async def test_edit_before_the_watch_began_is_picked_up(hello_artifact: Path, mo
         assert await wait_for(lambda: any(label.startswith("app-misc/early")
                                           for label in app.query_one("#config-tree").node_labels()), timeout=5)
         assert not changes, "the watcher did not see it: the recheck did"
+        save_atomically(config, config.read_text().replace('"app-misc/early",', '"app-misc/late",', 1))
+        assert await wait_for(lambda: bool(changes), timeout=5), "a save after the watch began reaches the app"
+        assert await wait_for(lambda: any(label.startswith("app-misc/late")
+                                          for label in app.query_one("#config-tree").node_labels()), timeout=5)
 
 
 async def test_variant_key_cycles_default_variants_and_none(hello_artifact: Path) -> None:
