@@ -45,6 +45,7 @@ from genpack_tui.workbench.build import BuildController, BuildStarter, engine_st
 from genpack_tui.workbench.events import EventQueue
 from genpack_tui.workbench.panes import DeferredPanes
 from genpack_tui.workbench.resolver import Resolver
+from genpack_tui.palette import workbench_commands
 from genpack_tui.widgets.config.selection import NONE_KEY, Selection, describe_variant
 from genpack_tui.workbench.shell import (
     SHELL_CWD, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
@@ -577,8 +578,6 @@ class WorkbenchApp(App[int]):
     # --- palette --- #
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from genpack_tui.palette import workbench_commands
-
         yield from super().get_system_commands(screen)
         yield from workbench_commands(self)
 
