@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from genpack_tui.engine.config import resolve  # noqa: E402
 from genpack_tui.app import WorkbenchApp  # noqa: E402
-from genpack_tui.options import parse_args  # noqa: E402
+from genpack_tui.parser import parse_args  # noqa: E402
 from measure import percentile, tmux_launch_times  # noqa: E402
 from summary import write_summary  # noqa: E402
 from genpack_tui.widgets.config.tree import ConfigTree  # noqa: E402

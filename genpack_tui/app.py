@@ -38,7 +38,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 
-from genpack_tui.options import parse_args
+from genpack_tui.options import Invocation
 from genpack_tui.widgets.build.options import RunOptions
 from genpack_tui.engine.build.request import PHASE_ACTIONS, SHELL_ACTIONS
 from genpack_tui.workbench.build import BuildController, BuildStarter, engine_start_build
@@ -116,7 +116,7 @@ class WorkbenchApp(App[int]):
     ) -> None:
         super().__init__()
         self.artifact_dir = Path(artifact_dir).resolve()
-        self.args = args if args is not None else parse_args(["-C", str(self.artifact_dir)])
+        self.args = args if args is not None else Invocation.for_directory(self.artifact_dir).namespace
         self.selection = Selection.from_args(self.args.variant, self.args.arch)
         self.resolution: "Resolution | None" = None
         self.statuses: "list[PhaseStatus]" = []
@@ -446,10 +446,7 @@ class WorkbenchApp(App[int]):
 
     @work(thread=True, group="build", description="run a build action")
     def _run_request(self, request: "BuildRequest") -> None:
-        if request.action == "archive":
-            rc = self.controller.archive(request.artifact_path)
-        else:
-            rc = self.controller.run(request)
+        rc = self.controller.run(request)  # a phase action or archive, for the selected variant and arch
         self._to_ui(self._build_done, request.action, rc)
 
     def _build_done(self, action: str, rc: int) -> None:

@@ -1,39 +1,52 @@
-"""The entry point: parse the command line (options.py) and hand it to the config command, the test bed,
-the headless runner or the workbench. Nothing imports this module but ``__main__``."""
+"""The entry point: parse the command line (parser.py) into an Invocation once and hand it to the config
+command, the test bed, the headless runner or the workbench. Nothing imports this module but
+``__main__``. Exit status: 0 success, 1 a failed build or configuration, 2 a usage error, 130 interrupted
+(parser.py's EXIT_STATUS, shown by --help)."""
 from __future__ import annotations
 
 import os
 import sys
 from typing import Sequence
 
-from genpack_tui.options import parse_args, variant_arg
+from genpack_tui.options import Invocation
+from genpack_tui.parser import parse_invocation
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    artifact_dir = args.directory.resolve()
-    if not artifact_dir.is_dir():
-        print(f"genpack-tui: error: artifact directory {args.directory} does not exist", file=sys.stderr)
-        return 2
-    if args.action == "config":
+    try:
+        invocation = parse_invocation(sys.argv[1:] if argv is None else argv)
+        return dispatch(invocation)
+    except KeyboardInterrupt:  # before or after a run: the run itself reports its interruption
+        print("genpack-tui: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def dispatch(invocation: Invocation) -> int:
+    request = invocation.request
+    if not request.artifact_path.is_dir():
+        print(f"genpack-tui: error: artifact directory {invocation.directory} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    if invocation.action == "config":
         from genpack_tui.commands.config import run_config
-        variant = variant_arg(args)
-        return run_config(artifact_dir, variant, args.arch, args.json, sys.stdout,
-                          color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    if args.action == "testbed":
+        return run_config(request.artifact_path, request.config_variant(), request.arch, invocation.json,
+                          sys.stdout, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    if invocation.action == "testbed":
         from genpack_tui.commands.testbed import run_testbed
-        return run_testbed(args.port)
-    if not args.headless:
+        return run_testbed(invocation.port)
+    if not invocation.headless:
         missing = missing_terminal(sys.stdin, sys.stdout, os.environ)
         if missing:
-            what = f"--headless {args.action}" if args.action_given else "--headless build"
+            what = f"--headless {invocation.action}" if invocation.action_given else "--headless build"
             print(f"genpack-tui: error: the workbench needs a terminal ({missing}); use {what} to run "
                   f"without it", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         from genpack_tui.app import run_app
-        return run_app(artifact_dir, args)
+        return run_app(request.artifact_path, invocation.namespace)
     from genpack_tui.headless import run_headless
-    return run_headless(artifact_dir, args)
+    return run_headless(invocation)
 
 
 def missing_terminal(stdin, stdout, environ) -> str | None:

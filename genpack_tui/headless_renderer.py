@@ -4,26 +4,61 @@ On a TTY a single status line (emerge i of n, downloads) is redrawn in place und
 log (not a TTY) everything is plain appended text with no control characters. Names, paths, URLs and
 messages are printed with their control characters escaped (a directory named with an escape
 sequence must not drive the terminal); the build's own output lines pass as they are.
+
+The configuration's problems (error and warning events of phase CONFIG_PHASE) are held until the next
+other event and printed as ``config`` prints them: at most PRINTED_PROBLEMS and a count of the rest.
 """
 from __future__ import annotations
 
 import sys
 import time
-from typing import Sequence, TextIO
+from dataclasses import dataclass
+from typing import Protocol, Sequence, TextIO
 
+from genpack_tui.engine.build.session import CONFIG_PHASE
 from genpack_tui.engine.config.printable import escape_controls as safe
-from genpack_tui.engine.config.problems import Problem, omitted_line, problems_to_print
+from genpack_tui.engine.config.problems import omitted_line, problems_to_print
 from genpack_tui.engine.events import (
-    BuildFinished, BuildStarted, DownloadFinished, DownloadProgress, EmergeFailure, EmergeProgress,
-    ErrorEvent, Event, OutputLine, PhaseFinished, PhaseSkipped, PhaseStarted, StepFinished,
-    StepStarted, WarningEvent,
+    BuildFinished,
+    BuildStarted,
+    DownloadFinished,
+    DownloadProgress,
+    EmergeFailure,
+    EmergeProgress,
+    ErrorEvent,
+    Event,
+    OutputLine,
+    PhaseFinished,
+    PhaseSkipped,
+    PhaseStarted,
+    StepFinished,
+    StepStarted,
+    WarningEvent,
 )
 from genpack_tui.engine.report.format import human_duration, human_size
 
 
-def print_problems(problems: Sequence[Problem], stream: TextIO) -> None:
+class PrintableProblem(Protocol):
+    """What printing a problem needs (a Problem, or one carried by an event)."""
+
+    @property
+    def is_error(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class _ReportedProblem:
+    """A configuration problem as an event carries it: its printed form."""
+
+    is_error: bool
+    text: str
+
+    def __str__(self) -> str:
+        return "\n".join(safe(line, keep_tabs=True) for line in self.text.split("\n"))
+
+
+def print_problems(problems: Sequence[PrintableProblem], stream: TextIO) -> None:
     """The configuration's problems, at most PRINTED_PROBLEMS of them and a count of the rest."""
-    shown, omitted = problems_to_print(problems)
+    shown, omitted = problems_to_print(problems)  # type: ignore[arg-type]  # it reads only is_error
     for problem in shown:
         stream.write(str(problem) + "\n")
     if omitted:
@@ -41,8 +76,16 @@ class HeadlessRenderer:
         self._status = ""
         self._last_download_print = 0.0
         self._failures: list[EmergeFailure] = []
+        self._problems: list[_ReportedProblem] = []
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, (ErrorEvent, WarningEvent)) and event.phase == CONFIG_PHASE:
+            self._problems.append(_ReportedProblem(isinstance(event, ErrorEvent), event.message))
+            return
+        if self._problems:
+            self._clear_status()
+            print_problems(self._problems, self.err)
+            self._problems = []
         handler = getattr(self, "_on_" + event.kind, None)
         if handler is not None:
             handler(event)

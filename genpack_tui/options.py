@@ -1,124 +1,64 @@
-"""The command line's model: genpack's options and subcommands, parsed once into a Namespace, and the
-BuildRequest that Namespace stands for. Only the entry point (cli.py), the workbench and the headless
-runner read it; nothing here runs anything.
-
-    genpack-tui [global options] [subcommand] [args]
-
-Global options may also follow the subcommand, except after ``bash``, whose remaining words are the
-command to run in the lower container.
+"""The command line's model: what one invocation of genpack-tui asks for, typed. The parser
+(genpack_tui/parser.py, imported only by the entry point cli.py) makes one Invocation; the entry point,
+the headless runner and the workbench read it. Nothing here parses or runs anything.
 """
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
-from genpack_tui.engine.build.request import PHASE_ACTIONS, SHELL_ACTIONS, VARIANT_DEFAULT, BuildRequest
-from genpack_tui.engine.config.arches import ARCHES
-from genpack_tui.engine.config.schema import COMPRESSIONS
-
-ACTIONS = (*PHASE_ACTIONS, *SHELL_ACTIONS, "archive", "config", "testbed")
-# options that take a value, needed to find where the subcommand word sits in argv
-_VALUE_OPTIONS = {
-    "--overlay-override", "--compression", "--variant", "--arch", "-C", "--directory",
-    "--mirror", "--overlay-url", "--events", "--port", "--keyring",
-}
-
-_EPILOG = """\
-subcommands:
-  build        lower, upper and pack in turn, skipping phases that are up to date (default)
-  lower        build the lower layer (stage3 + Portage + emerge) — always runs
-  upper        build the upper layer (users, files/, build.d, setup_commands, services)
-  pack         make the squashfs image (and the EFI superfloppy .img when EFI loaders exist)
-  bash [cmd]   a shell, or the given command, in the lower container
-  upper-bash   a shell in the upper layer
-  archive      write genpack-<name>.tar.gz of the artifact definition
-  config       print the resolved configuration with provenance (--json for machines)
-  testbed      build/reuse the offline Portage test bed and serve it as a mirror on loopback
-
-Without --headless the TUI workbench opens on the artifact (and runs the subcommand, if one was named);
-it needs a terminal: with stdin or stdout not a terminal, or TERM=dumb, genpack-tui exits with status 2
-and asks for --headless (config and testbed print without it).
-"""
+from genpack_tui.engine.build.request import VARIANT_DEFAULT, BuildRequest
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="genpack-tui",
-        description="Genpack image builder: a genpack re-implementation with a TUI workbench and a CI mode.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    g = parser.add_argument_group("genpack options")
-    g.add_argument("--debug", action="store_true", help="show debug-level logs")
-    g.add_argument("--overlay-override", metavar="DIR", type=Path,
-                   help="bind DIR read-only over the genpack-overlay in the containers")
-    g.add_argument("--independent-binpkgs", action="store_true",
-                   help="keep binary packages inside the lower image instead of the shared cache")
-    g.add_argument("--deep-depclean", action="store_true", help="depclean with --with-bdeps=n directly")
-    g.add_argument("--compression", choices=COMPRESSIONS, help="squashfs compression (default: config, then gzip)")
-    g.add_argument("--devel", action="store_true",
-                   help="add the genpack/devel metapackage (keeps headers, man pages and docs)")
-    g.add_argument("--variant", metavar="NAME", help="variant to build (default: default_variant)")
-    g.add_argument("--arch", choices=sorted(ARCHES), help="target architecture (default: this machine's)")
-    g.add_argument("--parallel", action="store_true", help="emerge with --jobs/--load-average = CPU count")
-    g.add_argument("--break-circular-deps", action="store_true",
-                   help="run the circular-dependency breaker even on an existing lower image")
-    g.add_argument("--keyring", metavar="FILE", type=Path,
-                   help="OpenPGP keyring that must have signed the stage3 DIGESTS and the Portage snapshot "
-                        "(env GENPACK_KEYRING; default: /usr/share/openpgp-keys/gentoo-release.asc if present)")
-    t = parser.add_argument_group("genpack-tui options")
-    t.add_argument("--headless", action="store_true", help="run in the terminal without the TUI (for CI)")
-    t.add_argument("-C", "--directory", metavar="DIR", type=Path, default=Path("."),
-                   help="artifact directory (default: the current directory)")
-    t.add_argument("--mirror", metavar="URL", help="Gentoo mirror base URL (env GENPACK_MIRROR)")
-    t.add_argument("--overlay-url", metavar="URL", help="genpack-overlay tarball URL (env GENPACK_OVERLAY_URL)")
-    t.add_argument("-f", "--force", action="store_true", help="rerun phases even when up to date")
-    t.add_argument("--events", metavar="FILE", type=Path, help="write the build's events as JSON lines to FILE")
-    t.add_argument("--json", action="store_true", help="config: print one JSON object")
-    t.add_argument("--port", type=int, default=0, help="testbed: port to serve on (default: a free one)")
-    parser.add_argument("action", nargs="?", default=None, choices=ACTIONS, metavar="subcommand",
-                        help="one of: " + ", ".join(ACTIONS))
-    return parser
+@dataclass(frozen=True)
+class Invocation:
+    """The BuildRequest (the subcommand and genpack's options) and the front end's own flags."""
 
+    request: BuildRequest
+    directory: Path  # the artifact directory as given (``request.artifact_dir`` is it resolved)
+    action_given: bool = False  # False: no subcommand was named and ``build`` is the default
+    headless: bool = False
+    events: Path | None = None
+    json: bool = False  # config --json
+    port: int = 0  # testbed --port
 
-def _split_bash_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Return (argv up to and including 'bash', the command after it); no split when the action isn't bash."""
-    i = 0
-    while i < len(argv):
-        token = argv[i]
-        if token == "--":
-            break
-        if token.startswith("-"):
-            if token in _VALUE_OPTIONS:
-                i += 1
-            i += 1
-            continue
-        if token == "bash":
-            return list(argv[: i + 1]), list(argv[i + 1:])
-        break
-    return list(argv), []
+    @property
+    def action(self) -> str:
+        return self.request.action
 
+    @classmethod
+    def for_directory(cls, directory: Path) -> "Invocation":
+        """What ``genpack-tui -C DIRECTORY`` asks for: the workbench on it, nothing run."""
+        return cls(request=BuildRequest(action="build", artifact_dir=str(Path(directory).resolve())),
+                   directory=Path(directory))
 
-def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = build_parser()
-    head, command = _split_bash_command(argv)
-    args = parser.parse_intermixed_args(head)
-    args.command = command
-    args.action_given = args.action is not None
-    args.action = args.action or "build"
-    if args.json and args.action != "config":
-        parser.error("--json is only supported with the 'config' subcommand")
-    return args
+    @classmethod
+    def from_namespace(cls, args: argparse.Namespace) -> "Invocation":
+        return cls(request=build_request(args.directory.resolve(), args), directory=args.directory,
+                   action_given=args.action_given, headless=args.headless, events=args.events,
+                   json=args.json, port=args.port)
 
-
-def variant_arg(args: argparse.Namespace):
-    """genpack: ``--variant ""`` is falsy and falls back to default_variant, like no option at all."""
-    from genpack_tui.engine.config import DEFAULT_VARIANT
-    return args.variant if args.variant else DEFAULT_VARIANT
+    @property
+    def namespace(self) -> argparse.Namespace:
+        """The invocation as the workbench (genpack_tui/app.py) still reads it: the attributes the
+        parser's Namespace had; ``build_request(directory, namespace)`` gives ``request`` back."""
+        r = self.request
+        return argparse.Namespace(
+            action=r.action, action_given=self.action_given, command=list(r.command),
+            variant=None if r.variant == VARIANT_DEFAULT else r.variant, arch=r.arch, debug=r.debug,
+            overlay_override=Path(r.overlay_override) if r.overlay_override else None,
+            independent_binpkgs=r.independent_binpkgs, deep_depclean=r.deep_depclean,
+            compression=r.compression, devel=r.devel, parallel=r.parallel,
+            break_circular_deps=r.break_circular_deps, keyring=Path(r.keyring) if r.keyring else None,
+            headless=self.headless, directory=self.directory, mirror=r.mirror, overlay_url=r.overlay_url,
+            force=r.force, events=self.events, json=self.json, port=self.port,
+        )
 
 
 def build_request(artifact_dir: Path, args: argparse.Namespace) -> BuildRequest:
+    """The BuildRequest a parsed command line stands for. genpack: ``--variant ""`` is falsy and falls
+    back to default_variant, like no option at all."""
     return BuildRequest(
         action=args.action, artifact_dir=str(artifact_dir),
         variant=args.variant if args.variant else VARIANT_DEFAULT, arch=args.arch, debug=args.debug,

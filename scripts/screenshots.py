@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from genpack_tui.engine.build.request import BuildRequest  # noqa: E402
 from genpack_tui.engine.events import EmergeProgress, read_json_lines  # noqa: E402
 from genpack_tui.app import WorkbenchApp  # noqa: E402
-from genpack_tui.options import parse_args  # noqa: E402
+from genpack_tui.parser import parse_args  # noqa: E402
 from genpack_tui.widgets.config.selection import NONE_KEY, Selection  # noqa: E402
 from genpack_tui.workbench.shell import engine_shell_command  # noqa: E402
 from tests.fixtures.app import recorded_build_events, wait_for, write_events  # noqa: E402

@@ -44,7 +44,7 @@ class SafeSelect(Select):
     def _on_mount(self, event: events.Mount) -> None:
         # runs before Select's own _on_mount, which reads the parts; without them (the app closed
         # mid-mount) there is nothing to set up, and preventing the default skips it
-        if not (self.query(SelectCurrent) and self.query(SelectOverlay)):
+        if not (bool(self.query(SelectCurrent)) and bool(self.query(SelectOverlay))):
             event.prevent_default()
 
     def _watch_value(self, value) -> None:  # Select's watcher: it reads the parts the mount made

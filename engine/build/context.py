@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, Sequence
 from genpack_tui.engine.build.image_space import FullImage, find_full_image, says_no_space
 from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.build.request import BuildRequest
-from genpack_tui.engine.config import Resolution
+from genpack_tui.engine.config import Derived, Resolution
 from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.events import EventSink, OutputLine, StepFinished, StepStarted
 from genpack_tui.engine.runtime import privileged
@@ -42,7 +42,7 @@ class BuildContext:
     full_image: FullImage | None = None  # found full when the last command or step failed
 
     @property
-    def derived(self):
+    def derived(self) -> "Derived":
         assert self.resolution.derived is not None
         return self.resolution.derived
 

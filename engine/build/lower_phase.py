@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from genpack_tui.engine.build import portage_config
 from genpack_tui.engine.build.artifact_trees import LOWER_TREES, require_real_trees
@@ -26,7 +27,7 @@ from genpack_tui.engine.sources.identity import SourceIdentity, load_identity, s
 GIB = 1024 ** 3
 
 
-def lower_inputs(ctx: BuildContext) -> dict:
+def lower_inputs(ctx: BuildContext) -> dict[str, Any]:
     inputs = dict(ctx.derived.phase_inputs["lower"])
     inputs["devel"] = ctx.request.devel
     return inputs

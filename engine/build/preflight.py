@@ -1,12 +1,11 @@
-"""What every run does before the engine proper, for the headless runner and the workbench alike."""
+"""What every run checks or prepares before the engine proper (engine/build/session.py calls these)."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Callable
 
 from genpack_tui.engine.artifact.files import ensure_artifact_files
-from genpack_tui.engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine, WarningEvent
+from genpack_tui.engine.events import ErrorEvent, EventSink, OutputLine, WarningEvent
 from genpack_tui.engine.runtime.errors import HostError
 from genpack_tui.engine.runtime.host import require_root
 from genpack_tui.engine.runtime.ownership import give_back, invoking_user
@@ -27,15 +26,14 @@ def create_artifact_files(artifact_dir: Path, sink: EventSink) -> None:
             sink(OutputLine(phase="setup", step="artifact-files", text=message.text))
 
 
-def artifact_files_checked(artifact_dir: Path, sink: EventSink, started: float) -> bool:
-    """``create_artifact_files``; whatever it raises is reported as one error and the run's end, never as
-    a traceback (what a hostile artifact does to these files is already a warning)."""
+def artifact_files_created(artifact_dir: Path, sink: EventSink) -> bool:
+    """``create_artifact_files``; whatever it raises is reported as one error (False), never as a
+    traceback (what a hostile artifact does to these files is already a warning)."""
     try:
         create_artifact_files(artifact_dir, sink)
     except Exception as exc:  # whatever it raises, the user gets a line, not a traceback
         sink(ErrorEvent(message=f"cannot create genpack's helper files (.gitignore, .vscode/settings.json) "
                                 f"in {artifact_dir}: {_reason(exc)}", phase="setup"))
-        sink(BuildFinished(ok=False, duration=time.monotonic() - started))
         return False
     return True
 
@@ -46,12 +44,11 @@ def _reason(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def root_checked(action: str, sink: EventSink, started: float) -> bool:
-    """True when ``action`` may run; else the reason and the run's end (since ``started``) are reported."""
+def root_checked(action: str, sink: EventSink) -> bool:
+    """True when ``action`` may run; else the reason is reported as an error."""
     try:
         require_root(action)
     except HostError as exc:
         sink(ErrorEvent(message=str(exc), phase=action))
-        sink(BuildFinished(ok=False, duration=time.monotonic() - started))
         return False
     return True

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from genpack_tui.engine.build.context import PhaseFailed
+from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.build.runner import make_context
 from genpack_tui.engine.config import ConfigError
@@ -47,7 +47,7 @@ def open_shell(sink: EventSink, request: dict[str, Any]) -> int:
         return 1
 
 
-def _lower_shell(ctx, req: BuildRequest) -> int:
+def _lower_shell(ctx: BuildContext, req: BuildRequest) -> int:
     binpkgs = None if ctx.derived_independent else ensure_user_dir(ctx.paths.binpkgs_dir, ctx.user)
     command = req.command or ["bash"]
     ctx.sink(OutputLine(phase="bash", step="shell", text="Running command in the lower image." if req.command
@@ -59,7 +59,7 @@ def _lower_shell(ctx, req: BuildRequest) -> int:
     return rc if req.command else 0
 
 
-def _upper_shell(ctx) -> int:
+def _upper_shell(ctx: BuildContext) -> int:
     ctx.sink(OutputLine(phase="upper-bash", step="shell", text="Running bash in the upper directory for debugging."))
     with mounted_image(ctx.paths.lower_image) as root, upper_layer(ctx.paths.upper_image) as upper:
         spec = NspawnSpec(root=root, command=["bash"], artifact_dir=ctx.paths.artifact_dir, overlay_upper=upper)

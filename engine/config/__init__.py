@@ -39,13 +39,15 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-if TYPE_CHECKING:
-    from .arches import ARCHES, PORTAGE_ARCH
-    from .derive import Derived
-    from .document import Document, find_config_file, load_document, read_document
-    from .merge import merge_document
-    from .problems import ConfigError, Problem, format_path
-    from .provenance import Entry, FieldProvenance, Ignored, Origin, Override, Provenance, Removal
-    from .resolution import Resolution, resolve
-    from .values import UseSpec, parse_use
-    from .variant import DEFAULT_VARIANT
+if TYPE_CHECKING:  # the explicit re-exports a type checker reads (the lazy __getattr__ serves them at run time)
+    from .arches import ARCHES as ARCHES, PORTAGE_ARCH as PORTAGE_ARCH
+    from .derive import Derived as Derived
+    from .document import Document as Document, find_config_file as find_config_file
+    from .document import load_document as load_document, read_document as read_document
+    from .merge import merge_document as merge_document
+    from .problems import ConfigError as ConfigError, Problem as Problem, format_path as format_path
+    from .provenance import Entry as Entry, FieldProvenance as FieldProvenance, Ignored as Ignored, Origin as Origin
+    from .provenance import Override as Override, Provenance as Provenance, Removal as Removal
+    from .resolution import Resolution as Resolution, resolve as resolve
+    from .values import UseSpec as UseSpec, parse_use as parse_use
+    from .variant import DEFAULT_VARIANT as DEFAULT_VARIANT

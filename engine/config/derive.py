@@ -140,9 +140,9 @@ def derive(merged: dict[str, Any], *, artifact_dir: Path, variant: str | None, a
     msg = outfile_problem(artifact_dir, outfile)
     if msg:
         problems.append(Problem("error", "outfile", msg, filename))
-    lists = {key: list(merged.get(key, [])) for key in
+    lists: dict[str, Any] = {key: list(merged.get(key, [])) for key in
              ("packages", "buildtime_packages", "mask", "binpkg_excludes", "services", "setup_commands")}
-    dicts = {key: dict(merged.get(key, {})) for key in ("accept_keywords", "use", "license", "env")}
+    dicts: dict[str, Any] = {key: dict(merged.get(key, {})) for key in ("accept_keywords", "use", "license", "env")}
     breaker = merged.get("circulardep_breaker")
     derived = Derived(
         name=name,

@@ -346,8 +346,8 @@ class _Validator:
                 clean[key] = (kpath, checked)
         return clean
 
-    def _tokens(self, item: Any, path: PathParts, what: str, allow_null: bool) -> list[str] | None | object:
-        """A string or list of strings, split into whitespace-separated tokens."""
+    def _tokens(self, item: Any, path: PathParts, what: str, allow_null: bool) -> Any:
+        """A string or list of strings, split into whitespace-separated tokens (a list), None, or _INVALID."""
         if item is None and allow_null:
             return None
         if isinstance(item, list):
@@ -373,7 +373,7 @@ class _Validator:
             if tokens is _INVALID:
                 return _INVALID
             if tokens is not None:
-                errors = [msg for msg in map(check, tokens) if msg]  # type: ignore[arg-type]
+                errors = [msg for msg in map(check, tokens) if msg]
                 for msg in errors:
                     self.error(kpath, msg)
                 if errors:
@@ -398,7 +398,7 @@ class _Validator:
             tokens = self._tokens(item, kpath, "USE flags", False)
             if tokens is _INVALID:
                 return _INVALID
-            spec, errors = v.parse_use(" ".join(tokens))  # type: ignore[arg-type]
+            spec, errors = v.parse_use(" ".join(tokens))
             for msg in errors:
                 self.error(kpath, msg)
             if errors:
@@ -454,7 +454,7 @@ class _Validator:
         elif key in ("comment", "home", "shell"):
             if not self.text(value, path):
                 return False
-            msg = f"must not contain ':'" if ":" in value else None
+            msg = "must not contain ':'" if ":" in value else None
             if msg is None and key != "comment" and not value.startswith("/"):
                 msg = f"expected an absolute path, found {value!r}"
         elif key == "initial_group":
@@ -511,7 +511,8 @@ class _Validator:
         top = self.block(data, TOP, (), "top")
         variants: dict[str, Block] = {}
         raw_variants = data.get("variants")
-        if "variants" in data and self.expect(raw_variants, dict, ("variants",), "an object mapping variant names to settings"):
+        if "variants" in data and self.expect(raw_variants, dict, ("variants",), "an object mapping variant names to settings") \
+                and isinstance(raw_variants, dict):
             for name, body in raw_variants.items():
                 vpath = ("variants", name)
                 msg = v.check_file_name(name, "variant name")

@@ -275,6 +275,7 @@ def _pump_pty(master: int, stdin: BinaryIO | None, stdout: IO[bytes]) -> None:
         try:
             sel.register(in_fd, selectors.EVENT_READ)
         except PermissionError:  # a regular file or /dev/null: epoll refuses it, but it never blocks
+            assert stdin is not None  # in_fd came from it
             pending += stdin.read() + b"\x04"
             sel.modify(master, selectors.EVENT_READ | selectors.EVENT_WRITE)
     try:

@@ -49,7 +49,7 @@ def resolve_target(target: str) -> Callable[..., Any]:
     module_name, sep, attr = target.partition(":")
     if not sep or not module_name or not attr:
         raise ValueError(f"job target must look like 'package.module:function', got {target!r}")
-    function = getattr(importlib.import_module(module_name), attr, None)
+    function: object = getattr(importlib.import_module(module_name), attr, None)
     if not callable(function):
         raise ValueError(f"job target {target!r} is not a callable")
     return function

@@ -84,7 +84,7 @@ class MirrorServer:
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
     @property
     def mirror_url(self) -> str:

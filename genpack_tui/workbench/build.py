@@ -1,32 +1,28 @@
-"""Runs one engine action at a time for the workbench, the way the headless runner does.
+"""Runs one engine action at a time for the workbench, through the engine's one entry point
+(engine/build/session.py ``run_action``), the same as the headless runner.
 
-``BuildController.run`` is called from a Textual thread worker; the engine's events (plus
-BuildStarted/BuildFinished around what the engine itself reports) go to the sinks given, which
-include the UI's EventQueue and, with ``--events``, a JSON-lines file.
+``BuildController.run`` is called from a Textual thread worker; the events go to the sinks given,
+which include the UI's EventQueue and, with ``--events``, a JSON-lines file.
 """
 from __future__ import annotations
 
 import threading
-import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from genpack_tui.engine.build.request import BuildRequest
-from genpack_tui.widgets.build.options import RunOptions
 
 if TYPE_CHECKING:  # engine.events is loaded on the first run: the workbench's first frame does not need it
     from genpack_tui.engine.events import EventBus, EventSink
 
 
+BuildStarter = Callable[[BuildRequest, "EventSink", "threading.Event | None"], int]
 
-BuildStarter = Callable[[BuildRequest, "EventSink", threading.Event], int]
 
+def engine_start_build(request: BuildRequest, sink: "EventSink", cancel: "threading.Event | None") -> int:
+    """The build worker, imported on first use (it pulls in the whole build engine)."""
+    from genpack_tui.engine.build.session import engine_start_build as start
 
-def engine_start_build(request: BuildRequest, sink: "EventSink", cancel: threading.Event) -> int:
-    """genpack_tui.engine.build.runner.start_build, imported on first use (it pulls in the whole build engine)."""
-    from genpack_tui.engine.build.runner import start_build
-
-    return start_build(request, sink, cancel)
+    return start(request, sink, cancel)
 
 
 class BuildController:
@@ -70,68 +66,13 @@ class BuildController:
             self._cancel = threading.Event()
             return True
 
-    def archive(self, artifact_dir: Path) -> int:
-        """``archive`` (after ``claim("archive")``), reported as a run."""
-        try:
-            return run_archive(artifact_dir, self._bus)
-        finally:
-            with self._lock:
-                self.running = None
-
     def run(self, request: BuildRequest) -> int:
-        """Run ``request`` (after ``claim``); returns the engine's exit code. Never raises for a failed build."""
-        # on first use, off the UI thread: the workbench's first frame does not wait for these
-        from genpack_tui.engine.build.preflight import artifact_files_checked, root_checked
-        from genpack_tui.engine.config import resolve
-        from genpack_tui.engine.events import BuildFinished, BuildStarted, ErrorEvent, Event
-        from genpack_tui.engine.runtime.errors import RuntimeEngineError
+        """Run ``request`` (a phase action or ``archive``, after ``claim``); returns its exit code.
+        Never raises for a failed build."""
+        from genpack_tui.engine.build.session import run_action  # off the UI thread, on first use
 
-        started = time.monotonic()
-        bus = self._bus
         try:
-            resolution = resolve(request.artifact_path, variant=request.config_variant(), arch=request.arch)
-            bus(BuildStarted(action=request.action, artifact=resolution.name or request.artifact_path.name,
-                             variant=resolution.variant, arch=resolution.arch))
-            if not resolution.ok:
-                for problem in resolution.errors:
-                    bus(ErrorEvent(message=str(problem)))
-                bus(BuildFinished(ok=False, duration=time.monotonic() - started,
-                                  message="the configuration has errors; nothing was built"))
-                return 1
-            if not root_checked(request.action, bus, started):
-                return 1
-            if not artifact_files_checked(Path(request.artifact_dir), bus, started):
-                return 1
-            finished: list[BuildFinished] = []
-
-            def relay(event: Event) -> None:
-                if isinstance(event, BuildFinished):
-                    finished.append(event)
-                bus(event)
-
-            rc = self._starter(request, relay, self._cancel)
-            if not finished:  # e.g. a worker stopped by cancel reports an error but no end
-                cancelled = " (cancelled)" if self._cancel.is_set() else ""
-                bus(BuildFinished(ok=rc == 0, duration=time.monotonic() - started,
-                                  message=f"the build worker ended with exit code {rc}{cancelled}"))
-            return rc
-        except (RuntimeEngineError, OSError) as exc:
-            bus(ErrorEvent(message=str(exc), phase=request.action))
-            bus(BuildFinished(ok=False, duration=time.monotonic() - started))
-            return 1
+            return run_action(request, self._bus, self._cancel, start_build=self._starter)
         finally:
             with self._lock:
                 self.running = None
-
-
-def run_archive(artifact_dir: Path, sink: "EventSink") -> int:
-    """``archive`` from the workbench: the engine's archive writer, reported as a build."""
-    from genpack_tui.engine.artifact.archive import run_archive as archive_reported
-    from genpack_tui.engine.build.preflight import to_invoking_user
-    from genpack_tui.engine.config import resolve
-    from genpack_tui.engine.events import BuildStarted
-
-    resolution = resolve(artifact_dir)
-    name = resolution.name or artifact_dir.name
-    sink(BuildStarted(action="archive", artifact=name, variant=resolution.variant, arch=resolution.arch))
-    return 0 if archive_reported(artifact_dir, name, sink, to_invoking_user()) else 1

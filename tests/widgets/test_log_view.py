@@ -234,7 +234,7 @@ async def test_first_error_none_when_clean_and_found_when_it_arrives_later() -> 
 
 async def test_background_first_error_scans_only_new_lines_and_reports_none_when_clean() -> None:
     app = LogApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         log = app.query_one(BuildLog)
         log.append_lines([f"ok {n}" for n in range(200_000)])
         assert await wait_for(lambda: log.line_count == 200_000 and not log.pending_lines, 20)

@@ -107,7 +107,7 @@ async def test_argv_cwd_env_and_send_text(tmp_path) -> None:
     marker.mkdir()
     app = ShellApp(["/bin/sh", "-c", 'read x; echo "$x in $(pwd) with $GREETING"'],
                    cwd=marker, env={**SHELL_ENV, "GREETING": "hi there"})
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         pane = app.query_one(ShellPane)
         assert await wait_until(lambda: pane.running)
         pane.send_text("typed\r")
@@ -130,7 +130,7 @@ async def test_missing_program_is_reported_not_raised() -> None:
 
 async def test_unknown_command_exits_127_with_message() -> None:
     app = ShellApp(["no-such-command-h4"])
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         pane = app.query_one(ShellPane)
         assert await wait_until(lambda: bool(app.events))
         assert app.events[0].returncode == 127

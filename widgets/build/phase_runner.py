@@ -32,6 +32,7 @@ __all__ = ["PhaseRunner", "RunOptions", "PHASE_LOGS"]
 
 ACTIONS = ("build", "lower", "upper", "pack")
 COMPRESSION_CHOICES = (("config", ""), *((name, name) for name in COMPRESSIONS))  # "": the configuration's
+DEFAULT_OPTIONS = RunOptions()
 
 
 class PhaseRunner(Vertical):
@@ -74,7 +75,7 @@ class PhaseRunner(Vertical):
     class CancelRequested(Message):
         """The user asked to cancel the running build."""
 
-    def __init__(self, *, log_dir: Path | None = None, options: RunOptions = RunOptions(),
+    def __init__(self, *, log_dir: Path | None = None, options: RunOptions = DEFAULT_OPTIONS,
                  id: str | None = None) -> None:
         super().__init__(id=id)
         self._initial_options = options
@@ -245,23 +246,24 @@ class PhaseRunner(Vertical):
             text.append(f"replay of {self.replay_of}: ", "italic")
         text.append(f"{b.action} ", "bold")
         text.append(f"{b.artifact} · {b.variant or 'no variant'} · {b.arch}  ")
-        if s.finished is None:
+        finished = s.finished
+        if finished is None:
             elapsed = (s.last_ts or b.ts) - b.ts
             state = "recorded up to" if self.replay_of else "running"
             text.append(f"{state} {human_duration(max(elapsed, 0.0))}", "bold cyan")
-        elif self.finished.ok:
-            text.append(f"✓ finished in {human_duration(self.finished.duration)}", "bold green")
+        elif finished.ok:
+            text.append(f"✓ finished in {human_duration(finished.duration)}", "bold green")
         else:
-            text.append(f"✖ failed after {human_duration(self.finished.duration)}", "bold red")
+            text.append(f"✖ failed after {human_duration(finished.duration)}", "bold red")
         marks = {"running": ("▶", "cyan"), "ok": ("✓", "green"), "failed": ("✖", "red"),
                  "skipped": ("–", "dim"), "pending": ("·", "dim")}
-        for state in self.phases.values():
-            mark, style = marks[state.state]
+        for phase in self.phases.values():
+            mark, style = marks[phase.state]
             text.append("  ")
-            detail = human_duration(state.duration) if state.duration is not None else state.state
-            if state.state == "skipped":
-                detail = f"skipped ({state.reason})"
-            text.append(f"{mark} {state.phase} {detail}", style)
+            detail = human_duration(phase.duration) if phase.duration is not None else phase.state
+            if phase.state == "skipped":
+                detail = f"skipped ({phase.reason})"
+            text.append(f"{mark} {phase.phase} {detail}", style)
         if self.finished is not None and self.finished.ok and self.finished.outputs:
             text.append("\n")
             text.append("image: ", "bold")

@@ -77,7 +77,8 @@ class ConfigTree(Tree[OutlineNode]):
         """What Tree's default measures by rendering every label (the expand icon, then the label),
         read off the stored label instead: the tree measures all its lines on each rebuild."""
         icon = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE) if node.allow_expand else ""
-        return cell_len(icon) + node.label.cell_len
+        label = node.label
+        return cell_len(icon) + (label.cell_len if isinstance(label, Text) else cell_len(label))
 
     def node_labels(self) -> list[str]:
         """Plain text of every node currently in the tree, depth first (for tests and search)."""
@@ -85,7 +86,7 @@ class ConfigTree(Tree[OutlineNode]):
 
         def walk(node: TreeNode[OutlineNode]) -> None:
             for child in node.children:
-                labels.append(child.label.plain)
+                labels.append(child.label if isinstance(child.label, str) else child.label.plain)
                 walk(child)
 
         walk(self.root)

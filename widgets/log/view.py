@@ -40,6 +40,7 @@ from textual.strip import Strip
 from .buffer import PendingLines, split_lines
 from .search import (
     DEFAULT_ERROR_PATTERNS,
+    Query,
     SearchError,
     compile_query,
     compile_substrings,
@@ -152,7 +153,7 @@ class BuildLog(ScrollView, can_focus=True):
         self._follow = True
         self._sections: list[tuple[int, str]] = []
         self._sections_lock = threading.Lock()
-        self._matcher = None
+        self._matcher: Query | None = None
         self._matches: list[int] = []  # absolute line numbers
         self._search_generation = 0  # a background search's result counts only if no search came after
         self._match_pos: int | None = None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -132,7 +132,7 @@ class ShellPane(Container):
         self.post_message(self.LeaveRequested(self))
 
     @on(PaneTerminal.ProcessExited)
-    def _child_exited(self, event: PaneTerminal.ProcessExited) -> None:
+    def _child_exited(self, event: Any) -> None:  # textual-tty's ProcessExited (the library has no types)
         event.stop()
         self.returncode = event.exit_code
         self.post_message(self.Exited(self, event.exit_code))

@@ -2,8 +2,6 @@
 plus upstream changes on the mirror and a dropped download. Real emerge, nspawn, loop images, squashfs."""
 from __future__ import annotations
 
-import json
-import os
 import shutil
 from pathlib import Path
 

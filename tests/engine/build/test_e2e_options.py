@@ -2,9 +2,7 @@
 --devel."""
 from __future__ import annotations
 
-import os
 import tarfile
-from pathlib import Path
 
 import pytest
 

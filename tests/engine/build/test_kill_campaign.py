@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from tests.engine.build.killed_build import Campaign, KillPoint, choose_points, marker_findings, settle, strays
-from tests.fixtures.build import copy_example
 
 pytestmark = [pytest.mark.root, pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="builds need root")]
 

@@ -91,7 +91,7 @@ def test_config_command_caps_the_tree_and_json_keeps_all(make_artifact) -> None:
 
 async def test_workbench_title_escapes_the_name(tmp_path: Path) -> None:
     from genpack_tui.app import WorkbenchApp
-    from genpack_tui.options import parse_args
+    from genpack_tui.parser import parse_args
     from tests.fixtures.app import wait_for
 
     directory = evil_artifact(tmp_path, "{packages: []}")

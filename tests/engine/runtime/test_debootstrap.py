@@ -39,7 +39,8 @@ def test_target_must_be_absent_or_empty(tmp_path: Path, runtime_host) -> None:
     (tmp_path / "full" / "etc").mkdir()
     (tmp_path / "a-file").write_text("x")
     for target in (tmp_path / "full", tmp_path / "a-file"):
-        err = refused(lambda: privileged.debootstrap(target, "bookworm", MIRROR), "absent or an empty directory")
+        err = refused(lambda target=target: privileged.debootstrap(target, "bookworm", MIRROR),
+                      "absent or an empty directory")
         assert err.path == str(target)
     assert (tmp_path / "full" / "etc").is_dir() and (tmp_path / "a-file").read_text() == "x"
 

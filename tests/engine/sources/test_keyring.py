@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from genpack_tui.options import parse_args
+from genpack_tui.parser import parse_args
 from genpack_tui.engine.sources.errors import SourceError
 from genpack_tui.engine.sources.keyring import load_keyring, resolve_keyring
 from genpack_tui.options import build_request

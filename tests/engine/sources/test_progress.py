@@ -29,6 +29,6 @@ def test_slow_download_emits_throttled_monotonic_progress(sources_server, tmp_pa
     assert received == sorted(received) and received[-1] == len(body)
     assert all(e.total == len(body) and e.url == sources_server.url("slow") for e in progress)
     assert 2 <= len(progress) < 64 // 2
-    gaps = [b.ts - a.ts for a, b in zip(progress[:-2], progress[1:-1])]  # the last one is forced
+    gaps = [b.ts - a.ts for a, b in zip(progress[:-2], progress[1:-1], strict=True)]  # the last one is forced
     assert all(gap >= 0.09 for gap in gaps), gaps
     assert isinstance(events[-1], DownloadFinished) and events[-1].size == len(body)

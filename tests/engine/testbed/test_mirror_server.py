@@ -158,7 +158,7 @@ def test_digests_match_the_stage3_and_are_signed(testbed_mirror: MirrorServer,
     name = f"stage3-amd64-systemd-{ts}.tar.xz"
     expected = {"BLAKE2B": hashlib.blake2b(body).hexdigest(), "SHA512": hashlib.sha512(body).hexdigest()}
     seen = {}
-    for header, entry in zip(lines[::2], lines[1::2]):
+    for header, entry in zip(lines[::2], lines[1::2], strict=True):
         algo = re.fullmatch(r"# (\w+) HASH", header).group(1)
         hexdigest, filename = entry.split("  ")
         assert filename == name

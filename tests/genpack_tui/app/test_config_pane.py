@@ -11,7 +11,7 @@ from genpack_tui.widgets.config.problems import ProblemsPanel
 
 
 def make_app(artifact: Path, *args: str) -> WorkbenchApp:
-    from genpack_tui.options import parse_args
+    from genpack_tui.parser import parse_args
     return WorkbenchApp(artifact, parse_args(["-C", str(artifact), "--arch", "x86_64", *args]))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.command import CommandPalette
 
 from genpack_tui.app import WorkbenchApp
-from genpack_tui.options import parse_args
+from genpack_tui.parser import parse_args
 from genpack_tui.screens.help import HelpScreen
 from genpack_tui.palette import workbench_commands
 from genpack_tui.widgets.config.selection import Selection

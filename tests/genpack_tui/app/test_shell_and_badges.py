@@ -10,7 +10,7 @@ from genpack_tui.engine.build.status import work_paths_for
 from genpack_tui.engine.config import resolve
 from genpack_tui.engine.runtime.lock import acquire_build_lock
 from genpack_tui.app import WorkbenchApp
-from genpack_tui.options import parse_args
+from genpack_tui.parser import parse_args
 from genpack_tui.widgets.config.selection import NONE_KEY, Selection
 from tests.fixtures.build import record_successful_build
 from tests.fixtures.app import save_atomically, wait_for

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from genpack_tui.app import WorkbenchApp
-from genpack_tui.options import parse_args
+from genpack_tui.parser import parse_args
 from tests.fixtures.app import recorded_build_events, wait_for, write_events
 
 

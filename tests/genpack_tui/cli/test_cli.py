@@ -1,7 +1,7 @@
 """CLI parsing: genpack's interface, global options anywhere except after bash."""
 import pytest
 
-from genpack_tui.options import parse_args
+from genpack_tui.parser import parse_args
 
 
 def test_default_action_is_build_and_not_marked_as_given():

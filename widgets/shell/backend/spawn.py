@@ -51,6 +51,8 @@ def child_environment(env: Mapping[str, str] | None) -> dict[str, str]:
 class SessionPTY(UnixPTY):
     """bittty's Unix pty, but spawning through ``session_wrapper`` with a cwd and an environment."""
 
+    slave_fd: int | None  # set by bittty's UnixPTY; None once a child owns it
+
     def spawn(
         self,
         argv: Sequence[str],
@@ -60,16 +62,18 @@ class SessionPTY(UnixPTY):
     ) -> subprocess.Popen[bytes]:
         if not argv:
             raise ValueError("empty command")
+        slave: int | None = self.slave_fd
+        assert slave is not None, "the pty's slave side was already handed to a child"
         process = subprocess.Popen(
             [*session_wrapper(prefer_setsid), *argv],
-            stdin=self.slave_fd,
-            stdout=self.slave_fd,
-            stderr=self.slave_fd,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
             cwd=cwd,
             env=child_environment(env),
             close_fds=True,
         )
-        os.close(self.slave_fd)
+        os.close(slave)
         self.slave_fd = None
         self._process = process
         return process

@@ -6,6 +6,7 @@ replace this module. Written against textual-tty 0.4.0 and bittty 0.1.4.
 from __future__ import annotations
 
 import os
+import subprocess
 from typing import Mapping, Sequence
 
 from bittty import Board, TerminalCaps
@@ -58,7 +59,7 @@ class PaneTerminal(Terminal):
     ) -> None:
         # Terminal.__init__ would build its own Board (and spawn with preexec_fn); build ours.
         Monitor.__init__(self, board=SessionBoard(argv, cwd, env), id=id)
-        self._process = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._exited = False
         self.mouse_mode = "off"
         self.cwd = ""
