@@ -38,31 +38,36 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 
-from genpack_tui.options import Invocation
-from genpack_tui.widgets.build.options import RunOptions
 from genpack_tui.engine.build.request import PHASE_ACTIONS, SHELL_ACTIONS
+from genpack_tui.options import Invocation
+from genpack_tui.palette import workbench_commands
+from genpack_tui.widgets.build.options import RunOptions
+from genpack_tui.widgets.build.phase_badges import PhaseBadges
+from genpack_tui.widgets.config.problems import ProblemsPanel
+from genpack_tui.widgets.config.selection import NONE_KEY, Selection, describe_variant
+from genpack_tui.widgets.config.selectors import SelectionBar
+from genpack_tui.widgets.config.tree import ConfigTree
+from genpack_tui.widgets.title_bar import TitleBar
+from genpack_tui.widgets.ui_thread import call_on_ui_thread
 from genpack_tui.workbench.build import BuildController, BuildStarter, engine_start_build
 from genpack_tui.workbench.events import EventQueue
 from genpack_tui.workbench.panes import DeferredPanes
 from genpack_tui.workbench.resolver import Resolver
-from genpack_tui.palette import workbench_commands
-from genpack_tui.widgets.config.selection import NONE_KEY, Selection, describe_variant
 from genpack_tui.workbench.shell import (
-    SHELL_CWD, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
+    SHELL_CWD,
+    ShellCommandFactory,
+    engine_shell_command,
+    log_viewer_command,
+    shell_refusal,
+    shell_request,
 )
-from genpack_tui.widgets.config.tree import ConfigTree
-from genpack_tui.widgets.build.phase_badges import PhaseBadges
-from genpack_tui.widgets.config.problems import ProblemsPanel
-from genpack_tui.widgets.config.selectors import SelectionBar
-from genpack_tui.widgets.title_bar import TitleBar
-from genpack_tui.widgets.ui_thread import call_on_ui_thread
 
 if TYPE_CHECKING:
     from genpack_tui.engine.build.request import BuildRequest
     from genpack_tui.engine.build.status import PhaseStatus
     from genpack_tui.engine.config import Resolution
-    from genpack_tui.widgets.config.diff import ConfigDiff
     from genpack_tui.widgets.build.phase_runner import PhaseRunner
+    from genpack_tui.widgets.config.diff import ConfigDiff
     from genpack_tui.widgets.shell.host import ShellHost
     from genpack_tui.workbench.watch import InputsChanged
 
@@ -164,8 +169,8 @@ class WorkbenchApp(App[int]):
         return self.panes.ensure()
 
     async def _mount_panes(self) -> None:
-        from genpack_tui.widgets.config.diff import ConfigDiff
         from genpack_tui.widgets.build.phase_runner import PhaseRunner
+        from genpack_tui.widgets.config.diff import ConfigDiff
         from genpack_tui.widgets.shell.host import ShellHost
 
         variants = self._known_variants()
@@ -305,10 +310,10 @@ class WorkbenchApp(App[int]):
             self.resolution.name if self.resolution and self.resolution.name else self.artifact_dir.name)
         runner = self.runner_if_mounted()
         running = self.controller.running if runner is not None else None
+        phase = runner.current_phase if runner is not None and running else None
         self.query_one(TitleBar).show(
             name, describe_variant(self.selection.variant_key, res.variant if res is not None else None),
-            self.selection.arch, running=running, phase=runner.current_phase if running else None,
-            errors=len(res.errors) if res is not None else 0)
+            self.selection.arch, running=running, phase=phase, errors=len(res.errors) if res is not None else 0)
 
     # --- selection --- #
 
@@ -341,8 +346,7 @@ class WorkbenchApp(App[int]):
     @on(TabbedContent.TabActivated, "#panes")
     async def _pane_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "diff":
-            await self.ensure_panes()
-            self.query_one("#config-diff").request()
+            (await self.panes.mounted("#config-diff")).request()
 
     def action_help(self) -> None:
         from genpack_tui.screens.help import HelpScreen
@@ -350,8 +354,8 @@ class WorkbenchApp(App[int]):
         self.push_screen(HelpScreen(self.binding_help()))
 
     def binding_help(self) -> list[tuple[str, str, str]]:
-        from genpack_tui.widgets.log.view import BuildLog
         from genpack_tui.widgets.build.phase_runner import PhaseRunner
+        from genpack_tui.widgets.log.view import BuildLog
         from genpack_tui.widgets.shell.pane import ShellPane
 
         rows: list[tuple[str, str, str]] = []
@@ -559,14 +563,15 @@ class WorkbenchApp(App[int]):
     async def _open_shell_once_released(self, action: str, command: list[str] | None) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._build_idle.wait(), RELEASE_WAIT_SECONDS)
-        if self.controller.running:
-            (await self._shell_host()).say(shell_refusal(self.artifact_dir, self.controller.running))
+        refusal = shell_refusal(self.artifact_dir, self.controller.running)
+        if self.controller.running and refusal is not None:  # a running build always makes one
+            (await self._shell_host()).say(refusal)
             return
         await self.action_open_shell(action, command)
 
     def on_shell_pane_exited(self, event) -> None:  # ShellPane.Exited, after ShellHost has shown it
-        hosts = self.query("#shell-host")  # gone when the app is closing
-        label = (hosts.first().label if hosts else None) or "shell"
+        host = self.panes.if_mounted("#shell-host")  # gone when the app is closing
+        label = (host.label if host is not None else None) or "shell"
         self.notify(f"The {label} ended (exit status {event.returncode}).")
 
     def on_shell_pane_leave_requested(self, event) -> None:  # ShellPane.LeaveRequested

@@ -8,13 +8,13 @@ the Diff pane at compose time, before the first resolution has said which varian
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable, Coroutine
 
 from textual.dom import DOMNode
 
 
 class DeferredPanes:
-    def __init__(self, root: DOMNode, mount: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, root: DOMNode, mount: Callable[[], Coroutine[Any, Any, None]]) -> None:
         self._root = root
         self._mount = mount
         self._task: asyncio.Task[None] | None = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from genpack_tui.app import WorkbenchApp
-from genpack_tui.widgets.config.selection import NONE_KEY, Selection
-from tests.fixtures.app import save_atomically, wait_for
-from genpack_tui.widgets.config.tree import ConfigTree
 from genpack_tui.widgets.config.problems import ProblemsPanel
+from genpack_tui.widgets.config.selection import NONE_KEY, Selection
+from genpack_tui.widgets.config.tree import ConfigTree
+from tests.fixtures.app import save_atomically, wait_for
 
 
 def make_app(artifact: Path, *args: str) -> WorkbenchApp:
@@ -25,7 +25,7 @@ async def resolved(app: WorkbenchApp) -> None:
 
 async def test_tree_shows_values_with_their_origin(hello_artifact: Path) -> None:
     app = make_app(hello_artifact)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(100, 40)):
         await resolved(app)
         shown = labels(app)
         assert "app-misc/hello  ← top :7:5" in shown
@@ -74,7 +74,7 @@ async def test_broken_edit_keeps_last_good_tree_and_fix_clears(hello_artifact: P
     config = hello_artifact / "genpack.json5"
     good = config.read_text()
     app = make_app(hello_artifact)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(100, 40)):
         await resolved(app)
         panel = app.query_one(ProblemsPanel)
         save_atomically(config, good.replace('profile: "paravirt",', 'profile: "paravirt"\n  oops: [,'))
@@ -99,7 +99,7 @@ async def test_warning_shown_in_place_with_path(hello_artifact: Path) -> None:
     config = hello_artifact / "genpack.json5"
     config.write_text(config.read_text().replace('profile: "paravirt",', 'profile: "paravirt",\n  setup_command: [],'))
     app = make_app(hello_artifact)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(100, 40)):
         await resolved(app)
         panel = app.query_one(ProblemsPanel)
         assert panel.problems and not panel.problems[0].is_error

@@ -7,11 +7,11 @@ from pathlib import Path
 from textual.command import CommandPalette
 
 from genpack_tui.app import WorkbenchApp
+from genpack_tui.engine.artifact.inputs import input_signature, is_relevant
+from genpack_tui.palette import workbench_commands
 from genpack_tui.parser import parse_args
 from genpack_tui.screens.help import HelpScreen
-from genpack_tui.palette import workbench_commands
 from genpack_tui.widgets.config.selection import Selection
-from genpack_tui.engine.artifact.inputs import input_signature, is_relevant
 from genpack_tui.workbench.watch import InputsChanged, watch_artifact
 from tests.fixtures.app import save_atomically, wait_for
 

@@ -5,19 +5,19 @@ import asyncio
 import os
 from pathlib import Path
 
+from genpack_tui.app import WorkbenchApp
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.build.status import work_paths_for
 from genpack_tui.engine.config import resolve
 from genpack_tui.engine.runtime.lock import acquire_build_lock
-from genpack_tui.app import WorkbenchApp
 from genpack_tui.parser import parse_args
-from genpack_tui.widgets.config.selection import NONE_KEY, Selection
-from tests.fixtures.build import record_successful_build
-from tests.fixtures.app import save_atomically, wait_for
-from genpack_tui.widgets.config.diff import ConfigDiff
 from genpack_tui.widgets.build.phase_badges import PhaseBadges
+from genpack_tui.widgets.config.diff import ConfigDiff
+from genpack_tui.widgets.config.selection import NONE_KEY, Selection
 from genpack_tui.widgets.shell.pane import ShellPane
 from genpack_tui.workbench.watch import InputsChanged
+from tests.fixtures.app import save_atomically, wait_for
+from tests.fixtures.build import record_successful_build
 
 SH_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PS1": "$ ", "HOME": "/tmp", "ENV": ""}
 
@@ -81,7 +81,7 @@ def record_all_phases(artifact: Path) -> None:
 async def test_badges_follow_edits(hello_artifact: Path) -> None:
     app = make_app(hello_artifact)
     config = hello_artifact / "genpack.json5"
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(120, 30)):
         badges = app.query_one(PhaseBadges)
         assert await wait_for(lambda: badges.badge_text().count("never built") == 3), badges.badge_text()
         record_all_phases(hello_artifact)
@@ -228,7 +228,7 @@ async def test_bash_subcommand_with_a_command_opens_the_pane_with_it(hello_artif
 
     args = parse_args(["-C", str(hello_artifact), "--arch", "x86_64", "bash", "emerge", "--info"])
     app = WorkbenchApp(hello_artifact, args, shell_command=recording_sh)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30)):
         assert await wait_for(lambda: bool(requests))
         assert requests[0].action == "bash" and requests[0].command == ["emerge", "--info"]
         pane = app.query_one(ShellPane)
