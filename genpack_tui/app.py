@@ -14,7 +14,12 @@ The first frame carries the resolved tree (the first resolve runs at mount, on t
 everything else waits until it is on screen: the heavy engine modules (build runner, sources,
 phase status) are imported lazily, in workers or on first use; the Diff, Build and Shell panes are
 mounted after that frame (``ensure_panes``; await it before touching them); and so is the file
-watch, with a recheck for edits made before it was in place (``watch_ready``).
+watch, with a recheck for edits made before it was in place (``resolver.watching``).
+
+The app keeps the composition, the bindings and the handlers; the resolve pipeline is
+workbench/resolver.py, the deferred panes workbench/panes.py, the watch workbench/watch.py, build
+control workbench/build.py, the shell's command workbench/shell.py, the palette palette.py and the
+title widgets/title_bar.py.
 
 ``run_app(artifact_dir, args)`` is what ``genpack-tui`` without ``--headless`` calls.
 """
@@ -27,37 +32,44 @@ import dataclasses
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Iterable
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 
-from genpack_tui.options import Invocation
-from genpack_tui.engine.config.printable import escape_controls
-from genpack_tui.widgets.build.options import RunOptions
 from genpack_tui.engine.build.request import PHASE_ACTIONS, SHELL_ACTIONS
-from genpack_tui.workbench.build import BuildController, BuildStarter, engine_start_build
-from genpack_tui.workbench.events import EventQueue
-from genpack_tui.engine.artifact.inputs import InputSignature, config_signature, input_signature
-from genpack_tui.widgets.config.selection import NONE_KEY, Selection, describe_variant
-from genpack_tui.workbench.shell import (
-    SHELL_CWD, ShellCommandFactory, engine_shell_command, log_viewer_command, shell_refusal, shell_request,
-)
-from genpack_tui.widgets.config.tree import ConfigTree
+from genpack_tui.options import Invocation
+from genpack_tui.palette import workbench_commands
+from genpack_tui.widgets.build.options import RunOptions
 from genpack_tui.widgets.build.phase_badges import PhaseBadges
 from genpack_tui.widgets.config.problems import ProblemsPanel
+from genpack_tui.widgets.config.selection import NONE_KEY, Selection, describe_variant
 from genpack_tui.widgets.config.selectors import SelectionBar
+from genpack_tui.widgets.config.tree import ConfigTree
+from genpack_tui.widgets.title_bar import TitleBar
 from genpack_tui.widgets.ui_thread import call_on_ui_thread
+from genpack_tui.workbench.build import BuildController, BuildStarter, engine_start_build
+from genpack_tui.workbench.events import EventQueue
+from genpack_tui.workbench.panes import DeferredPanes
+from genpack_tui.workbench.resolver import Resolver
+from genpack_tui.workbench.shell import (
+    SHELL_CWD,
+    ShellCommandFactory,
+    engine_shell_command,
+    log_viewer_command,
+    shell_refusal,
+    shell_request,
+)
 
 if TYPE_CHECKING:
     from genpack_tui.engine.build.request import BuildRequest
     from genpack_tui.engine.build.status import PhaseStatus
     from genpack_tui.engine.config import Resolution
-    from genpack_tui.widgets.config.diff import ConfigDiff
     from genpack_tui.widgets.build.phase_runner import PhaseRunner
+    from genpack_tui.widgets.config.diff import ConfigDiff
     from genpack_tui.widgets.shell.host import ShellHost
+    from genpack_tui.workbench.watch import InputsChanged
 
 PANES = ("config", "diff", "build", "shell")
 EVENTS_PER_TICK = 20_000
@@ -117,22 +129,13 @@ class WorkbenchApp(App[int]):
         self.controller = BuildController([self.events], starter=build_starter)
         self.shell_command = shell_command
         self.watch_enabled = watch
-        self.resolve_count = 0  # resolutions fully shown, badges included (tests wait on it)
-        self.tree_count = 0  # resolutions shown in the tree (the badges may follow a little later)
-        self.change_count = 0  # relevant file-change bursts seen
-        self.watch_ready = False  # the artifact directory is watched (tests wait on it)
+        self.resolver = Resolver(self.artifact_dir, devel=self.args.devel)
+        self.panes = DeferredPanes(self, self._mount_panes)
         self._after_first_tree_done = False
-        # what the newest resolve (the config) and phase status (every input) read before the watch
-        # began: an edit made before the watch was in place shows up as a different signature once it is
-        self._unwatched_config: "InputSignature | None" = None
-        self._unwatched_inputs: "InputSignature | None" = None
-        self._generation = 0
-        self._applied_generation = -1
         self._events_stream: IO[str] | None = None
         self._diff_generation = 0
         self._build_idle = asyncio.Event()  # clear while an action runs, until its worker has returned
         self._build_idle.set()
-        self._panes_task: asyncio.Task[None] | None = None
         self._last_resolution: "Resolution | None" = None  # the newest shown, even when broken
 
     # --- layout --- #
@@ -141,7 +144,7 @@ class WorkbenchApp(App[int]):
         return WorkbenchScreen(id="_default")
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="title-bar")
+        yield TitleBar(id="title-bar")
         yield SelectionBar(self.selection, id="selection")
         yield PhaseBadges(id="badges")
         with TabbedContent(id="panes", initial="config"):
@@ -163,19 +166,11 @@ class WorkbenchApp(App[int]):
     def ensure_panes(self) -> "asyncio.Task[None]":
         """The Diff, Build and Shell panes, mounted once (after the first frame, or on first need);
         await the result before touching them."""
-        if self._panes_task is None:
-            self._panes_task = asyncio.create_task(self._mount_panes(), name="mount the Diff, Build, Shell panes")
-            # retrieved here too, so a mount cut short by the app closing is not reported as unhandled
-            self._panes_task.add_done_callback(lambda task: task.cancelled() or task.exception())
-        return self._panes_task
-
-    @property
-    def panes_ready(self) -> bool:
-        return self._panes_task is not None and self._panes_task.done()
+        return self.panes.ensure()
 
     async def _mount_panes(self) -> None:
-        from genpack_tui.widgets.config.diff import ConfigDiff
         from genpack_tui.widgets.build.phase_runner import PhaseRunner
+        from genpack_tui.widgets.config.diff import ConfigDiff
         from genpack_tui.widgets.shell.host import ShellHost
 
         variants = self._known_variants()
@@ -197,26 +192,17 @@ class WorkbenchApp(App[int]):
             return None
         return list(res.available_variants), res.default_variant
 
-    def _mounted_pane_widget(self, selector: str):
-        """The widget, or None before ensure_panes() has mounted it (or while the app is closing)."""
-        if not self.panes_ready:
-            return None
-        found = self.query(selector)
-        return found.first() if found else None
-
     def _diff_pane(self) -> "ConfigDiff | None":
-        return self._mounted_pane_widget("#config-diff")
+        return self.panes.if_mounted("#config-diff")
 
     def runner_if_mounted(self) -> "PhaseRunner | None":
-        return self._mounted_pane_widget("#runner")
+        return self.panes.if_mounted("#runner")
 
     async def _mounted_runner(self) -> "PhaseRunner":
-        await self.ensure_panes()
-        return self.query_one("#runner")
+        return await self.panes.mounted("#runner")
 
     async def _shell_host(self) -> "ShellHost":
-        await self.ensure_panes()
-        return self.query_one("#shell-host")
+        return await self.panes.mounted("#shell-host")
 
     async def _initial_action(self) -> None:
         action = self.args.action
@@ -241,48 +227,29 @@ class WorkbenchApp(App[int]):
         """The first resolve, on the UI thread before the first frame, which then carries the tree.
         Measured: in a worker it competed for the GIL with the mount, arrived after an empty first
         frame, and the tree came ~150 ms later. The badges follow after that frame."""
-        self._generation += 1
-        generation, selection = self._generation, self.selection
-        resolution = self._read_and_resolve(selection)
+        generation, selection = self.resolver.next_generation(), self.selection
+        resolution = self.resolver.resolve(selection)
         self._apply_resolution(selection, generation, resolution)
         if resolution.ok:
             self.call_after_refresh(self._statuses_worker, resolution, generation)
 
     def request_resolve(self) -> None:
-        self._generation += 1
-        self._resolve(self.selection, self._generation)
+        self._resolve(self.selection, self.resolver.next_generation())
 
     @work(thread=True, exclusive=True, group="resolve", description="resolve the configuration")
     def _resolve(self, selection: Selection, generation: int) -> None:
-        resolution = self._read_and_resolve(selection)
+        resolution = self.resolver.resolve(selection)
         self._to_ui(self._apply_resolution, selection, generation, resolution)
         if resolution.ok:
-            self._compute_statuses(resolution, generation)
+            self._to_ui(self._apply_statuses, generation, self.resolver.phase_statuses(resolution))
 
     @work(thread=True, exclusive=True, group="resolve", description="phase status")
     def _statuses_worker(self, resolution: "Resolution", generation: int) -> None:
-        self._compute_statuses(resolution, generation)
-
-    def _read_and_resolve(self, selection: Selection) -> "Resolution":
-        from genpack_tui.engine.config import resolve
-
-        if not self.watch_ready:
-            self._unwatched_config = config_signature(self.artifact_dir)
-        return resolve(self.artifact_dir, variant=selection.variant_arg(), arch=selection.arch)
-
-    def _compute_statuses(self, resolution: "Resolution", generation: int) -> None:
-        """On a worker thread: phase status loads the build engine and hashes the inputs."""
-        from genpack_tui.engine.build.status import phase_statuses
-
-        if not self.watch_ready:
-            self._unwatched_inputs = input_signature(self.artifact_dir)
-        statuses = phase_statuses(resolution, devel=self.args.devel)
-        self._to_ui(self._apply_statuses, generation, statuses)
+        self._to_ui(self._apply_statuses, generation, self.resolver.phase_statuses(resolution))
 
     def _apply_resolution(self, selection: Selection, generation: int, resolution: "Resolution") -> None:
-        if generation <= self._applied_generation or selection != self.selection or not self.is_running:
+        if selection != self.selection or not self.is_running or not self.resolver.accept(generation):
             return
-        self._applied_generation = generation
         if resolution.merged is not None or self.resolution is None:
             self.resolution = resolution
         tree = self.query_one(ConfigTree)
@@ -301,9 +268,6 @@ class WorkbenchApp(App[int]):
             if diff is not None:
                 diff.set_variants(available, default)
         self._update_title()
-        self.tree_count += 1
-        if not resolution.ok:
-            self.resolve_count += 1
         if diff is not None and self.query_one(TabbedContent).active == "diff":
             diff.request()
         if not self._after_first_tree_done:  # the watch and the other panes, once the first tree is on screen
@@ -313,29 +277,29 @@ class WorkbenchApp(App[int]):
             self.call_after_refresh(self.ensure_panes)
 
     def _apply_statuses(self, generation: int, statuses: "list[PhaseStatus]") -> None:
-        if generation != self._applied_generation or not self.is_running:
+        if not self.resolver.statuses_current(generation) or not self.is_running:
             return
         self.statuses = statuses
         self.query_one(PhaseBadges).show_statuses(statuses)
-        self.resolve_count += 1  # tree and badges both show this resolution now
+
+    # --- watching --- #
 
     @work(exclusive=True, group="watch", description="watch the artifact directory")
     async def _watch_files(self) -> None:
-        from genpack_tui.workbench.watch import watch_artifact
+        from genpack_tui.workbench.watch import post_changes
 
-        async for _changed in watch_artifact(self.artifact_dir, on_ready=self._watch_began):
-            self.change_count += 1
-            self.request_resolve()
+        await post_changes(self, self.artifact_dir, on_ready=self._watch_began)
+
+    def on_inputs_changed(self, event: "InputsChanged") -> None:
+        self.request_resolve()
 
     def _watch_began(self) -> None:
-        self.watch_ready = True
+        self.resolver.watch_began()
         self._recheck_unwatched_inputs()
 
     @work(thread=True, group="watch-recheck", description="look for edits made before the watch began")
     def _recheck_unwatched_inputs(self) -> None:
-        seen_config, seen_inputs = self._unwatched_config, self._unwatched_inputs
-        if (seen_config is not None and config_signature(self.artifact_dir) != seen_config) or (
-                seen_inputs is not None and input_signature(self.artifact_dir) != seen_inputs):
+        if self.resolver.edited_while_unwatched():
             self._to_ui(self.request_resolve)
 
     # --- title --- #
@@ -344,17 +308,12 @@ class WorkbenchApp(App[int]):
         res = self._last_resolution
         name = (res.name if res is not None and res.name else None) or (
             self.resolution.name if self.resolution and self.resolution.name else self.artifact_dir.name)
-        variant = describe_variant(self.selection.variant_key, res.variant if res is not None else None)
-        text = Text.assemble((" genpack-tui ", "bold reverse"), " ", (escape_controls(name), "bold"),
-                             ("  │ variant ", "dim"), (escape_controls(variant), "bold cyan"),
-                             ("  │ arch ", "dim"), (self.selection.arch, "bold cyan"))
         runner = self.runner_if_mounted()
-        if self.controller.running and runner is not None:
-            phase = runner.current_phase
-            text.append(f"  │ ▶ {self.controller.running}" + (f": {phase}" if phase else ""), "bold yellow")
-        elif res is not None and res.errors:
-            text.append(f"  │ ✖ {len(res.errors)} config error(s)", "bold red")
-        self.query_one("#title-bar", Static).update(text)
+        running = self.controller.running if runner is not None else None
+        phase = runner.current_phase if runner is not None and running else None
+        self.query_one(TitleBar).show(
+            name, describe_variant(self.selection.variant_key, res.variant if res is not None else None),
+            self.selection.arch, running=running, phase=phase, errors=len(res.errors) if res is not None else 0)
 
     # --- selection --- #
 
@@ -387,8 +346,7 @@ class WorkbenchApp(App[int]):
     @on(TabbedContent.TabActivated, "#panes")
     async def _pane_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "diff":
-            await self.ensure_panes()
-            self.query_one("#config-diff").request()
+            (await self.panes.mounted("#config-diff")).request()
 
     def action_help(self) -> None:
         from genpack_tui.screens.help import HelpScreen
@@ -396,8 +354,8 @@ class WorkbenchApp(App[int]):
         self.push_screen(HelpScreen(self.binding_help()))
 
     def binding_help(self) -> list[tuple[str, str, str]]:
-        from genpack_tui.widgets.log.view import BuildLog
         from genpack_tui.widgets.build.phase_runner import PhaseRunner
+        from genpack_tui.widgets.log.view import BuildLog
         from genpack_tui.widgets.shell.pane import ShellPane
 
         rows: list[tuple[str, str, str]] = []
@@ -605,14 +563,15 @@ class WorkbenchApp(App[int]):
     async def _open_shell_once_released(self, action: str, command: list[str] | None) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._build_idle.wait(), RELEASE_WAIT_SECONDS)
-        if self.controller.running:
-            (await self._shell_host()).say(shell_refusal(self.artifact_dir, self.controller.running))
+        refusal = shell_refusal(self.artifact_dir, self.controller.running)
+        if self.controller.running and refusal is not None:  # a running build always makes one
+            (await self._shell_host()).say(refusal)
             return
         await self.action_open_shell(action, command)
 
     def on_shell_pane_exited(self, event) -> None:  # ShellPane.Exited, after ShellHost has shown it
-        hosts = self.query("#shell-host")  # gone when the app is closing
-        label = (hosts.first().label if hosts else None) or "shell"
+        host = self.panes.if_mounted("#shell-host")  # gone when the app is closing
+        label = (host.label if host is not None else None) or "shell"
         self.notify(f"The {label} ended (exit status {event.returncode}).")
 
     def on_shell_pane_leave_requested(self, event) -> None:  # ShellPane.LeaveRequested
@@ -621,8 +580,6 @@ class WorkbenchApp(App[int]):
     # --- palette --- #
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from genpack_tui.palette import workbench_commands
-
         yield from super().get_system_commands(screen)
         yield from workbench_commands(self)
 

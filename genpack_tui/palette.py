@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Iterable
 
 from textual.app import SystemCommand
 
-from genpack_tui.widgets.config.selection import ARCH_CHOICES, DEFAULT_KEY, NONE_KEY, Selection
 from genpack_tui.widgets.build.options import RunOptions
+from genpack_tui.widgets.config.selection import ARCH_CHOICES, DEFAULT_KEY, NONE_KEY, Selection
 
 if TYPE_CHECKING:
     from genpack_tui.app import WorkbenchApp

@@ -1,4 +1,4 @@
-"""The watch loop: bursts of changes to an artifact's inputs (``workbench_inputs.is_relevant``).
+"""The watch loop: bursts of changes to an artifact's inputs (``engine/artifact/inputs.py`` ``is_relevant``).
 
 The directory is watched, not the file: editors save by writing a new file and renaming it over
 the old one, which silently ends a watch on the file's inode.
@@ -9,6 +9,8 @@ import asyncio
 from pathlib import Path
 from typing import AsyncIterator, Callable
 
+from textual.message import Message
+from textual.message_pump import MessagePump
 from watchfiles import Change, DefaultFilter, awatch
 
 from genpack_tui.engine.artifact.inputs import is_relevant
@@ -45,3 +47,17 @@ async def watch_artifact(artifact_dir: Path, stop: asyncio.Event | None = None,
             on_ready = None
         if changes:
             yield {Path(path) for _change, path in changes}
+
+
+class InputsChanged(Message):
+    """A burst of changes to the artifact's inputs, seen by the watch."""
+
+    def __init__(self, paths: set[Path]) -> None:
+        super().__init__()
+        self.paths = paths
+
+
+async def post_changes(target: MessagePump, artifact_dir: Path, on_ready: Callable[[], None]) -> None:
+    """Watch ``artifact_dir`` and post an InputsChanged to ``target`` after each burst (see watch_artifact)."""
+    async for changed in watch_artifact(artifact_dir, on_ready=on_ready):
+        target.post_message(InputsChanged(changed))

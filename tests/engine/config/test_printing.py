@@ -97,7 +97,7 @@ async def test_workbench_title_escapes_the_name(tmp_path: Path) -> None:
     directory = evil_artifact(tmp_path, "{packages: []}")
     app = WorkbenchApp(directory, parse_args(["-C", str(directory), "--arch", "x86_64"]))
     async with app.run_test(size=(120, 30)):
-        assert await wait_for(lambda: app.resolve_count >= 1)
+        assert await wait_for(lambda: app.resolution is not None)
         title = str(app.query_one("#title-bar").content)
         assert escape_controls(EVIL) in title and "\x1b" not in title and "\u202e" not in title
     assert resolve(directory, arch="x86_64").name == EVIL  # the name itself is unchanged, only its display

@@ -9,8 +9,8 @@ import pytest
 
 from genpack_tui.app import WorkbenchApp
 from genpack_tui.parser import parse_args
-from tests.fixtures.app import recorded_build_events, wait_for, write_events
 from genpack_tui.widgets.build.phase_runner import PhaseRunner
+from tests.fixtures.app import recorded_build_events, wait_for, write_events
 
 FIRST_EMERGE = ">>> Emerging (1 of 10) sys-apps/baselayout-2.0::gentoo"
 
@@ -121,7 +121,7 @@ async def test_replay_of_a_broken_file_names_the_line(hello_artifact: Path, tmp_
 async def test_events_file_given_without_action_is_replayed_on_start(hello_artifact: Path, tmp_path: Path) -> None:
     events_file = write_events(tmp_path / "ci.jsonl", recorded_build_events("ok"))
     app = make_app(hello_artifact, "--events", str(events_file))
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with app.run_test(size=(100, 32)):
         await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)
         assert await wait_for(lambda: runner.finished is not None)
@@ -153,7 +153,7 @@ async def test_archive_from_the_palette_action(hello_artifact: Path) -> None:
     from genpack_tui.widgets.build.options import RunOptions
 
     app = make_app(hello_artifact)
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with app.run_test(size=(100, 32)):
         assert await app.start_action(RunOptions("archive"))
         await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         runner = app.query_one(PhaseRunner)

@@ -10,8 +10,8 @@ import pytest
 
 from genpack_tui.app import WorkbenchApp
 from genpack_tui.parser import parse_args
-from tests.fixtures.app import EXAMPLE_ARTIFACT, wait_for
 from genpack_tui.widgets.build.phase_runner import PhaseRunner
+from tests.fixtures.app import EXAMPLE_ARTIFACT, wait_for
 
 pytestmark = [pytest.mark.root, pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0, reason="builds need root")]

@@ -7,12 +7,12 @@ from pathlib import Path
 from textual.command import CommandPalette
 
 from genpack_tui.app import WorkbenchApp
+from genpack_tui.engine.artifact.inputs import input_signature, is_relevant
+from genpack_tui.palette import workbench_commands
 from genpack_tui.parser import parse_args
 from genpack_tui.screens.help import HelpScreen
-from genpack_tui.palette import workbench_commands
 from genpack_tui.widgets.config.selection import Selection
-from genpack_tui.engine.artifact.inputs import input_signature, is_relevant
-from genpack_tui.workbench.watch import watch_artifact
+from genpack_tui.workbench.watch import InputsChanged, watch_artifact
 from tests.fixtures.app import save_atomically, wait_for
 
 
@@ -36,7 +36,7 @@ async def test_help_screen_lists_every_binding(hello_artifact: Path) -> None:
 async def test_palette_offers_every_action(hello_artifact: Path) -> None:
     app = make_app(hello_artifact)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await wait_for(lambda: app.resolve_count > 0)
+        assert await wait_for(lambda: app.resolution is not None)
         await app.ensure_panes()
         titles = [command.title for command in workbench_commands(app)]
         for expected in ("Run build", "Run lower", "Run upper", "Run pack", "Cancel the build",
@@ -56,7 +56,7 @@ async def test_palette_offers_every_action(hello_artifact: Path) -> None:
 async def test_usable_at_80x24(hello_artifact: Path) -> None:
     app = make_app(hello_artifact)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await wait_for(lambda: app.resolve_count > 0)
+        assert await wait_for(lambda: app.resolution is not None)
         await pilot.pause()
         tree = app.query_one("#config-tree")
         assert tree.region.height >= 10 and tree.region.width == 80
@@ -146,20 +146,25 @@ async def test_edit_before_the_watch_began_is_picked_up(hello_artifact: Path, mo
 
     monkeypatch.setattr(genpack_tui.engine.config, "resolve", resolve_then_edit)
     app = WorkbenchApp(hello_artifact, parse_args(["-C", str(hello_artifact), "--arch", "x86_64"]))
-    async with app.run_test(size=(100, 30)):
-        assert await wait_for(lambda: app.tree_count > 0)
+    changes: list[InputsChanged] = []
+    async with app.run_test(size=(100, 30), message_hook=lambda m: isinstance(m, InputsChanged) and changes.append(m)):
+        assert await wait_for(lambda: app.resolution is not None)
         first_labels = app.query_one("#config-tree").node_labels()
         assert saved and not any(label.startswith("app-misc/early") for label in first_labels)
-        assert await wait_for(lambda: app.watch_ready, timeout=5)
+        assert await wait_for(lambda: app.resolver.watching, timeout=5)
         assert await wait_for(lambda: any(label.startswith("app-misc/early")
                                           for label in app.query_one("#config-tree").node_labels()), timeout=5)
-        assert app.change_count == 0, "the watcher did not see it: the recheck did"
+        assert not changes, "the watcher did not see it: the recheck did"
+        save_atomically(config, config.read_text().replace('"app-misc/early",', '"app-misc/late",', 1))
+        assert await wait_for(lambda: bool(changes), timeout=5), "a save after the watch began reaches the app"
+        assert await wait_for(lambda: any(label.startswith("app-misc/late")
+                                          for label in app.query_one("#config-tree").node_labels()), timeout=5)
 
 
 async def test_variant_key_cycles_default_variants_and_none(hello_artifact: Path) -> None:
     app = make_app(hello_artifact)
     async with app.run_test(size=(100, 30)) as pilot:
-        assert await wait_for(lambda: app.resolve_count > 0)
+        assert await wait_for(lambda: app.resolution is not None)
         app.query_one("#config-tree").focus()
         seen = []
         for _ in range(3):

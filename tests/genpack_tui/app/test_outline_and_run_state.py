@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from genpack_tui.engine.config import resolve
-from genpack_tui.engine.events import read_json_lines
 from genpack_tui.engine.config.diff import ADDED, CHANGED, REMOVED, diff_resolutions
-from genpack_tui.widgets.config.outline import build_outline, outline_to_rich_tree, path_parts, problem_field
+from genpack_tui.engine.events import read_json_lines
 from genpack_tui.widgets.build.run_state import RunState
+from genpack_tui.widgets.config.outline import build_outline, outline_to_rich_tree, path_parts, problem_field
 from tests.fixtures.app import recorded_build_events, write_events
 
 

@@ -5,18 +5,19 @@ import asyncio
 import os
 from pathlib import Path
 
+from genpack_tui.app import WorkbenchApp
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.build.status import work_paths_for
 from genpack_tui.engine.config import resolve
 from genpack_tui.engine.runtime.lock import acquire_build_lock
-from genpack_tui.app import WorkbenchApp
 from genpack_tui.parser import parse_args
-from genpack_tui.widgets.config.selection import NONE_KEY, Selection
-from tests.fixtures.build import record_successful_build
-from tests.fixtures.app import save_atomically, wait_for
-from genpack_tui.widgets.config.diff import ConfigDiff
 from genpack_tui.widgets.build.phase_badges import PhaseBadges
+from genpack_tui.widgets.config.diff import ConfigDiff
+from genpack_tui.widgets.config.selection import NONE_KEY, Selection
 from genpack_tui.widgets.shell.pane import ShellPane
+from genpack_tui.workbench.watch import InputsChanged
+from tests.fixtures.app import save_atomically, wait_for
+from tests.fixtures.build import record_successful_build
 
 SH_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PS1": "$ ", "HOME": "/tmp", "ENV": ""}
 
@@ -80,14 +81,12 @@ def record_all_phases(artifact: Path) -> None:
 async def test_badges_follow_edits(hello_artifact: Path) -> None:
     app = make_app(hello_artifact)
     config = hello_artifact / "genpack.json5"
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(120, 30)):
         badges = app.query_one(PhaseBadges)
         assert await wait_for(lambda: badges.badge_text().count("never built") == 3), badges.badge_text()
         record_all_phases(hello_artifact)
-        count = app.resolve_count
         save_atomically(config, config.read_text())  # touch: same content
-        assert await wait_for(lambda: app.resolve_count > count)
-        assert badges.badge_text().count("up to date") == 3, badges.badge_text()
+        assert await wait_for(lambda: badges.badge_text().count("up to date") == 3), badges.badge_text()
 
         save_atomically(config, config.read_text().replace('services: ["hello-greeter.service"]',
                                                            'services: ["hello-greeter.service", "sshd"]'))
@@ -130,20 +129,21 @@ async def test_input_edit_before_the_watch_began_reaches_the_badges(hello_artifa
     monkeypatch.setattr(genpack_tui.engine.build.status, "phase_statuses", statuses_then_edit)
     monkeypatch.setattr(watch_module, "watch_artifact", watch_after_the_edit)
     app = make_app(hello_artifact)
-    async with app.run_test(size=(120, 30)):
+    changes: list[InputsChanged] = []
+    async with app.run_test(size=(120, 30), message_hook=lambda m: isinstance(m, InputsChanged) and changes.append(m)):
         badges = app.query_one(PhaseBadges)
         assert await wait_for(lambda: badges.badge_text().count("up to date") == 3), badges.badge_text()
         assert edited
-        assert await wait_for(lambda: app.watch_ready, timeout=5)
+        assert await wait_for(lambda: app.resolver.watching, timeout=5)
         assert await wait_for(lambda: "upper will rerun" in badges.badge_text(), timeout=5), badges.badge_text()
         assert "✓ lower up to date" in badges.badge_text()
-        assert app.change_count == 0, "the watcher did not see it: the check when it began did"
+        assert not changes, "the watcher did not see it: the check when it began did"
 
 
 async def test_diff_pane_compares_two_selections(hello_artifact: Path) -> None:
     app = make_app(hello_artifact)
     async with app.run_test(size=(120, 36)) as pilot:
-        assert await wait_for(lambda: app.resolve_count > 0)
+        assert await wait_for(lambda: app.resolution is not None)
         await pilot.press("f3")
         await app.ensure_panes()  # the Build and Diff panes mount after the first frame
         diff = app.query_one(ConfigDiff)
@@ -228,7 +228,7 @@ async def test_bash_subcommand_with_a_command_opens_the_pane_with_it(hello_artif
 
     args = parse_args(["-C", str(hello_artifact), "--arch", "x86_64", "bash", "emerge", "--info"])
     app = WorkbenchApp(hello_artifact, args, shell_command=recording_sh)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30)):
         assert await wait_for(lambda: bool(requests))
         assert requests[0].action == "bash" and requests[0].command == ["emerge", "--info"]
         pane = app.query_one(ShellPane)

@@ -18,7 +18,7 @@ def make_app(artifact: Path, *args: str) -> WorkbenchApp:
 
 async def settle(pilot) -> None:
     app = pilot.app
-    assert await wait_for(lambda: app.resolve_count > 0)
+    assert await wait_for(lambda: app.resolution is not None and bool(app.statuses))  # tree and badges
     assert await wait_for(lambda: not any(worker.is_running for worker in app.workers))
     await pilot.pause()
     app.clear_notifications()
@@ -45,11 +45,10 @@ def test_errors_in_place_keep_last_good_tree(snap_compare, hello_artifact: Path)
     async def run_before(pilot) -> None:
         await settle(pilot)
         app = pilot.app
-        count = app.resolve_count
         config.write_text(config.read_text().replace("uid: 1000", 'uid: "x"').replace(
             'profile: "paravirt",', 'profile: "paravirt",\n  setup_command: [],'))
         app.request_resolve()
-        assert await wait_for(lambda: app.resolve_count > count)
+        assert await wait_for(lambda: bool(app.query_one("#problems").problems))
         await pilot.pause()
 
     assert snap_compare(make_app(hello_artifact), terminal_size=(110, 34), run_before=run_before)
@@ -61,10 +60,9 @@ def test_syntax_error_keeps_last_good_tree(snap_compare, hello_artifact: Path) -
     async def run_before(pilot) -> None:
         await settle(pilot)
         app = pilot.app
-        count = app.resolve_count
         config.write_text(config.read_text().replace('profile: "paravirt",', 'profile: "paravirt"\n  oops: [,'))
         app.request_resolve()
-        assert await wait_for(lambda: app.resolve_count > count)
+        assert await wait_for(lambda: bool(app.query_one("#problems").problems))
         await pilot.pause()
 
     assert snap_compare(make_app(hello_artifact), terminal_size=(100, 30), run_before=run_before)
