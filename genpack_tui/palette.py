@@ -1,13 +1,16 @@
-"""The command palette's workbench commands (part of the app: they call its actions): every action, plus one per variant and per arch."""
+"""The command palette's workbench commands: every action, plus one per variant and per arch.
+
+Part of the app (they call its actions), kept apart from app.py for length."""
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
 from textual.app import SystemCommand
 
 from genpack_tui.widgets.build.options import RunOptions
 from genpack_tui.widgets.config.selection import ARCH_CHOICES, DEFAULT_KEY, NONE_KEY, Selection
+from genpack_tui.widgets.config.tree import ConfigTree
 
 if TYPE_CHECKING:
     from genpack_tui.app import WorkbenchApp
@@ -20,6 +23,14 @@ _RUN_HELP = {
 }
 
 
+def _in_worker(app: "WorkbenchApp", start: Callable[[], Awaitable[Any]]) -> Callable[[], None]:
+    """A palette callback that runs ``start()`` in the app's "start" worker group."""
+    def run() -> None:
+        app.run_worker(start(), group="start")
+
+    return run
+
+
 def workbench_commands(app: "WorkbenchApp") -> Iterable[SystemCommand]:
     """The commands; the Build pane's log commands only once that pane exists (shortly after start)."""
     runner = app.runner_if_mounted()
@@ -27,21 +38,20 @@ def workbench_commands(app: "WorkbenchApp") -> Iterable[SystemCommand]:
         compression=app.args.compression, parallel=app.args.parallel, force=app.args.force)
     for action, help_text in _RUN_HELP.items():
         options = RunOptions(action, runner_options.compression, runner_options.parallel, runner_options.force)
-        yield SystemCommand(f"Run {action}", help_text, partial(app.run_worker, partial(app.start_action, options),
-                                                               group="start"))
+        yield SystemCommand(f"Run {action}", help_text, _in_worker(app, partial(app.start_action, options)))
     yield SystemCommand("Archive the artifact", "write genpack-NAME.tar.gz of the artifact definition",
-                        partial(app.run_worker, partial(app.start_action, RunOptions("archive")), group="start"))
+                        _in_worker(app, partial(app.start_action, RunOptions("archive"))))
     yield SystemCommand("Cancel the build", "stop the running build; the engine cleans up", app.action_cancel_build)
     yield SystemCommand("Shell in the lower container", "bash in the lower image",
-                        partial(app.run_worker, partial(app.action_open_shell, "bash"), group="start"))
+                        _in_worker(app, partial(app.action_open_shell, "bash")))
     yield SystemCommand("Shell on the upper layer", "upper-bash",
-                        partial(app.run_worker, partial(app.action_open_shell, "upper-bash"), group="start"))
+                        _in_worker(app, partial(app.action_open_shell, "upper-bash")))
     yield SystemCommand("Replay an events file", "show a CI build recorded with --events", app.action_replay_prompt)
     for pane in ("config", "diff", "build", "shell"):
         yield SystemCommand(f"Show the {pane} pane", f"switch to the {pane} pane",
                             partial(app.action_show_pane, pane))
     yield SystemCommand("Toggle overrides and removals", "show or hide overridden and removed values in the tree",
-                        app.query_one("#config-tree").action_toggle_details)
+                        app.query_one("#config-tree", ConfigTree).action_toggle_details)
     if runner is not None:
         yield SystemCommand("Search the build log", "find text in the shown phase's log", runner.action_search)
         yield SystemCommand("Jump to the first error", "in the build log", runner.action_first_error)

@@ -53,5 +53,3 @@ class HelpScreen(ModalScreen[None]):
             yield Markdown(PANES + "\n## Keys\n\n" + bindings_table(self._rows) +
                            "\n\nPress Esc to close. Ctrl-P opens the command palette with every action.")
 
-    def action_dismiss(self) -> None:
-        self.dismiss(None)
