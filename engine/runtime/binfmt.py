@@ -10,9 +10,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config.arches import ARCH_TABLE
 from .errors import HostError
 
-ELF_MACHINE: dict[str, int] = {"x86_64": 0x3E, "i686": 0x03, "aarch64": 0xB7, "riscv64": 0xF3}
+ELF_MACHINE: dict[str, int] = {arch.name: arch.elf_machine for arch in ARCH_TABLE}
 BINFMT_MISC = Path("/proc/sys/fs/binfmt_misc")
 
 

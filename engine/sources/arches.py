@@ -1,15 +1,11 @@
 """Target architecture → Gentoo release directory and stage3 name, as genpack maps them."""
 from __future__ import annotations
 
+from ..config.arches import ARCH_TABLE
 from .errors import SourceError
 
 # machine → (directory under releases/, arch part of the stage3 file name)
-STAGE3_ARCHES: dict[str, tuple[str, str]] = {
-    "x86_64": ("amd64", "amd64"),
-    "i686": ("x86", "i686"),
-    "aarch64": ("arm64", "arm64"),
-    "riscv64": ("riscv", "rv64_lp64d"),
-}
+STAGE3_ARCHES: dict[str, tuple[str, str]] = {arch.name: (arch.release_dir, arch.stage3_name) for arch in ARCH_TABLE}
 
 
 def stage3_arch(machine: str) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from genpack_tui.engine.config.variant import DEFAULT_VARIANT
 
 DEFAULT_KEY = "(default)"
 NONE_KEY = "(none)"
-ARCH_CHOICES = ("x86_64", "aarch64", "riscv64", "i686")
+ARCH_CHOICES = ARCHES  # the selector cycles through them in the table's order
 
 
 def host_arch() -> str:
