@@ -17,12 +17,11 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from genpack_tui.engine.config.artifact_layout import CONFIG_NAMES, INPUT_DIRS
 from genpack_tui.engine.events import BuildFinished, ErrorEvent, EventSink, OutputLine
 from genpack_tui.engine.runtime.confined import ConfinedDir
 from genpack_tui.engine.runtime.errors import RuntimeEngineError
 
-ARCHIVED_DIRS = ("files", "savedconfig", "patches", "kernel", "env", "overlay")
-CONFIG_FILES = ("genpack.json5", "genpack.json")
 
 
 class ArchiveError(Exception):
@@ -31,10 +30,10 @@ class ArchiveError(Exception):
 
 def archive_members(artifact_dir: Path) -> list[str]:
     with ConfinedDir(artifact_dir) as directory:
-        config = next((name for name in CONFIG_FILES if directory.exists(name)), None)
+        config = next((name for name in CONFIG_NAMES if directory.exists(name)), None)
         if config is None:
             raise ArchiveError(f"{artifact_dir}: neither genpack.json5 nor genpack.json found")
-        members = [config] + [d for d in ARCHIVED_DIRS if directory.exists(d)]
+        members = [config] + [d for d in INPUT_DIRS if directory.exists(d)]
         for member, wanted, test in [(config, "a regular file", directory.is_file)] + [
                 (d, "a directory", directory.is_dir) for d in members[1:]]:
             if directory.is_symlink(member):

@@ -11,8 +11,10 @@ import os
 import stat
 from pathlib import Path
 
-CONFIG_NAMES = frozenset({"genpack.json5", "genpack.json"})
-INPUT_DIRS = frozenset({"files", "savedconfig", "patches", "kernel", "env", "overlay"})
+from genpack_tui.engine.config import artifact_layout
+
+CONFIG_NAMES = frozenset(artifact_layout.CONFIG_NAMES)
+INPUT_DIRS = frozenset(artifact_layout.INPUT_DIRS)
 
 InputSignature = frozenset[tuple[str, int, int]]
 

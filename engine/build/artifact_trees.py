@@ -11,10 +11,11 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from genpack_tui.engine.config.artifact_layout import LOWER_INPUT_DIRS, UPPER_INPUT_DIRS
 from genpack_tui.engine.runtime.confined import ConfinedDir, UnsafePathError
 
-LOWER_TREES = ("savedconfig", "patches", "kernel", "env", "overlay")
-UPPER_TREES = ("files",)
+LOWER_TREES = LOWER_INPUT_DIRS  # the names this module and the fingerprint use
+UPPER_TREES = UPPER_INPUT_DIRS
 
 
 def has_tree(artifact_dir: Path, name: str) -> bool:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from genpack_tui.engine.config.artifact_layout import WORK_DIR
+
 
 @dataclass(frozen=True)
 class WorkPaths:
@@ -21,7 +23,7 @@ class WorkPaths:
 
     @property
     def work_dir(self) -> Path:
-        return self.artifact_dir / "work"
+        return self.artifact_dir / WORK_DIR
 
     @property
     def arch_dir(self) -> Path:

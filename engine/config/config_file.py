@@ -13,11 +13,11 @@ import os
 import stat
 from pathlib import Path
 
+from .artifact_layout import CONFIG_NAMES
 from .printable import escape_controls
 from .problems import ConfigError, Problem
 
-JSON5_NAME = "genpack.json5"
-JSON_NAME = "genpack.json"
+JSON5_NAME, JSON_NAME = CONFIG_NAMES
 MINIMAL_HINT = "create a minimal one with: echo '{\"packages\":[\"genpack/paravirt\"]}' > genpack.json5"
 MAX_CONFIG_BYTES = 256 * 1024 * 1024  # far above any real configuration; a bound on what is read into memory
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..config.artifact_layout import WORK_DIR
 from .confined import ConfinedDir
 
-WORK_DIR_NAME = "work"
+WORK_DIR_NAME = WORK_DIR
 
 
 def untrusted_root(path: str | os.PathLike[str]) -> Path:
