@@ -23,7 +23,6 @@ from genpack_tui.engine.runtime.confined import ConfinedDir
 from genpack_tui.engine.runtime.errors import RuntimeEngineError
 
 
-
 class ArchiveError(Exception):
     """The artifact directory cannot be archived (no configuration file)."""
 
