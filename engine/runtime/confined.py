@@ -239,22 +239,37 @@ class ConfinedDir:
         fd = self._walk_dirs(self._parts(relative), create=create, mode=mode)
         return ConfinedDir(self.shown(relative), links=self.links, _fd=fd)
 
-    # -- reading ----------------------------------------------------------------------------------
-    def open_read(self, relative: str | os.PathLike[str], *, follow: bool = False) -> BinaryIO:
-        """A regular file opened for reading; anything else (a FIFO, a device, a link) is an error."""
+    # -- opening ----------------------------------------------------------------------------------
+    def _open_last(self, relative: str | os.PathLike[str], flags: int, mode: int = 0o644, *,
+                   follow: bool = False) -> int:
+        """An fd of ``relative`` opened with ``flags`` (plus O_NOFOLLOW, O_NONBLOCK, O_CLOEXEC): a link
+        there is an error, never opened through; so is a FIFO or socket that cannot be opened."""
         with self._parent(relative, follow=follow) as (fd, name):
             try:
-                file_fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=fd)
+                return os.open(name, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode, dir_fd=fd)
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
                     raise UnsafePathError(f"{self.shown(relative)} is a symbolic link; not followed") from None
+                if exc.errno == errno.ENXIO:  # a FIFO without a reader, a socket
+                    kind = _kind(os.lstat(name, dir_fd=fd).st_mode)
+                    raise UnsafePathError(f"{self.shown(relative)} is {kind}, not a regular file") from None
                 raise
+
+    def _open_regular(self, relative: str | os.PathLike[str], flags: int, mode: int = 0o644, *,
+                      follow: bool = False) -> int:
+        """``_open_last``, then anything but a regular file (a FIFO, a device) is an error; the fd blocks."""
+        file_fd = self._open_last(relative, flags, mode, follow=follow)
         st = os.fstat(file_fd)
         if not stat.S_ISREG(st.st_mode):
             os.close(file_fd)
             raise UnsafePathError(f"{self.shown(relative)} is {_kind(st.st_mode)}, not a regular file")
         os.set_blocking(file_fd, True)
-        return os.fdopen(file_fd, "rb")
+        return file_fd
+
+    # -- reading ----------------------------------------------------------------------------------
+    def open_read(self, relative: str | os.PathLike[str], *, follow: bool = False) -> BinaryIO:
+        """A regular file opened for reading; anything else (a FIFO, a device, a link) is an error."""
+        return os.fdopen(self._open_regular(relative, os.O_RDONLY, follow=follow), "rb")
 
     def read_bytes(self, relative: str | os.PathLike[str], *, follow: bool = False) -> bytes:
         with self.open_read(relative, follow=follow) as f:
@@ -299,43 +314,15 @@ class ConfinedDir:
 
     def open_rw(self, relative: str | os.PathLike[str], *, mode: int = 0o644) -> int:
         """An fd of a regular file opened read-write, created if missing (a lock file); never a link."""
-        with self._parent(relative) as (fd, name):
-            try:
-                file_fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-                                  mode, dir_fd=fd)
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:
-                    raise UnsafePathError(f"{self.shown(relative)} is a symbolic link; not followed") from None
-                raise
-        st = os.fstat(file_fd)
-        if not stat.S_ISREG(st.st_mode):
-            os.close(file_fd)
-            raise UnsafePathError(f"{self.shown(relative)} is {_kind(st.st_mode)}, not a regular file")
-        os.set_blocking(file_fd, True)
-        return file_fd
+        return self._open_regular(relative, os.O_RDWR | os.O_CREAT, mode)
 
     def open_append(self, relative: str | os.PathLike[str], *, truncate: bool = False,
                     mode: int = 0o644) -> BinaryIO:
         """A regular file opened to append (a resumed download), created if missing, emptied first with
         ``truncate``; never a link, never a FIFO or device."""
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-        with self._parent(relative) as (fd, name):
-            try:
-                file_fd = os.open(name, flags, mode, dir_fd=fd)
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:
-                    raise UnsafePathError(f"{self.shown(relative)} is a symbolic link; not followed") from None
-                if exc.errno == errno.ENXIO:  # a FIFO without a reader, a socket
-                    kind = _kind(os.lstat(name, dir_fd=fd).st_mode)
-                    raise UnsafePathError(f"{self.shown(relative)} is {kind}, not a regular file") from None
-                raise
-        st = os.fstat(file_fd)
-        if not stat.S_ISREG(st.st_mode):
-            os.close(file_fd)
-            raise UnsafePathError(f"{self.shown(relative)} is {_kind(st.st_mode)}, not a regular file")
+        file_fd = self._open_regular(relative, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
         if truncate:
             os.ftruncate(file_fd, 0)
-        os.set_blocking(file_fd, True)
         return os.fdopen(file_fd, "ab")
 
     def create_new(self, relative: str | os.PathLike[str], *, mode: int = 0o644) -> int:
@@ -458,13 +445,7 @@ class ConfinedDir:
 
     @contextmanager
     def _open_any(self, relative: str | os.PathLike[str], *, follow: bool = False) -> Iterator[int]:
-        with self._parent(relative, follow=follow) as (fd, name):
-            try:
-                file_fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=fd)
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:
-                    raise UnsafePathError(f"{self.shown(relative)} is a symbolic link; not followed") from None
-                raise
+        file_fd = self._open_last(relative, os.O_RDONLY, follow=follow)
         try:
             yield file_fd
         finally:
