@@ -14,14 +14,7 @@ import pytest
 from genpack_tui.engine.artifact.files import GITIGNORE, VSCODE_SETTINGS, ensure_artifact_files
 from genpack_tui.engine.build.preflight import create_artifact_files
 from genpack_tui.engine.events import Event, OutputLine, WarningEvent
-
-
-@pytest.fixture
-def host(tmp_path: Path) -> Path:
-    host = tmp_path / "host"
-    (host / "dir").mkdir(parents=True)
-    (host / "passwd").write_text("root:x:0:0::/root:/bin/bash\n")
-    return host
+from tests.engine.planted import host  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

@@ -14,16 +14,9 @@ import pytest
 from genpack_tui.engine.build.fingerprint import Fingerprint
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.runtime.confined import UnsafePathError
+from tests.engine.planted import host  # noqa: F401 (a fixture)
 
 FINGERPRINT = Fingerprint("lower", {"config.use": "abc"})
-
-
-@pytest.fixture
-def host(tmp_path: Path) -> Path:
-    host = tmp_path / "host"
-    (host / "dir").mkdir(parents=True)
-    (host / "passwd").write_text("root:x:0:0::/root:/bin/bash\n")
-    return host
 
 
 @pytest.fixture

@@ -18,17 +18,9 @@ from genpack_tui.engine.runtime.errors import PrivilegedOperationError
 from genpack_tui.engine.runtime.lock import acquire_build_lock, read_holder
 from genpack_tui.engine.runtime.ownership import InvokingUser, ensure_user_dir, give_back
 from genpack_tui.engine.runtime.work_area import confined, untrusted_root
+from tests.engine.planted import host  # noqa: F401 (a fixture)
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (chown, mkfs)")
-
-
-@pytest.fixture
-def host(tmp_path: Path) -> Path:
-    """Stand-ins for host files outside the artifact: a file root must not write, a directory to keep empty."""
-    host = tmp_path / "host"
-    (host / "dir").mkdir(parents=True)
-    (host / "passwd").write_text("root:x:0:0::/root:/bin/bash\n")
-    return host
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from genpack_tui.engine.runtime.confined import UnsafePathError
 from genpack_tui.engine.sources.errors import SourceError
 from genpack_tui.engine.sources.http import DownloadClient, RetryPolicy, Timeouts, headers_path, part_path
+from tests.engine.planted import host  # noqa: F401 (a fixture)
 
 BODY = os.urandom(200_000)
 
@@ -22,14 +23,6 @@ BODY = os.urandom(200_000)
 def client():
     with DownloadClient(retry=RetryPolicy(attempts=2, backoff=0.0), timeouts=Timeouts(connect=5, read=5)) as c:
         yield c
-
-
-@pytest.fixture
-def host(tmp_path: Path) -> Path:
-    host = tmp_path / "host"
-    (host / "dir").mkdir(parents=True)
-    (host / "passwd").write_text("root:x:0:0::/root:/bin/bash\n")
-    return host
 
 
 def contents(directory: Path) -> dict[str, bytes]:
