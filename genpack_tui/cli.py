@@ -31,7 +31,7 @@ def dispatch(invocation: Invocation) -> int:
         return run_schema(sys.stdout)
     if invocation.action == "check" and invocation.files:
         from genpack_tui.commands.check import run_check
-        return run_check(invocation.files, request.artifact_path, sys.stdout)
+        return run_check(invocation.files, invocation.directory, sys.stdout)
     if not request.artifact_path.is_dir():
         print(f"genpack-tui: error: artifact directory {invocation.directory} does not exist", file=sys.stderr)
         return EXIT_USAGE
@@ -41,7 +41,7 @@ def dispatch(invocation: Invocation) -> int:
                           sys.stdout, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     if invocation.action == "check":
         from genpack_tui.commands.check import run_check
-        return run_check((), request.artifact_path, sys.stdout)
+        return run_check((), invocation.directory, sys.stdout)
     if invocation.action == "testbed":
         from genpack_tui.commands.testbed import run_testbed
         return run_testbed(invocation.port)
