@@ -6,7 +6,9 @@ reports as an error about a value's type or shape: a wrong type, a value outside
 a control character in a string, a user or group without a name, a deprecated field name. What the
 validator only warns about (unknown keys, fields that have no effect where they stand, arch names
 that never match) the schema accepts, describing it. Finer checks stay the validator's alone: package
-atom, USE flag, keyword and licence syntax, and whether default_variant names a variant.
+atom, USE flag, keyword and licence syntax, whether default_variant names a variant, and name lengths
+in bytes (the schema counts characters). One difference cannot be written in JSON Schema: a whole
+number with a decimal point (``64.0``) is an integer to JSON Schema, while the validator wants ``64``.
 """
 from __future__ import annotations
 
