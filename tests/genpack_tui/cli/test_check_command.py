@@ -169,3 +169,28 @@ def test_schema_prints_the_json_schema(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == json_schema()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_pre_commit_itself_runs_the_hook_from_this_repository(tmp_path: Path) -> None:
+    """pre-commit installs this repository into its own environment and runs genpack-check on the
+    configuration files of a repository of artifacts."""
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    if not pre_commit.exists():
+        pytest.skip("pre-commit is not installed (pip install -e '.[test]')")
+    if not (REPO / ".git").exists():
+        pytest.skip(f"{REPO} is not a git checkout, which pre-commit try-repo needs")
+    artifacts = tmp_path / "artifacts"
+    (artifacts / "good").mkdir(parents=True)
+    (artifacts / "bad").mkdir()
+    (artifacts / "good" / "genpack.json5").write_text('{packages: ["genpack/paravirt"]}\n', encoding="utf-8")
+    (artifacts / "bad" / "genpack.json5").write_text('{\n  compression: "zstd",\n}\n', encoding="utf-8")
+    (artifacts / "notes.json5").write_text("{ not a config, not selected", encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=artifacts, check=True)
+    subprocess.run(["git", "add", "."], cwd=artifacts, check=True)
+    proc = subprocess.run([str(pre_commit), "try-repo", str(REPO), "genpack-check", "--all-files"], cwd=artifacts,
+                          capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "bad/genpack.json5:2:16: error: compression: expected one of gzip, xz, lzo, none, found 'zstd'" \
+        in proc.stdout.splitlines(), proc.stdout
+    assert "good/genpack.json5" not in proc.stdout and "notes.json5" not in proc.stdout
