@@ -156,7 +156,7 @@ def _kind(kind: str, place: str) -> dict[str, Any]:
     if kind == "arch":
         return _ref("arch" if place == TOP else "variantArch")
     if kind == "variants":
-        return {"type": "object", "propertyNames": {"pattern": _FILE_NAME},
+        return {"type": "object", "propertyNames": {"pattern": _FILE_NAME, "maxLength": 100},
                 "additionalProperties": _ref("variantBlock")}
     raise ValueError(f"no JSON Schema for field kind {kind!r}")
 

@@ -6,12 +6,12 @@ error (warnings are printed but pass), 1 otherwise. Needs neither root nor a ter
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Sequence, TextIO
 
 from genpack_tui.engine.config.config_file import find_config_file
 from genpack_tui.engine.config.document import read_document
-from genpack_tui.engine.config.printable import escape_controls
 from genpack_tui.engine.config.problems import ConfigError, Problem
 from genpack_tui.engine.config.validate import validate
 
@@ -26,12 +26,9 @@ def problems_of(path: Path) -> list[Problem]:
 
 
 def problem_line(shown: str, problem: Problem) -> str:
-    """``file:line:col: severity: path: message`` (line and column left out when unknown)."""
-    where = shown
-    if problem.line is not None:
-        where += f":{problem.line}" + (f":{problem.column}" if problem.column is not None else "")
-    parts = [f"{where}:", f"{problem.severity}:"] + ([f"{problem.path}:"] if problem.path else []) + [problem.message]
-    return escape_controls(" ".join(parts))
+    """``file:line:col: severity: path: message`` (line and column left out when unknown), shortened and
+    with control characters escaped as every printed problem is (problems.py)."""
+    return str(replace(problem, file=shown, excerpt=None))
 
 
 def run_check(files: Sequence[Path], artifact_dir: Path, out: TextIO) -> int:

@@ -194,3 +194,11 @@ def test_pre_commit_itself_runs_the_hook_from_this_repository(tmp_path: Path) ->
     assert "bad/genpack.json5:2:16: error: compression: expected one of gzip, xz, lzo, none, found 'zstd'" \
         in proc.stdout.splitlines(), proc.stdout
     assert "good/genpack.json5" not in proc.stdout and "notes.json5" not in proc.stdout
+
+
+def test_a_huge_key_gives_a_short_line(repo: Path) -> None:
+    _write(repo, "genpack.json5", '{"' + "k" * 100_000 + '": 1}\n')
+    proc = _as_pre_commit(repo, ["genpack.json5"])
+    assert proc.returncode == 0
+    (line,) = proc.stdout.splitlines()
+    assert line.startswith("genpack.json5:1:2: warning: kkkk") and len(line) < 1000, len(line)
