@@ -52,6 +52,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                 "Build (the first time, a few minutes) or reuse the offline test bed and serve it on "
                 "127.0.0.1 (--port N, default: a free port); prints the --mirror, --overlay-url and "
                 "--keyring options a build should use."),
+    "check": ("validate genpack.json5 files: one 'file:line:col: severity: message' line per problem",
+              "Validate the given configuration files (default: the artifact's) and print one line per "
+              "problem, 'file:line:col: severity: path: message'. Exit status 0 when no file has an "
+              "error (warnings pass), 1 otherwise. Needs neither root nor a terminal; "
+              ".pre-commit-hooks.yaml runs it as the genpack-check hook."),
+    "schema": ("print the JSON Schema (draft 2020-12) of genpack.json5",
+               "Print the JSON Schema (draft 2020-12) of genpack.json5, with a description of every "
+               "field, for editors and check-jsonschema."),
 }
 
 EXIT_STATUS = """\
@@ -70,7 +78,7 @@ Global options may come before or after the subcommand, except after 'bash'. 'ge
 
 Without --headless the TUI workbench opens on the artifact (and runs the subcommand, if one was named);
 it needs a terminal: with stdin or stdout not a terminal, or TERM=dumb, genpack-tui exits with status 2
-and asks for --headless (config and testbed print without it).
+and asks for --headless (config, check, schema and testbed print without it).
 
 """ + EXIT_STATUS
 
@@ -148,7 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog=EXIT_STATUS,
                                      formatter_class=formatter,
                                      usage=f"genpack-tui [global options] {name}"
-                                           + (" [--] [command ...]" if name == "bash" else " [global options]"))
+                                           + {"bash": " [--] [command ...]",
+                                              "check": " [global options] [FILE ...]"}.get(name, " [global options]"))
+        if name == "check":
+            sub.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                             help="configuration files to check (default: the artifact's)")
         if name == "bash":  # what follows 'bash' is never parsed (parse_args splits it off): the command only
             sub.add_argument("command", nargs="*", help="the command to run in the lower container "
                                                         "(default: an interactive bash)")
