@@ -18,6 +18,7 @@ from typing import IO, Any, Callable, ClassVar, Iterable, Iterator
 
 SCHEMA_KIND = "schema"
 SCHEMA_VERSION = "1.0"  # a minor bump adds kinds or defaulted fields; anything else is a major bump
+UNVERSIONED = "1.0"  # what a file without a schema line is: the format as it was before it had one
 
 _REGISTRY: dict[str, type["Event"]] = {}
 
@@ -259,14 +260,14 @@ class EventLog:
 _KIND_NAME = re.compile(r"[a-z][a-z0-9_]*")  # what a kind of a newer minor version may be called
 
 
-def _check_schema(data: dict[str, Any]) -> bool:
+def _check_schema(version: Any) -> bool:
     """Whether the file is of a newer minor version (so unknown kinds and fields are expected)."""
-    major, minor = parse_schema_version(data.get("version"))
+    major, minor = parse_schema_version(version)
     our_major, our_minor = parse_schema_version(SCHEMA_VERSION)
     if major != our_major:
-        newer = "newer" if major > our_major else "older"
+        which = "a newer" if major > our_major else "an older"
         raise SchemaVersionError(
-            f"written in events schema {data['version']}, a {newer} major version than this genpack-tui "
+            f"written in events schema {version}, {which} major version than this genpack-tui "
             f"reads (schema {SCHEMA_VERSION}, and newer {our_major}.x minor versions); "
             f"replay it with a genpack-tui that reads schema {major}.x")
     return minor > our_minor
@@ -275,7 +276,7 @@ def _check_schema(data: dict[str, Any]) -> bool:
 def read_events(stream: IO[str]) -> EventLog:
     """Read an ``--events`` file; a malformed line raises ValueError naming its number.
 
-    A file without a schema line is read as version 1.0 (what was written before there was one).
+    A file without a schema line is read as version ``UNVERSIONED``.
     """
     log = EventLog(events=[], version=None)
     newer_minor = False
@@ -291,9 +292,13 @@ def read_events(stream: IO[str]) -> EventLog:
             if kind == SCHEMA_KIND:
                 if not first:
                     raise ValueError("a schema line may only be the first line")
-                newer_minor = _check_schema(data)
+                newer_minor = _check_schema(data.get("version"))
                 log.version = data["version"]
-            elif newer_minor and isinstance(kind, str) and _KIND_NAME.fullmatch(kind) and kind not in _REGISTRY:
+                first = False
+                continue
+            if first:
+                newer_minor = _check_schema(UNVERSIONED)
+            if newer_minor and isinstance(kind, str) and _KIND_NAME.fullmatch(kind) and kind not in _REGISTRY:
                 log.skipped[kind] += 1
             else:
                 log.events.append(from_dict(data, ignore_unknown_fields=newer_minor))

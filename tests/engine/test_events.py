@@ -100,13 +100,13 @@ def test_at_our_version_unknown_fields_and_kinds_are_errors(version: str | None)
         read_events(jsonl(*head, STARTED, {"kind": "cache_report", "hits": 3}))
 
 
-@pytest.mark.parametrize(("version", "newer"), [("2.0", "newer"), ("17.4", "newer"), ("0.9", "older")])
-def test_another_major_version_is_refused_naming_both_versions(version: str, newer: str) -> None:
+@pytest.mark.parametrize(("version", "which"), [("2.0", "a newer"), ("17.4", "a newer"), ("0.9", "an older")])
+def test_another_major_version_is_refused_naming_both_versions(version: str, which: str) -> None:
     with pytest.raises(SchemaVersionError) as caught:
         read_events(jsonl(schema(version), STARTED, {"kind": "whatever"}))
     major = version.split(".")[0]
     assert str(caught.value) == (
-        f"line 1: written in events schema {version}, a {newer} major version than this genpack-tui reads "
+        f"line 1: written in events schema {version}, {which} major version than this genpack-tui reads "
         f"(schema {SCHEMA_VERSION}, and newer {SCHEMA_VERSION.split('.')[0]}.x minor versions); "
         f"replay it with a genpack-tui that reads schema {major}.x")
 
@@ -131,3 +131,11 @@ def test_a_line_that_is_not_an_object_is_named(line: str) -> None:
     with pytest.raises(ValueError) as caught:  # not a TypeError from deep inside
         read_events(io.StringIO(json.dumps(STARTED) + "\n" + line + "\n"))
     assert type(caught.value) is ValueError and str(caught.value) == f"line 2: expected a JSON object, not {line}"
+
+
+def test_after_a_major_bump_a_file_without_a_schema_line_is_of_the_old_major(monkeypatch) -> None:
+    from genpack_tui.engine import events
+
+    monkeypatch.setattr(events, "SCHEMA_VERSION", "2.0")  # the day the format changes incompatibly
+    with pytest.raises(SchemaVersionError, match=r"^line 1: written in events schema 1\.0, an older major version"):
+        read_events(jsonl(STARTED, FINISHED))
