@@ -8,6 +8,7 @@ import os
 import sys
 from typing import Sequence
 
+from genpack_tui.commands.completion import COMPLETE_VARIANTS, print_variants, run_completion
 from genpack_tui.options import Invocation
 from genpack_tui.parser import parse_invocation
 
@@ -16,8 +17,11 @@ EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [COMPLETE_VARIANTS]:  # the completion scripts' hidden helper: names only, never an error
+        return print_variants(argv[1:])
     try:
-        invocation = parse_invocation(sys.argv[1:] if argv is None else argv)
+        invocation = parse_invocation(argv)
         return dispatch(invocation)
     except KeyboardInterrupt:  # before or after a run: the run itself reports its interruption
         print("genpack-tui: interrupted", file=sys.stderr)
@@ -26,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def dispatch(invocation: Invocation) -> int:
     request = invocation.request
+    if invocation.action == "completion":
+        from genpack_tui.parser import build_parser
+        return run_completion(build_parser(), invocation.shell or "bash", sys.stdout)
     if not request.artifact_path.is_dir():
         print(f"genpack-tui: error: artifact directory {invocation.directory} does not exist", file=sys.stderr)
         return EXIT_USAGE

@@ -52,7 +52,15 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                 "Build (the first time, a few minutes) or reuse the offline test bed and serve it on "
                 "127.0.0.1 (--port N, default: a free port); prints the --mirror, --overlay-url and "
                 "--keyring options a build should use."),
+    # cli-extras: completion
+    "completion": ("print a shell completion script (bash, zsh or fish)",
+                   "Print a completion script for SHELL: subcommands, options, --arch values and the --variant "
+                   "names of the artifact (-C, else the current directory) when Tab is pressed. "
+                   "bash: eval \"$(genpack-tui completion bash)\"; zsh: genpack-tui completion zsh > "
+                   "\"${fpath[1]}/_genpack-tui\"; fish: genpack-tui completion fish > "
+                   "~/.config/fish/completions/genpack-tui.fish."),
 }
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
 
 EXIT_STATUS = """\
 exit status:
@@ -148,7 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog=EXIT_STATUS,
                                      formatter_class=formatter,
                                      usage=f"genpack-tui [global options] {name}"
-                                           + (" [--] [command ...]" if name == "bash" else " [global options]"))
+                                           + {"bash": " [--] [command ...]", "completion": " {bash,zsh,fish}"}
+                                           .get(name, " [global options]"))
+        if name == "completion":
+            sub.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete for")
         if name == "bash":  # what follows 'bash' is never parsed (parse_args splits it off): the command only
             sub.add_argument("command", nargs="*", help="the command to run in the lower container "
                                                         "(default: an interactive bash)")
