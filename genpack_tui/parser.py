@@ -72,6 +72,19 @@ exit status:
   bash with a command exits with the command's status.
 """
 
+# cli-extras: the environment variables genpack-tui reads (name, what it does), for --help, the man page
+ENVIRONMENT: list[tuple[str, str]] = [
+    ("GENPACK_MIRROR", "Gentoo mirror base URL when --mirror is not given"),
+    ("GENPACK_OVERLAY_URL", "genpack-overlay tarball URL when --overlay-url is not given"),
+    ("GENPACK_KEYRING", "OpenPGP keyring when --keyring is not given"),
+    ("XDG_CACHE_HOME", "the test bed's cache is $XDG_CACHE_HOME/genpack-tui/testbed (default: ~/.cache)"),
+    ("SUDO_UID, SUDO_GID, SUDO_USER", "under sudo, outputs and caches are given to this user"),
+    ("NO_COLOR", "config prints without colour"),
+    ("TERM", "TERM=dumb: no workbench (use --headless)"),
+]
+ENVIRONMENT_HELP = "environment:\n" + "".join(
+    f"  {name:<29} {text}\n" for name, text in ENVIRONMENT)
+
 _EPILOG = """\
 Global options may come before or after the subcommand, except after 'bash'. 'genpack-tui SUBCOMMAND
 --help' describes one subcommand.
@@ -80,7 +93,7 @@ Without --headless the TUI workbench opens on the artifact (and runs the subcomm
 it needs a terminal: with stdin or stdout not a terminal, or TERM=dumb, genpack-tui exits with status 2
 and asks for --headless (config and testbed print without it).
 
-""" + EXIT_STATUS
+""" + EXIT_STATUS + "\n" + ENVIRONMENT_HELP
 
 # (flags, argparse keywords) of the global options, in the order --help lists them
 _GENPACK_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
