@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from genpack_tui.commands.completion import COMPLETE_VARIANTS, print_variants, run_completion
@@ -33,6 +34,10 @@ def dispatch(invocation: Invocation) -> int:
     if invocation.action == "completion":
         from genpack_tui.parser import build_parser
         return run_completion(build_parser(), invocation.shell or "bash", sys.stdout)
+    if invocation.action == "doctor":  # also where the artifact directory does not exist yet
+        from genpack_tui.commands.doctor import run_doctor
+        keyring = Path(request.keyring) if request.keyring else None
+        return run_doctor(request.artifact_path, keyring, request.arch, sys.stdout)
     if not request.artifact_path.is_dir():
         print(f"genpack-tui: error: artifact directory {invocation.directory} does not exist", file=sys.stderr)
         return EXIT_USAGE

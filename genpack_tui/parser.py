@@ -52,13 +52,18 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                 "Build (the first time, a few minutes) or reuse the offline test bed and serve it on "
                 "127.0.0.1 (--port N, default: a free port); prints the --mirror, --overlay-url and "
                 "--keyring options a build should use."),
-    # cli-extras: completion
+    # cli-extras: completion and doctor
     "completion": ("print a shell completion script (bash, zsh or fish)",
                    "Print a completion script for SHELL: subcommands, options, --arch values and the --variant "
                    "names of the artifact (-C, else the current directory) when Tab is pressed. "
                    "bash: eval \"$(genpack-tui completion bash)\"; zsh: genpack-tui completion zsh > "
                    "\"${fpath[1]}/_genpack-tui\"; fish: genpack-tui completion fish > "
                    "~/.config/fish/completions/genpack-tui.fish."),
+    "doctor": ("check that this host can build (root, loop devices, nspawn, filesystems, disk, keyring)",
+               "Check this host: root, loop devices, systemd-nspawn, the ext4/overlay/squashfs filesystems, "
+               "binfmt_misc for the other arches, free disk space for the sparse images under the artifact's "
+               "work directory, and the OpenPGP keyring. Each check is printed with a fix; exit status 0 when "
+               "every needed check passes, 1 otherwise."),
 }
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
 

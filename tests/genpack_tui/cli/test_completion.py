@@ -84,6 +84,7 @@ def test_variant_names_come_from_the_current_directory_without_C(bash_script: st
 
 def test_subcommands_options_and_arch_values_complete(bash_script: str, tmp_path: Path) -> None:
     assert complete(["genpack-tui", "co"], tmp_path, bash_script) == ["completion", "config"]
+    assert complete(["genpack-tui", "do"], tmp_path, bash_script) == ["doctor"]
     assert complete(["genpack-tui", "build", "--arch", ""], tmp_path, bash_script) == sorted(ARCHES)
     assert "--overlay-url" in complete(["genpack-tui", "build", "--over"], tmp_path, bash_script)
 
