@@ -1,9 +1,10 @@
-"""`genpack-tui completion SHELL`: the bash script loaded into a real bash completes subcommands, --arch
-values and the --variant names of the artifact named with -C (or the current directory), through the
-hidden `--complete-variants` helper, which never prints an error."""
+"""`genpack-tui completion SHELL`: the scripts loaded into a real bash, fish and zsh (its completion system,
+in a pty) complete subcommands, --arch values and the --variant names of the artifact named with -C (or the
+current directory), through the hidden `--complete-variants` helper, which never prints an error."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -110,12 +111,56 @@ def test_the_helper_needs_no_artifact_and_no_root(tmp_path: Path) -> None:
     assert (nobody.returncode, nobody.stdout, nobody.stderr) == (0, "quiet\nloud\nwith-dash\n", "")  # declaration order
 
 
-@pytest.mark.parametrize("shell", ["zsh", "fish"])
-def test_zsh_and_fish_scripts_ask_the_helper_for_variants(shell: str, tmp_path: Path) -> None:
+def script_for(shell: str, tmp_path: Path) -> Path:
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed (apt-get install {shell})")
     proc = genpack_tui("completion", shell, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "genpack-tui --complete-variants" in proc.stdout
-    assert "completion" in proc.stdout and "x86_64" in proc.stdout
+    folder = tmp_path / f"{shell}-completions"
+    folder.mkdir()
+    script = folder / ("_genpack-tui" if shell == "zsh" else "genpack-tui.fish")
+    script.write_text(proc.stdout)
+    return script
+
+
+def with_venv_path() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+
+
+def test_fish_completes_variants_arches_and_subcommands(tmp_path: Path) -> None:
+    script = script_for("fish", tmp_path)
+    art = artifact(tmp_path / "art")
+
+    def fish_complete(line: str) -> list[str]:
+        proc = subprocess.run(["fish", "--no-config", "-c", f"source {script}; complete -C '{line}'"],
+                              capture_output=True, text=True, timeout=60, cwd=tmp_path, env=with_venv_path())
+        assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+        return sorted(line.split("\t")[0] for line in proc.stdout.splitlines())
+
+    assert fish_complete(f"genpack-tui -C {art} build --variant ") == ["loud", "quiet", "with-dash"]
+    assert fish_complete("genpack-tui --arch ") == sorted(ARCHES)
+    assert fish_complete("genpack-tui do") == ["doctor"]
+
+
+def test_zsh_completes_variants_through_its_completion_system(tmp_path: Path) -> None:
+    """A real interactive zsh in a pty (zsh/zpty) with compinit; compadd reports what it was offered."""
+    script = script_for("zsh", tmp_path)
+    art = artifact(tmp_path / "art")
+    driver = f"""
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "fpath=({script.parent} \\$fpath); autoload -U compinit; compinit -u -D"
+zpty -w z "compadd () {{ builtin compadd -O __hits \\"\\$@\\"; print -l -- '<''<' \\$__hits '>''>' }}"
+zpty -w z $'genpack-tui -C {art} build --variant \\t'
+zpty -r z out '*>>*'
+print -r -- "$out"
+zpty -d z
+"""
+    proc = subprocess.run(["zsh", "-f", "-c", driver], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env=with_venv_path())
+    assert proc.returncode == 0, proc.stderr
+    offered = proc.stdout.replace("\r", "").rsplit("<<", 1)[1].split(">>", 1)[0].split()
+    assert sorted(offered) == ["loud", "quiet", "with-dash"]
 
 
 def test_an_unknown_shell_is_a_usage_error(tmp_path: Path) -> None:
