@@ -92,6 +92,7 @@ def variant_names(directory: Path) -> list[str]:
 
 def print_variants(words: Sequence[str], out: TextIO = sys.stdout) -> int:
     for name in variant_names(artifact_directory(words)):
+        # only names a shell word holds as is: no escape codes reach the terminal, none is split in two
         if name.isprintable() and not any(c.isspace() for c in name):
             out.write(name + "\n")
     return 0

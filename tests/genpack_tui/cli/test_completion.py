@@ -167,3 +167,14 @@ def test_an_unknown_shell_is_a_usage_error(tmp_path: Path) -> None:
     proc = genpack_tui("completion", "tcsh", cwd=tmp_path)
     assert proc.returncode == 2
     assert "invalid choice: 'tcsh'" in proc.stderr
+
+
+def test_the_helper_reads_no_fifo_and_offers_no_control_characters(tmp_path: Path) -> None:
+    fifo_art = tmp_path / "fifo"
+    fifo_art.mkdir()
+    os.mkfifo(fifo_art / "genpack.json5")  # reading it would block the shell's Tab forever
+    proc = genpack_tui("--complete-variants", "-C", str(fifo_art), cwd=tmp_path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    hostile = artifact(tmp_path / "hostile", '{ variants: { "red\\u001b[31m": {}, "two words": {}, plain: {} } }')
+    proc = genpack_tui("--complete-variants", "-C", str(hostile), cwd=tmp_path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "plain\n", "")
