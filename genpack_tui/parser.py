@@ -60,7 +60,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                    "\"${fpath[1]}/_genpack-tui\"; fish: genpack-tui completion fish > "
                    "~/.config/fish/completions/genpack-tui.fish."),
     "doctor": ("check that this host can build (root, loop devices, nspawn, filesystems, disk, keyring)",
-               "Check this host: root, loop devices, systemd-nspawn, the ext4/overlay/squashfs filesystems, "
+               "Check this host: root (and not in a user namespace, as in an unprivileged container), loop devices, systemd-nspawn, the ext4/overlay/squashfs filesystems, "
                "binfmt_misc for the other arches, free disk space for the sparse images under the artifact's "
                "work directory, and the OpenPGP keyring. Each check is printed with a fix; exit status 0 when "
                "every needed check passes, 1 otherwise."),

@@ -71,7 +71,9 @@ def artifact_directory(words: Sequence[str]) -> Path:
     directory = "."
     for i, word in enumerate(words):
         if word in ("-C", "--directory") and i + 1 < len(words):
-            directory = words[i + 1]
+            # bash splits --directory=DIR into three words (COMP_WORDBREAKS has '=')
+            given = words[i + 2: i + 3] if words[i + 1] == "=" else words[i + 1: i + 2]
+            directory = given[0] if given else directory
         elif word.startswith("--directory="):
             directory = word.partition("=")[2]
         elif word.startswith("-C") and len(word) > 2:

@@ -47,6 +47,21 @@ def root_check(host: HostInfo) -> Check:
                  "run builds with sudo (loop mounts and systemd-nspawn need root; outputs go back to you)")
 
 
+def user_namespace_check(proc: Path = Path("/proc")) -> Check:
+    """Root inside a user namespace (an unprivileged container, ``unshare --user``) is not the host's root:
+    the kernel refuses it loop devices and image mounts, so a build would fail half-way."""
+    name = "user namespace"
+    try:
+        uid_map = (proc / "self" / "uid_map").read_text().split()
+    except OSError:
+        return _ok(name, "no /proc/self/uid_map (a kernel without user namespaces)")
+    if uid_map == ["0", "0", "4294967295"]:
+        return _ok(name, "the host's (uid_map is the identity)")
+    return Check(name, "FAIL", f"inside a user namespace (uid_map {' '.join(uid_map)}): an unprivileged "
+                               "container's root cannot attach loop devices or mount images",
+                 "run on the host, in a VM, or in a privileged container")
+
+
 def loop_check(host: HostInfo) -> Check:
     if host.loop_control:
         return _ok("loop devices", "/dev/loop-control present")
@@ -130,9 +145,9 @@ def keyring_check(argument: Path | None, environ: Mapping[str, str]) -> Check:
 
 def host_checks(artifact_dir: Path, keyring: Path | None = None, arch: str | None = None,
                 host: HostInfo | None = None, environ: Mapping[str, str] | None = None,
-                binfmt_root: Path = BINFMT_MISC) -> list[Check]:
+                binfmt_root: Path = BINFMT_MISC, proc: Path = Path("/proc")) -> list[Check]:
     host = host or detect_host()
-    return [root_check(host), loop_check(host), nspawn_check(host), *filesystem_checks(host),
+    return [root_check(host), user_namespace_check(proc), loop_check(host), nspawn_check(host), *filesystem_checks(host),
             *binfmt_checks(host, arch, binfmt_root), disk_check(artifact_dir),
             keyring_check(keyring, os.environ if environ is None else environ)]
 

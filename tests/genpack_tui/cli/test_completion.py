@@ -73,6 +73,9 @@ def test_variant_names_come_from_the_artifact_named_with_C(bash_script: str, tmp
     assert complete(["genpack-tui", "-C", str(art), "build", "--variant", ""], elsewhere, bash_script) == \
         ["loud", "quiet", "with-dash"]
     assert complete(["genpack-tui", "--directory", str(art), "--variant", "q"], elsewhere, bash_script) == ["quiet"]
+    # bash's own split of --directory=DIR
+    assert complete(["genpack-tui", "--directory", "=", str(art), "--variant", "w"], elsewhere, bash_script) == \
+        ["with-dash"]
 
 
 def test_variant_names_come_from_the_current_directory_without_C(bash_script: str, tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ def test_doctor_reports_this_hosts_real_findings(tmp_path: Path) -> None:
     filesystems = {line.split()[-1] for line in Path("/proc/filesystems").read_text().splitlines() if line.strip()}
     expected = {
         "root": os.geteuid() == 0,
+        "user namespace": Path("/proc/self/uid_map").read_text().split() == ["0", "0", "4294967295"],
         "loop devices": Path("/dev/loop-control").exists(),
         "systemd-nspawn": shutil.which("systemd-nspawn") is not None,
         **{f"{fs} filesystem": fs in filesystems for fs in REQUIRED_FILESYSTEMS},
@@ -73,6 +74,20 @@ def test_a_non_root_user_fails_the_root_check() -> None:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert statuses(proc.stdout)["root"] == "FAIL"
     assert "fix: run builds with sudo" in proc.stdout
+
+
+def test_root_inside_a_user_namespace_fails(tmp_path: Path) -> None:
+    """A real user namespace (what an unprivileged container is): root there is not the host's root."""
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare (util-linux) is not installed")
+    proc = run_doctor("-C", str(tmp_path), user=["unshare", "--user", "--map-root-user"])
+    if "unshare:" in proc.stderr:
+        pytest.skip(f"cannot make a user namespace here: {proc.stderr.strip()}")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    found = statuses(proc.stdout)
+    assert found["root"] == "ok" and found["user namespace"] == "FAIL"
+    assert "inside a user namespace (uid_map 0 0 1)" in proc.stdout
+    assert "fix: run on the host, in a VM, or in a privileged container" in proc.stdout
 
 
 def printed(checks: list[doctor.Check]) -> tuple[int, str]:
