@@ -401,7 +401,7 @@ class WorkbenchApp(App[int]):
         from genpack_tui.options import build_request
 
         request = build_request(self.artifact_dir, self.args)
-        return dataclasses.replace(request, variant=self.selection.request_variant(), arch=self.selection.arch,
+        return dataclasses.replace(request, variant=self.selection.variant_arg(), arch=self.selection.arch,
                                    command=[])
 
     def action_run_selected(self) -> None:

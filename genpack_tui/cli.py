@@ -43,7 +43,7 @@ def dispatch(invocation: Invocation) -> int:
         return EXIT_USAGE
     if invocation.action == "config":
         from genpack_tui.commands.config import run_config
-        return run_config(request.artifact_path, request.config_variant(), request.arch, invocation.json,
+        return run_config(request.artifact_path, request.variant, request.arch, invocation.json,
                           sys.stdout, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     if invocation.action == "testbed":
         from genpack_tui.commands.testbed import run_testbed

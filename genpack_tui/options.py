@@ -8,7 +8,8 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-from genpack_tui.engine.build.request import VARIANT_DEFAULT, BuildRequest
+from genpack_tui.engine.build.request import BuildRequest
+from genpack_tui.engine.config.variant import DEFAULT_VARIANT
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Invocation:
         r = self.request
         return argparse.Namespace(
             action=r.action, action_given=self.action_given, command=list(r.command),
-            variant=None if r.variant == VARIANT_DEFAULT else r.variant, arch=r.arch, debug=r.debug,
+            variant=None if r.variant is DEFAULT_VARIANT else r.variant, arch=r.arch, debug=r.debug,
             overlay_override=Path(r.overlay_override) if r.overlay_override else None,
             independent_binpkgs=r.independent_binpkgs, deep_depclean=r.deep_depclean,
             compression=r.compression, devel=r.devel, parallel=r.parallel,
@@ -62,7 +63,7 @@ def build_request(artifact_dir: Path, args: argparse.Namespace) -> BuildRequest:
     back to default_variant, like no option at all."""
     return BuildRequest(
         action=args.action, artifact_dir=str(artifact_dir),
-        variant=args.variant if args.variant else VARIANT_DEFAULT, arch=args.arch, debug=args.debug,
+        variant=args.variant if args.variant else DEFAULT_VARIANT, arch=args.arch, debug=args.debug,
         overlay_override=str(args.overlay_override.resolve()) if args.overlay_override else None,
         independent_binpkgs=args.independent_binpkgs, deep_depclean=args.deep_depclean,
         compression=args.compression, devel=args.devel, parallel=args.parallel,
