@@ -140,3 +140,18 @@ def test_too_little_disk_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(doctor, "MIN_FREE", shutil.disk_usage(tmp_path).total + 1)
     check = doctor.disk_check(tmp_path)
     assert check.status == "FAIL" and str(tmp_path / "work") in check.found
+
+
+def test_a_real_keyring_given_with_the_option_or_the_variable_passes(tmp_path: Path) -> None:
+    from genpack_tui.engine.testbed.build import default_cache_root
+    from genpack_tui.engine.testbed.signing import KEYRING_FILE
+
+    keyring = default_cache_root() / "signing-key" / KEYRING_FILE
+    if not keyring.is_file():
+        pytest.skip(f"no test bed keyring at {keyring} (genpack-tui testbed makes one)")
+    by_option = run_doctor("-C", str(tmp_path), "--keyring", str(keyring))
+    assert statuses(by_option.stdout)["keyring"] == "ok", by_option.stdout
+    assert f"{keyring} (--keyring)" in by_option.stdout
+    by_variable = run_doctor("-C", str(tmp_path), env={**os.environ, "GENPACK_KEYRING": str(keyring)})
+    assert f"{keyring} (GENPACK_KEYRING)" in by_variable.stdout
+    assert statuses(by_variable.stdout)["keyring"] == "ok"
