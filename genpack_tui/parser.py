@@ -52,7 +52,6 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                 "Build (the first time, a few minutes) or reuse the offline test bed and serve it on "
                 "127.0.0.1 (--port N, default: a free port); prints the --mirror, --overlay-url and "
                 "--keyring options a build should use."),
-    # cli-extras: completion and doctor
     "completion": ("print a shell completion script (bash, zsh or fish)",
                    "Print a completion script for SHELL: subcommands, options, --arch values and the --variant "
                    "names of the artifact (-C, else the current directory) when Tab is pressed. "
@@ -60,8 +59,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                    "\"${fpath[1]}/_genpack-tui\"; fish: genpack-tui completion fish > "
                    "~/.config/fish/completions/genpack-tui.fish."),
     "doctor": ("check that this host can build (root, loop devices, nspawn, filesystems, disk, keyring)",
-               "Check this host: root (and not in a user namespace, as in an unprivileged container), loop devices, systemd-nspawn, the ext4/overlay/squashfs filesystems, "
-               "binfmt_misc for the other arches, free disk space for the sparse images under the artifact's "
+               "Check this host: root (and not in a user namespace, as in an unprivileged container), loop "
+               "devices, systemd-nspawn, the ext4/overlay/squashfs filesystems, binfmt_misc for the other arches, free disk space for the sparse images under the artifact's "
                "work directory, and the OpenPGP keyring. Each check is printed with a fix; exit status 0 when "
                "every needed check passes, 1 otherwise."),
 }
@@ -77,7 +76,8 @@ exit status:
   bash with a command exits with the command's status.
 """
 
-# cli-extras: the environment variables genpack-tui reads (name, what it does), for --help, the man page
+# the environment variables genpack-tui reads (name, what it does), for --help and the man page
+# (scripts/manpage.py); tests/genpack_tui/cli/test_environment_variables.py finds those the code reads
 ENVIRONMENT: list[tuple[str, str]] = [
     ("GENPACK_MIRROR", "Gentoo mirror base URL when --mirror is not given"),
     ("GENPACK_OVERLAY_URL", "genpack-overlay tarball URL when --overlay-url is not given"),
@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog=EXIT_STATUS,
                                      formatter_class=formatter,
                                      usage=f"genpack-tui [global options] {name}"
-                                           + {"bash": " [--] [command ...]", "completion": " {bash,zsh,fish}"}
+                                           + {"bash": " [--] [command ...]", "completion": f" {{{','.join(COMPLETION_SHELLS)}}}"}
                                            .get(name, " [global options]"))
         if name == "completion":
             sub.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete for")

@@ -19,7 +19,6 @@ from typing import Sequence, TextIO
 
 import shtab
 
-SHELLS = ("bash", "zsh", "fish")
 COMPLETE_VARIANTS = "--complete-variants"
 
 _BASH_FUNCTION = "_genpack_tui_variants"
