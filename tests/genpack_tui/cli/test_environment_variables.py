@@ -11,7 +11,9 @@ from tests.fixtures.build import REPO
 LISTED = {part.strip() for name, _ in ENVIRONMENT for part in name.split(",")}
 # read by the program, not meant to be set by its users: the worker's handshake with its parent
 INTERNAL = {"GENPACK_TUI_WORKER_PARENT"}
-READS = re.compile(r"""(?:environ|env)(?:\.get\(\s*["']([A-Z_]+)["']|\[\s*["']([A-Z_]+)["']\s*\](?!\s*=[^=]))"""
+# environ.get("X") / env["X"] (not an assignment) / os.getenv("X") / X_ENV = "X" / "X" in os.environ
+READS = re.compile(r"""(?:environ|env|getenv)(?:\.get\(|\()\s*["']([A-Z_]+)["']"""
+                   r"""|(?:environ|env)(?:\[\s*["']([A-Z_]+)["']\s*\](?!\s*=[^=]))"""
                    r"""|\b[A-Z_]+_ENV\s*=\s*["']([A-Z_]+)["']|["']([A-Z_]+)["']\s+(?:not\s+)?in\s+(?:os\.)?environ""")
 
 
