@@ -1,5 +1,5 @@
 """The entry point: parse the command line (parser.py) into an Invocation once and hand it to the config
-command, the test bed, the headless runner or the workbench. Nothing imports this module but
+command, check, schema, the test bed, the headless runner or the workbench. Nothing imports this module but
 ``__main__``. Exit status: 0 success, 1 a failed build or configuration, 2 a usage error, 130 interrupted
 (parser.py's EXIT_STATUS, shown by --help)."""
 from __future__ import annotations
@@ -31,6 +31,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def dispatch(invocation: Invocation) -> int:
     request = invocation.request
+    if invocation.action == "schema":
+        from genpack_tui.commands.schema import run_schema
+        return run_schema(sys.stdout)
+    if invocation.action == "check" and invocation.files:
+        from genpack_tui.commands.check import run_check
+        return run_check(invocation.files, invocation.directory, sys.stdout)
     if invocation.action == "completion":
         from genpack_tui.parser import build_parser
         return run_completion(build_parser(), invocation.shell or "bash", sys.stdout)
@@ -45,6 +51,9 @@ def dispatch(invocation: Invocation) -> int:
         from genpack_tui.commands.config import run_config
         return run_config(request.artifact_path, request.variant, request.arch, invocation.json,
                           sys.stdout, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    if invocation.action == "check":
+        from genpack_tui.commands.check import run_check
+        return run_check((), invocation.directory, sys.stdout)
     if invocation.action == "testbed":
         from genpack_tui.commands.testbed import run_testbed
         return run_testbed(invocation.port)

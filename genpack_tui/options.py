@@ -23,6 +23,7 @@ class Invocation:
     events: Path | None = None
     json: bool = False  # config --json
     port: int = 0  # testbed --port
+    files: tuple[Path, ...] = ()  # check FILE ...
     shell: str | None = None  # completion SHELL
 
     @property
@@ -39,7 +40,8 @@ class Invocation:
     def from_namespace(cls, args: argparse.Namespace) -> "Invocation":
         return cls(request=build_request(args.directory.resolve(), args), directory=args.directory,
                    action_given=args.action_given, headless=args.headless, events=args.events,
-                   json=args.json, port=args.port, shell=getattr(args, "shell", None))
+                   json=args.json, port=args.port, files=tuple(getattr(args, "files", ())),
+                   shell=getattr(args, "shell", None))
 
     @property
     def namespace(self) -> argparse.Namespace:

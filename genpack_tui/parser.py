@@ -52,6 +52,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                 "Build (the first time, a few minutes) or reuse the offline test bed and serve it on "
                 "127.0.0.1 (--port N, default: a free port); prints the --mirror, --overlay-url and "
                 "--keyring options a build should use."),
+    "check": ("validate genpack.json5 files: one 'file:line:col: severity: message' line per problem",
+              "Validate the given configuration files (default: the artifact's) and print one line per "
+              "problem, 'file:line:col: severity: path: message'. Exit status 0 when no file has an "
+              "error (warnings pass), 1 otherwise. Needs neither root nor a terminal; "
+              ".pre-commit-hooks.yaml runs it as the genpack-check hook."),
+    "schema": ("print the JSON Schema (draft 2020-12) of genpack.json5",
+               "Print the JSON Schema (draft 2020-12) of genpack.json5, with a description of every "
+               "field, for editors and check-jsonschema."),
     "completion": ("print a shell completion script (bash, zsh or fish)",
                    "Print a completion script for SHELL: subcommands, options, --arch values and the --variant "
                    "names of the artifact (-C, else the current directory) when Tab is pressed. "
@@ -60,8 +68,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                    "~/.config/fish/completions/genpack-tui.fish."),
     "doctor": ("check that this host can build (root, loop devices, nspawn, filesystems, disk, keyring)",
                "Check this host: root (and not in a user namespace, as in an unprivileged container), loop "
-               "devices, systemd-nspawn, the ext4/overlay/squashfs filesystems, binfmt_misc for the other arches, free disk space for the sparse images under the artifact's "
-               "work directory, and the OpenPGP keyring. Each check is printed with a fix; exit status 0 when "
+               "devices, systemd-nspawn, the ext4/overlay/squashfs filesystems, binfmt_misc for the other "
+               "arches, free disk space for the sparse images under the artifact's work directory, and the "
+               "OpenPGP keyring. Each check is printed with a fix; exit status 0 when "
                "every needed check passes, 1 otherwise."),
 }
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
@@ -96,7 +105,7 @@ Global options may come before or after the subcommand, except after 'bash'. 'ge
 
 Without --headless the TUI workbench opens on the artifact (and runs the subcommand, if one was named);
 it needs a terminal: with stdin or stdout not a terminal, or TERM=dumb, genpack-tui exits with status 2
-and asks for --headless (config, testbed, doctor and completion print without it).
+and asks for --headless (config, check, schema, testbed, doctor and completion print without it).
 
 """ + EXIT_STATUS + "\n" + ENVIRONMENT_HELP
 
@@ -174,8 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog=EXIT_STATUS,
                                      formatter_class=formatter,
                                      usage=f"genpack-tui [global options] {name}"
-                                           + {"bash": " [--] [command ...]", "completion": f" {{{','.join(COMPLETION_SHELLS)}}}"}
+                                           + {"bash": " [--] [command ...]",
+                                              "check": " [global options] [FILE ...]",
+                                              "completion": f" {{{','.join(COMPLETION_SHELLS)}}}"}
                                            .get(name, " [global options]"))
+        if name == "check":
+            sub.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                             help="configuration files to check (default: the artifact's)")
         if name == "completion":
             sub.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete for")
         if name == "bash":  # what follows 'bash' is never parsed (parse_args splits it off): the command only

@@ -147,8 +147,8 @@ def host_checks(artifact_dir: Path, keyring: Path | None = None, arch: str | Non
                 host: HostInfo | None = None, environ: Mapping[str, str] | None = None,
                 binfmt_root: Path = BINFMT_MISC, proc: Path = Path("/proc")) -> list[Check]:
     host = host or detect_host()
-    return [root_check(host), user_namespace_check(proc), loop_check(host), nspawn_check(host), *filesystem_checks(host),
-            *binfmt_checks(host, arch, binfmt_root), disk_check(artifact_dir),
+    return [root_check(host), user_namespace_check(proc), loop_check(host), nspawn_check(host),
+            *filesystem_checks(host), *binfmt_checks(host, arch, binfmt_root), disk_check(artifact_dir),
             keyring_check(keyring, os.environ if environ is None else environ)]
 
 
