@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Sequence
 
+from genpack_tui.commands.completion import COMPLETE_VARIANTS, print_variants, run_completion
 from genpack_tui.options import Invocation
 from genpack_tui.parser import parse_invocation
 
@@ -16,8 +18,11 @@ EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [COMPLETE_VARIANTS]:  # the completion scripts' hidden helper: names only, never an error
+        return print_variants(argv[1:])
     try:
-        invocation = parse_invocation(sys.argv[1:] if argv is None else argv)
+        invocation = parse_invocation(argv)
         return dispatch(invocation)
     except KeyboardInterrupt:  # before or after a run: the run itself reports its interruption
         print("genpack-tui: interrupted", file=sys.stderr)
@@ -32,6 +37,13 @@ def dispatch(invocation: Invocation) -> int:
     if invocation.action == "check" and invocation.files:
         from genpack_tui.commands.check import run_check
         return run_check(invocation.files, invocation.directory, sys.stdout)
+    if invocation.action == "completion":
+        from genpack_tui.parser import build_parser
+        return run_completion(build_parser(), invocation.shell or "bash", sys.stdout)
+    if invocation.action == "doctor":  # also where the artifact directory does not exist yet
+        from genpack_tui.commands.doctor import run_doctor
+        keyring = Path(request.keyring) if request.keyring else None
+        return run_doctor(request.artifact_path, keyring, request.arch, sys.stdout)
     if not request.artifact_path.is_dir():
         print(f"genpack-tui: error: artifact directory {invocation.directory} does not exist", file=sys.stderr)
         return EXIT_USAGE

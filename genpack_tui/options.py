@@ -24,6 +24,7 @@ class Invocation:
     json: bool = False  # config --json
     port: int = 0  # testbed --port
     files: tuple[Path, ...] = ()  # check FILE ...
+    shell: str | None = None  # completion SHELL
 
     @property
     def action(self) -> str:
@@ -39,7 +40,8 @@ class Invocation:
     def from_namespace(cls, args: argparse.Namespace) -> "Invocation":
         return cls(request=build_request(args.directory.resolve(), args), directory=args.directory,
                    action_given=args.action_given, headless=args.headless, events=args.events,
-                   json=args.json, port=args.port, files=tuple(getattr(args, "files", ())))
+                   json=args.json, port=args.port, files=tuple(getattr(args, "files", ())),
+                   shell=getattr(args, "shell", None))
 
     @property
     def namespace(self) -> argparse.Namespace:
@@ -54,7 +56,7 @@ class Invocation:
             compression=r.compression, devel=r.devel, parallel=r.parallel,
             break_circular_deps=r.break_circular_deps, keyring=Path(r.keyring) if r.keyring else None,
             headless=self.headless, directory=self.directory, mirror=r.mirror, overlay_url=r.overlay_url,
-            force=r.force, events=self.events, json=self.json, port=self.port,
+            force=r.force, events=self.events, json=self.json, port=self.port, shell=self.shell,
         )
 
 
