@@ -9,7 +9,13 @@ log=$(mktemp)
 testbed_pid=$!
 trap 'kill $testbed_pid 2>/dev/null || true; rm -f "$log"' EXIT
 echo "Preparing the offline test bed (the first run builds it: a few minutes)..."
+shown=0
 until grep -q -- '^--keyring=' "$log"; do
+  lines=$(grep -c '^testbed:' "$log" || true)
+  if [ "$lines" -gt "$shown" ]; then  # the build's progress as it comes
+    grep '^testbed:' "$log" | tail -n +"$((shown + 1))" | head -n "$((lines - shown))"
+    shown=$lines
+  fi
   if ! kill -0 "$testbed_pid" 2>/dev/null; then cat "$log" >&2; exit 1; fi
   sleep 1
 done

@@ -14,12 +14,15 @@ def serve_testbed(port: int = 0, cache_root: Path | None = None, out: TextIO = s
     """Print ``--mirror=URL``, ``--overlay-url=URL`` and ``--keyring=FILE`` (one per line) and serve
     until Ctrl-C.
 
-    Build progress goes to stderr as short ``testbed:`` lines; debootstrap's own output is kept off
+    Build progress goes to stderr as short ``testbed:`` lines, debootstrap's stages among them (its
+    ``I:`` lines: retrieving, validating, extracting, installing); the rest of its output stays off
     the terminal.
     """
     def progress(line: str) -> None:
         if line.startswith("testbed:"):
             print(line, file=sys.stderr, flush=True)
+        elif line.startswith("I: "):
+            print(f"testbed: debootstrap: {line[3:]}", file=sys.stderr, flush=True)
 
     artifacts = build_testbed(cache_root, on_line=progress)
     with MirrorServer(artifacts, port=port) as server:
