@@ -22,6 +22,8 @@ class Invocation:
     events: Path | None = None
     json: bool = False  # config --json
     port: int = 0  # testbed --port
+    color: str = "auto"  # --headless --color: auto, always or never
+    timestamps: bool = False  # --headless --timestamps
 
     @property
     def action(self) -> str:
@@ -37,7 +39,7 @@ class Invocation:
     def from_namespace(cls, args: argparse.Namespace) -> "Invocation":
         return cls(request=build_request(args.directory.resolve(), args), directory=args.directory,
                    action_given=args.action_given, headless=args.headless, events=args.events,
-                   json=args.json, port=args.port)
+                   json=args.json, port=args.port, color=args.color, timestamps=args.timestamps)
 
     @property
     def namespace(self) -> argparse.Namespace:
@@ -52,7 +54,8 @@ class Invocation:
             compression=r.compression, devel=r.devel, parallel=r.parallel,
             break_circular_deps=r.break_circular_deps, keyring=Path(r.keyring) if r.keyring else None,
             headless=self.headless, directory=self.directory, mirror=r.mirror, overlay_url=r.overlay_url,
-            force=r.force, events=self.events, json=self.json, port=self.port,
+            force=r.force, events=self.events, json=self.json, port=self.port, color=self.color,
+            timestamps=self.timestamps,
         )
 
 

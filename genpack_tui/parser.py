@@ -19,6 +19,7 @@ from typing import Any, Sequence
 from genpack_tui.engine.config.arches import ARCHES
 from genpack_tui.engine.config.schema import COMPRESSIONS
 from genpack_tui.options import Invocation
+from genpack_tui.report.console import COLOR_CHOICES
 
 DISTRIBUTION = "genpack-tui"
 
@@ -104,6 +105,10 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--overlay-url",), dict(metavar="URL", help="genpack-overlay tarball URL (env GENPACK_OVERLAY_URL)")),
     (("-f", "--force"), dict(action="store_true", help="rerun phases even when up to date")),
     (("--events",), dict(metavar="FILE", type=Path, help="write the build's events as JSON lines to FILE")),
+    (("--color",), dict(choices=COLOR_CHOICES, default="auto",
+                        help="--headless: colour the output (default auto: on a terminal, unless NO_COLOR is "
+                             "set or TERM=dumb; FORCE_COLOR forces it)")),
+    (("--timestamps",), dict(action="store_true", help="--headless: prefix each output line with its UTC time")),
     (("--json",), dict(action="store_true", help="config: print one JSON object")),
     (("--port",), dict(type=int, default=0, help="testbed: port to serve on (default: a free one)")),
 ]
