@@ -127,6 +127,7 @@ class HeadlessRenderer:
         self._last_download_print = 0.0
         self._failures: list[EmergeFailure] = []
         self._problems: list[_ReportedProblem] = []
+        self._annotated = False  # an error annotation was made: the run's end needs none of its own
 
     def __call__(self, event: Event) -> None:
         self.summary(event)
@@ -196,6 +197,7 @@ class HeadlessRenderer:
             where = located(reported.text)
             file = annotation_file(where.file, self.artifact_dir, self.environ) if where.file else None
             self._raw(self.ci.problem(reported.is_error, where.text, file, where.line, where.column))
+            self._annotated |= reported.is_error
         self._problems = []
 
     # -- events -----------------------------------------------------------------------------------
@@ -265,6 +267,8 @@ class HeadlessRenderer:
     def _on_error(self, e: ErrorEvent) -> None:
         self._clear_status()
         self._print(f"error: {safe(e.message)}", err=True)
+        self._raw(self.ci.failed(f"{e.phase} failed" if e.phase else "genpack-tui failed", safe(e.message)))
+        self._annotated = True
         if e.detail:
             self._print("\n".join(safe(line, keep_tabs=True) for line in e.detail.split("\n")), err=True, own=False)
 
@@ -286,7 +290,7 @@ class HeadlessRenderer:
             self._raw(self.ci.package_failed(f"{safe(failure.package)} failed{phase}",
                                              f"build log: {safe(failure.log_path)} (inside the lower image)"
                                              if failure.log_path else "no build log was named"))
-        if not self._failures and e.message:
+        if not self._annotated and not self._failures and e.message:
             self._raw(self.ci.failed("genpack-tui failed", safe(e.message)))
 
     def _write_summary(self) -> None:

@@ -18,7 +18,7 @@ from genpack_tui.engine.events import (
 )
 from genpack_tui.engine.report.format import human_duration, human_size
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # what can start emphasis, code, a link or a cell
 
 
 def md(text: str) -> str:
