@@ -3,7 +3,6 @@ workflow commands (escaped, balanced groups, a build's own output unable to issu
 sections, the job summary, and configuration problems read back from their printed form."""
 import io
 import re
-from pathlib import Path
 
 import pytest
 
