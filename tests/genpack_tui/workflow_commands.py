@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 _COMMAND = re.compile(r"::(?P<name>[a-z-]+)(?: (?P<props>[^:]*))?::(?P<data>.*)")
-_SECTION = re.compile(r"\x1b\[0Ksection_(?P<kind>start|end):(?P<time>\d+):(?P<name>[A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\r\x1b\[0K")
+_SECTION = re.compile(r"\x1b\[0Ksection_(?P<kind>start|end):(?P<time>\d+):(?P<name>[A-Za-z0-9_.-]+)(?:\[[^\]]*\])?[\r\n]\x1b\[0K")  # text mode reads CR as LF
 
 
 def unescape(text: str) -> str:

@@ -1,0 +1,74 @@
+"""A real headless build of the example on the test bed as a GitHub Actions job (groups balanced around
+every phase and step, the job summary with phases, packages and the image), then a phase of it as a
+GitLab CI job (a section around it)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.fixtures.build import copy_example
+from tests.genpack_tui.workflow_commands import gitlab_sections, read_github_log
+
+_CI_VARIABLES = ("GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "NO_COLOR",
+                 "FORCE_COLOR")
+
+
+@pytest.fixture(scope="module")
+def github_build(builder, tmp_path_factory):
+    root = tmp_path_factory.mktemp("github-build")
+    artifact = copy_example(root)
+    summary = root / "step_summary.md"
+    with pytest.MonkeyPatch.context() as env:
+        for name in _CI_VARIABLES:
+            env.delenv(name, raising=False)
+        env.setenv("GITHUB_ACTIONS", "true")
+        env.setenv("GITHUB_STEP_SUMMARY", str(summary))
+        run = builder.run(artifact, "build")
+    assert run.returncode == 0, run.stderr[-3000:]
+    return artifact, run, summary
+
+
+def test_github_groups_wrap_every_phase_and_step(github_build):
+    _, run, _ = github_build
+    view = read_github_log(run.stdout)
+    marks = [c for c in view.commands if c.name in ("group", "endgroup")]
+    assert marks and [c.name for c in marks] == ["group", "endgroup"] * (len(marks) // 2)  # balanced, never nested
+    titles = [c.data for c in marks if c.name == "group"]
+    phases = [e["phase"] for e in run.kinds("phase_started")]
+    steps = [f"{e['phase']}: {e['title']}" for e in run.kinds("step_started")]
+    assert phases == ["lower", "upper", "pack"]
+    assert [t for t in titles if t.startswith("==> ")] == [
+        f"==> {e['phase']}" + (f" — {e['reason']}" if e.get("reason") else "") for e in run.kinds("phase_started")]
+    assert [t for t in titles if not t.startswith("==> ")] == steps and steps
+    assert not view.of("error") and not view.of("warning")
+
+
+def test_github_job_summary_of_the_build(github_build):
+    artifact, run, summary = github_build
+    text = summary.read_text()
+    print(text)
+    assert text.startswith("## genpack-tui build: hello (x86\\_64): succeeded in ")
+    for phase in ("lower", "upper", "pack"):
+        finished = next(e for e in run.kinds("phase_finished") if e["phase"] == phase)
+        assert re.search(rf"^\| {phase} \| done \| [0-9hms.]+ \|$", text, re.M), phase
+        assert finished["ok"]
+    packages = {e["package"]: e["binary"] for e in run.kinds("emerge_progress")}
+    source = sum(1 for binary in packages.values() if not binary)
+    assert f"Packages: {source} built from source, {len(packages) - source} installed from binary packages." in text
+    image = run.kinds("build_finished")[-1]["outputs"][0]
+    from genpack_tui.engine.report.format import human_size
+    name = str(image["path"]).replace("_", "\\_")
+    assert f"Image: {name} ({human_size(int(image['size']))})" in text
+
+
+def test_gitlab_section_around_a_phase(github_build, builder):
+    artifact, _, _ = github_build
+    with pytest.MonkeyPatch.context() as env:
+        for name in _CI_VARIABLES:
+            env.delenv(name, raising=False)
+        env.setenv("GITLAB_CI", "true")
+        run = builder.run(artifact, "--force", "pack")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert gitlab_sections(run.stdout) == [("start", "genpack_pack"), ("end", "genpack_pack")], run.stdout[-2000:]
+    assert "::group::" not in run.stdout
