@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import cast
 
 from genpack_tui.engine.build.session import run_action
 from genpack_tui.engine.events import EventBus, JsonLinesWriter
 from genpack_tui.headless_renderer import HeadlessRenderer
 from genpack_tui.options import Invocation
-from genpack_tui.report.console import ColorChoice
 
 EXIT_USAGE = 2
 
 
 def run_headless(invocation: Invocation) -> int:
     with contextlib.ExitStack() as stack:
-        renderer = HeadlessRenderer(color=cast(ColorChoice, invocation.color), timestamps=invocation.timestamps,
+        renderer = HeadlessRenderer(color=invocation.color, timestamps=invocation.timestamps,
                                     artifact_dir=invocation.request.artifact_path)
         bus = EventBus([renderer])
         if invocation.events:

@@ -49,8 +49,9 @@ from genpack_tui.engine.events import (
     WarningEvent,
 )
 from genpack_tui.engine.report.format import human_duration, human_size
+from genpack_tui.options import ColorChoice
 from genpack_tui.report.ci_log import annotation_file, ci_log
-from genpack_tui.report.console import ColorChoice, is_interactive, output_console
+from genpack_tui.report.console import is_interactive, output_console
 from genpack_tui.report.job_summary import RunSummary
 from genpack_tui.report.problem_location import located
 

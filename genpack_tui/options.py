@@ -7,8 +7,12 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from genpack_tui.engine.build.request import VARIANT_DEFAULT, BuildRequest
+
+ColorChoice = Literal["auto", "always", "never"]  # --color
+COLOR_CHOICES: tuple[ColorChoice, ...] = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class Invocation:
     events: Path | None = None
     json: bool = False  # config --json
     port: int = 0  # testbed --port
-    color: str = "auto"  # --headless --color: auto, always or never
+    color: ColorChoice = "auto"  # --headless --color
     timestamps: bool = False  # --headless --timestamps
 
     @property

@@ -18,8 +18,7 @@ from typing import Any, Sequence
 
 from genpack_tui.engine.config.arches import ARCHES
 from genpack_tui.engine.config.schema import COMPRESSIONS
-from genpack_tui.options import Invocation
-from genpack_tui.report.console import COLOR_CHOICES
+from genpack_tui.options import COLOR_CHOICES, Invocation
 
 DISTRIBUTION = "genpack-tui"
 

@@ -6,12 +6,12 @@ separate question: only on a real terminal that is not dumb, whatever the colour
 """
 from __future__ import annotations
 
-from typing import Literal, Mapping, TextIO
+from typing import Mapping, TextIO
 
 from rich.console import Console
 
-ColorChoice = Literal["auto", "always", "never"]
-COLOR_CHOICES: tuple[ColorChoice, ...] = ("auto", "always", "never")
+from genpack_tui.options import ColorChoice
+
 DUMB_TERMS = ("dumb", "unknown")  # as rich reads TERM
 
 

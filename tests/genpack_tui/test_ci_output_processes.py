@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -127,7 +128,6 @@ def test_colour_in_a_pipe(bad_config, env, args, colored):
 def test_timestamps_in_a_pipe(bad_config):
     proc = subprocess.run(headless(bad_config, "--timestamps", "build"), capture_output=True, text=True,
                           env=cli_env(), timeout=120)
-    import re
     lines = (proc.stdout + proc.stderr).splitlines()
     assert lines and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", line) for line in lines), lines
 
