@@ -10,6 +10,7 @@ from typing import Sequence
 
 from genpack_tui.options import Invocation
 from genpack_tui.parser import parse_invocation
+from genpack_tui.report.console import wants_color
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -32,7 +33,7 @@ def dispatch(invocation: Invocation) -> int:
     if invocation.action == "config":
         from genpack_tui.commands.config import run_config
         return run_config(request.artifact_path, request.config_variant(), request.arch, invocation.json,
-                          sys.stdout, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+                          sys.stdout, color=wants_color(sys.stdout, invocation.color, os.environ))
     if invocation.action == "testbed":
         from genpack_tui.commands.testbed import run_testbed
         return run_testbed(invocation.port)

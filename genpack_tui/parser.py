@@ -105,8 +105,8 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("-f", "--force"), dict(action="store_true", help="rerun phases even when up to date")),
     (("--events",), dict(metavar="FILE", type=Path, help="write the build's events as JSON lines to FILE")),
     (("--color",), dict(choices=COLOR_CHOICES, default="auto",
-                        help="--headless: colour the output (default auto: on a terminal, unless NO_COLOR is "
-                             "set or TERM=dumb; FORCE_COLOR forces it)")),
+                        help="colour the output of --headless and config (default auto: on a terminal, unless "
+                             "NO_COLOR is set or TERM=dumb; FORCE_COLOR forces it)")),
     (("--timestamps",), dict(action="store_true", help="--headless: prefix each output line with its UTC time")),
     (("--json",), dict(action="store_true", help="config: print one JSON object")),
     (("--port",), dict(type=int, default=0, help="testbed: port to serve on (default: a free one)")),

@@ -137,3 +137,13 @@ def test_bad_color_value_is_a_usage_error(bad_config):
                           env=cli_env(), timeout=60)
     assert proc.returncode == 2
     assert "argument --color: invalid choice: 'sometimes' (choose from" in proc.stderr
+
+
+@pytest.mark.parametrize("env, args, colored", [
+    ({}, [], True), ({"TERM": "dumb"}, [], False), ({}, ["--color", "never"], False),
+], ids=["terminal", "TERM=dumb", "color-never"])
+def test_config_follows_the_same_colour_rules(tmp_path, env, args, colored):
+    artifact = copy_example(tmp_path)
+    rc, text = run_in_pty([sys.executable, "-m", "genpack_tui", "-C", str(artifact), *args, "config"], cli_env(**env))
+    assert rc == 0 and "app-misc/hello" in text
+    assert (ESC in text) == colored
