@@ -115,11 +115,11 @@ class HeadlessRenderer:
         environ = os.environ if environ is None else environ
         if tty is not None:
             color = "always" if tty else "never"
+        self.ci = ci_log(environ)
         self.out: Console = output_console(out, color, environ)
-        self.err: Console = output_console(err, color, environ)
+        self.err: Console = self.out if self.ci.one_stream else output_console(err, color, environ)
         self.tty = is_interactive(out, environ) if tty is None else tty
         self.timestamps = timestamps
-        self.ci = ci_log(environ)
         self.artifact_dir = artifact_dir
         self.environ = environ
         self.summary_path = environ.get(STEP_SUMMARY_VARIABLE) or None

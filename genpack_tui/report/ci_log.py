@@ -9,7 +9,6 @@ resumes it before its own next command (GitHub's documented ``::stop-commands::`
 """
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import time
@@ -33,6 +32,10 @@ def escape_property(text: str) -> str:
 
 class CiLog:
     """No CI service: nothing added to the log."""
+
+    # A CI service reads stdout and stderr through two pipes and merges them in no guaranteed order:
+    # under one, everything goes to stdout, so a line stays inside its group and after a stop-commands.
+    one_stream = False
 
     def phase_started(self, phase: str, title: str) -> list[str]:
         return []
@@ -66,6 +69,8 @@ class CiLog:
 
 class GitHubActionsLog(CiLog):
     """One group open at a time (GitHub does not nest them): a phase's, or one of its steps'."""
+
+    one_stream = True
 
     def __init__(self) -> None:
         self._group_open = False
@@ -131,6 +136,8 @@ _SECTION_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 class GitLabCiLog(CiLog):
     """A collapsible section per phase, as GitLab CI's job log reads them."""
 
+    one_stream = True
+
     def __init__(self) -> None:
         self._open: str | None = None
 
@@ -166,8 +173,7 @@ def annotation_file(name: str, artifact_dir: Path | None, environ: Mapping[str, 
     workspace = environ.get("GITHUB_WORKSPACE")
     if artifact_dir is None or not workspace:
         return name
-    path = artifact_dir / name
     try:
-        return path.relative_to(Path(workspace).resolve()).as_posix()
+        return (artifact_dir / name).relative_to(Path(workspace).resolve()).as_posix()
     except ValueError:
-        return os.path.basename(name)
+        return name

@@ -109,7 +109,8 @@ def test_config_problems_become_annotations_at_their_place(tmp_path):
         ("error", {"file": "images/hello/genpack.json5"}, "cannot read the file: Permission denied"),
         ("error", {}, "variants: a variant name must be a string, got 3"),
     ]
-    assert "genpack.json5:14:27: error: users[0].uid: must be an integer, found \"x\"" in err
+    assert "genpack.json5:14:27: error: users[0].uid: must be an integer, found \"x\"" in view.plain
+    assert err == ""  # one stream under a CI service
 
 
 def test_an_excerpt_travels_in_the_annotation_escaped():
@@ -163,7 +164,7 @@ def test_markdown_of_a_hostile_name_is_inert():
 
 
 def test_unwritable_summary_is_a_warning_not_a_crash(tmp_path):
-    _, err = render(RUN, {**GITHUB, "GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "summary.md")})
+    err, _ = render(RUN, {**GITHUB, "GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "summary.md")})
     assert f"warning: cannot append the job summary to {tmp_path}/missing/summary.md (GITHUB_STEP_SUMMARY): " \
            "No such file or directory" in err
 
@@ -193,3 +194,13 @@ def test_timestamps_prefix_every_line(tty):
 def test_without_timestamps_lines_are_bare():
     out, _ = render(RUN, {})
     assert out.splitlines()[0] == "genpack-tui build: hello (x86_64)"
+
+
+def test_a_planted_command_on_stderr_is_stopped_in_the_same_stream():
+    out, err = render([PhaseStarted(phase="upper"),
+                       OutputLine(phase="upper", step="x", text="::warning::from stderr", stream="stderr"),
+                       ErrorEvent(message="failed", detail="::error::in the detail"),
+                       PhaseFinished(phase="upper", ok=False, duration=1.0)], GITHUB)
+    view = read_github_log(out)
+    assert err == "" and not view.of("warning") and [e.properties for e in view.of("error")] == [{"title": "genpack-tui failed"}]
+    assert "::warning::from stderr" in view.plain and "::error::in the detail" in view.plain
