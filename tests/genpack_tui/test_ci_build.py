@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.fixtures.build import copy_example
+from tests.genpack_tui.terminal import run_in_pty
 from tests.genpack_tui.workflow_commands import gitlab_sections, read_github_log
 
 _CI_VARIABLES = ("GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "NO_COLOR",
@@ -47,7 +48,6 @@ def test_github_groups_wrap_every_phase_and_step(github_build):
 def test_github_job_summary_of_the_build(github_build):
     artifact, run, summary = github_build
     text = summary.read_text()
-    print(text)
     assert text.startswith("## genpack-tui build: hello (x86\\_64): succeeded in ")
     for phase in ("lower", "upper", "pack"):
         finished = next(e for e in run.kinds("phase_finished") if e["phase"] == phase)
@@ -72,3 +72,19 @@ def test_gitlab_section_around_a_phase(github_build, builder):
     assert run.returncode == 0, run.stderr[-3000:]
     assert gitlab_sections(run.stdout) == [("start", "genpack_pack"), ("end", "genpack_pack")], run.stdout[-2000:]
     assert "::group::" not in run.stdout
+
+
+@pytest.mark.parametrize("term, redrawn", [("xterm-256color", True), ("dumb", False)])
+def test_status_line_in_a_real_terminal(github_build, builder, term, redrawn):
+    """The lower phase in a pty: emerge progress is one line redrawn in place on a terminal, plain
+    lines (one per package) when TERM=dumb."""
+    artifact, _, _ = github_build
+    for image in (artifact / "work" / "x86_64").glob("lower*.img"):
+        image.unlink()  # a fresh lower image emerges its packages again (from the binary packages)
+    env = {k: v for k, v in builder.env().items() if k not in _CI_VARIABLES}
+    rc, text = run_in_pty(builder.argv(artifact, "lower"), {**env, "TERM": term})
+    assert rc == 0, text[-3000:]
+    assert ("\r\x1b[2K[lower] emerge 1/" in text) == redrawn
+    assert ("\x1b" in text) == redrawn
+    if not redrawn:
+        assert re.search(r"^\[lower\] emerge 1/\d+ \S+ \((binary|source)\) emerging\r?$", text, re.M)

@@ -5,7 +5,6 @@ and then GitLab CI."""
 from __future__ import annotations
 
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 
 from genpack_tui.engine.config import resolve
 from tests.fixtures.build import REPO, copy_example
+from tests.genpack_tui.terminal import run_in_pty
 from tests.genpack_tui.workflow_commands import read_github_log
 
 ESC = "\x1b"
@@ -28,24 +28,6 @@ def cli_env(**extra: str) -> dict[str, str]:
     env["TERM"] = "xterm-256color"
     env.update(extra)
     return env
-
-
-def run_in_pty(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
-    """``argv`` with stdin, stdout and stderr on a real pseudo-terminal; everything it wrote."""
-    controller, terminal = pty.openpty()
-    proc = subprocess.Popen(argv, stdin=terminal, stdout=terminal, stderr=terminal, env=env, close_fds=True)
-    os.close(terminal)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:  # EIO: the terminal's other side is closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(controller)
-    return proc.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
 
 
 @pytest.fixture
