@@ -85,7 +85,7 @@ class RunSummary:
                 lines.append(f"**Failure:** {md(end.message)}")
             lines += [f"- error: {md(error)}" for error in self.errors]
             for failure in self.failures:
-                phase = f" in the {failure.ebuild_phase} phase" if failure.ebuild_phase else ""
+                phase = f" in the {md(failure.ebuild_phase)} phase" if failure.ebuild_phase else ""
                 log = f"; log: {md(failure.log_path)} (inside the lower image)" if failure.log_path else ""
-                lines.append(f"- failed package: {md(failure.package)}{md(phase)}{log}")
+                lines.append(f"- failed package: {md(failure.package)}{phase}{log}")
         return "\n".join(lines).rstrip("\n") + "\n\n"

@@ -88,3 +88,31 @@ def test_status_line_in_a_real_terminal(github_build, builder, term, redrawn):
     assert ("\x1b" in text) == redrawn
     if not redrawn:
         assert re.search(r"^\[lower\] emerge 1/\d+ \S+ \((binary|source)\) emerging\r?$", text, re.M)
+
+
+def test_a_failed_package_under_github_actions(builder, tmp_path):
+    """The test bed's app-misc/broken fails to build: an error annotation titled with it and its log,
+    and the job summary says so."""
+    artifact = copy_example(tmp_path)
+    config = artifact / "genpack.json5"
+    config.write_text(config.read_text().replace('"app-misc/hello",\n', '"app-misc/hello",\n    "app-misc/broken",\n'))
+    summary = tmp_path / "step_summary.md"
+    with pytest.MonkeyPatch.context() as env:
+        for name in _CI_VARIABLES:
+            env.delenv(name, raising=False)
+        env.setenv("GITHUB_ACTIONS", "true")
+        env.setenv("GITHUB_STEP_SUMMARY", str(summary))
+        run = builder.run(artifact, "lower")
+    assert run.returncode == 1
+    failure = run.kinds("emerge_failure")[0]
+    view = read_github_log(run.stdout)
+    titled = [c for c in view.of("error") if c.properties.get("title", "").startswith("app-misc/broken-1.0")]
+    phase = f" in {failure['ebuild_phase']} phase" if failure["ebuild_phase"] else ""
+    assert [(c.properties["title"], c.data) for c in titled] == [
+        (f"app-misc/broken-1.0 failed{phase}", f"build log: {failure['log_path']} (inside the lower image)")]
+    assert failure["log_path"].endswith("/app-misc/broken-1.0/temp/build.log")
+    text = summary.read_text()
+    assert text.startswith("## genpack-tui lower: hello (x86\\_64): failed in ")
+    assert "| lower | **failed** |" in text
+    assert f"- failed package: app-misc/broken-1.0{phase.replace(' in ', ' in the ')}; log: " in text
+    assert "build.log (inside the lower image)" in text
