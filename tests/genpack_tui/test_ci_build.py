@@ -11,9 +11,6 @@ from tests.fixtures.build import copy_example
 from tests.genpack_tui.terminal import run_in_pty
 from tests.genpack_tui.workflow_commands import gitlab_sections, read_github_log
 
-_CI_VARIABLES = ("GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "NO_COLOR",
-                 "FORCE_COLOR")
-
 
 @pytest.fixture(scope="module")
 def github_build(builder, tmp_path_factory):
@@ -21,8 +18,6 @@ def github_build(builder, tmp_path_factory):
     artifact = copy_example(root)
     summary = root / "step_summary.md"
     with pytest.MonkeyPatch.context() as env:
-        for name in _CI_VARIABLES:
-            env.delenv(name, raising=False)
         env.setenv("GITHUB_ACTIONS", "true")
         env.setenv("GITHUB_STEP_SUMMARY", str(summary))
         run = builder.run(artifact, "build")
@@ -65,8 +60,6 @@ def test_github_job_summary_of_the_build(github_build):
 def test_gitlab_section_around_a_phase(github_build, builder):
     artifact, _, _ = github_build
     with pytest.MonkeyPatch.context() as env:
-        for name in _CI_VARIABLES:
-            env.delenv(name, raising=False)
         env.setenv("GITLAB_CI", "true")
         run = builder.run(artifact, "--force", "pack")
     assert run.returncode == 0, run.stderr[-3000:]
@@ -81,8 +74,7 @@ def test_status_line_in_a_real_terminal(github_build, builder, term, redrawn):
     artifact, _, _ = github_build
     for image in (artifact / "work" / "x86_64").glob("lower*.img"):
         image.unlink()  # a fresh lower image emerges its packages again (from the binary packages)
-    env = {k: v for k, v in builder.env().items() if k not in _CI_VARIABLES}
-    rc, text = run_in_pty(builder.argv(artifact, "lower"), {**env, "TERM": term})
+    rc, text = run_in_pty(builder.argv(artifact, "lower"), {**builder.env(), "TERM": term})
     assert rc == 0, text[-3000:]
     assert ("\r\x1b[2K[lower] emerge 1/" in text) == redrawn
     assert ("\x1b" in text) == redrawn
@@ -98,8 +90,6 @@ def test_a_failed_package_under_github_actions(builder, tmp_path):
     config.write_text(config.read_text().replace('"app-misc/hello",\n', '"app-misc/hello",\n    "app-misc/broken",\n'))
     summary = tmp_path / "step_summary.md"
     with pytest.MonkeyPatch.context() as env:
-        for name in _CI_VARIABLES:
-            env.delenv(name, raising=False)
         env.setenv("GITHUB_ACTIONS", "true")
         env.setenv("GITHUB_STEP_SUMMARY", str(summary))
         run = builder.run(artifact, "lower")
