@@ -401,7 +401,7 @@ class WorkbenchApp(App[int]):
         from genpack_tui.options import build_request
 
         request = build_request(self.artifact_dir, self.args)
-        return dataclasses.replace(request, variant=self.selection.request_variant(), arch=self.selection.arch,
+        return dataclasses.replace(request, variant=self.selection.variant_arg(), arch=self.selection.arch,
                                    command=[])
 
     def action_run_selected(self) -> None:
@@ -509,19 +509,21 @@ class WorkbenchApp(App[int]):
         if self.controller.running:
             self.notify("A build is running; replay it when it is done.", severity="warning")
             return False
-        from genpack_tui.workbench.replay import ReplayError, load_events
+        from genpack_tui.workbench.replay import ReplayError, load_recording, skipped_note
 
         try:
-            events = load_events(path)
-        except ReplayError as exc:
-            self.notify(str(exc), severity="error", title="Cannot replay")
+            log = load_recording(path)
+        except ReplayError as exc:  # it quotes the file: no markup
+            self.notify(str(exc), severity="error", title="Cannot replay", markup=False)
             return False
         runner = await self._mounted_runner()
         await runner.begin(replay_of=path.name)
         self.query_one(TabbedContent).active = "build"
-        self.events.extend(events)
+        self.events.extend(log.events)
         self._pump_events()
-        self.notify(f"Replayed {len(events)} events from {path.name}.")
+        note = skipped_note(log)
+        self.notify(f"Replayed {len(log.events)} events from {path.name}." + (f" {note}." if note else ""),
+                    severity="warning" if note else "information", markup=False)
         return True
 
     # --- shell --- #

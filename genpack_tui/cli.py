@@ -1,13 +1,15 @@
 """The entry point: parse the command line (parser.py) into an Invocation once and hand it to the config
-command, the test bed, the headless runner or the workbench. Nothing imports this module but
+command, check, schema, the test bed, the headless runner or the workbench. Nothing imports this module but
 ``__main__``. Exit status: 0 success, 1 a failed build or configuration, 2 a usage error, 130 interrupted
 (parser.py's EXIT_STATUS, shown by --help)."""
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Sequence
 
+from genpack_tui.commands.completion import COMPLETE_VARIANTS, print_variants, run_completion
 from genpack_tui.options import Invocation
 from genpack_tui.parser import parse_invocation
 from genpack_tui.report.console import wants_color
@@ -17,8 +19,11 @@ EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [COMPLETE_VARIANTS]:  # the completion scripts' hidden helper: names only, never an error
+        return print_variants(argv[1:])
     try:
-        invocation = parse_invocation(sys.argv[1:] if argv is None else argv)
+        invocation = parse_invocation(argv)
         return dispatch(invocation)
     except KeyboardInterrupt:  # before or after a run: the run itself reports its interruption
         print("genpack-tui: interrupted", file=sys.stderr)
@@ -27,13 +32,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def dispatch(invocation: Invocation) -> int:
     request = invocation.request
+    if invocation.action == "schema":
+        from genpack_tui.commands.schema import run_schema
+        return run_schema(sys.stdout)
+    if invocation.action == "check" and invocation.files:
+        from genpack_tui.commands.check import run_check
+        return run_check(invocation.files, invocation.directory, sys.stdout)
+    if invocation.action == "completion":
+        from genpack_tui.parser import build_parser
+        return run_completion(build_parser(), invocation.shell or "bash", sys.stdout)
+    if invocation.action == "doctor":  # also where the artifact directory does not exist yet
+        from genpack_tui.commands.doctor import run_doctor
+        keyring = Path(request.keyring) if request.keyring else None
+        return run_doctor(request.artifact_path, keyring, request.arch, sys.stdout)
     if not request.artifact_path.is_dir():
         print(f"genpack-tui: error: artifact directory {invocation.directory} does not exist", file=sys.stderr)
         return EXIT_USAGE
     if invocation.action == "config":
         from genpack_tui.commands.config import run_config
-        return run_config(request.artifact_path, request.config_variant(), request.arch, invocation.json,
+        return run_config(request.artifact_path, request.variant, request.arch, invocation.json,
                           sys.stdout, color=wants_color(sys.stdout, invocation.color, os.environ))
+    if invocation.action == "check":
+        from genpack_tui.commands.check import run_check
+        return run_check((), invocation.directory, sys.stdout)
     if invocation.action == "testbed":
         from genpack_tui.commands.testbed import run_testbed
         return run_testbed(invocation.port)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from genpack_tui.engine.build.request import VARIANT_DEFAULT, BuildRequest
+from genpack_tui.engine.build.request import BuildRequest
+from genpack_tui.engine.config.variant import DEFAULT_VARIANT
 
 ColorChoice = Literal["auto", "always", "never"]  # --color
 COLOR_CHOICES: tuple[ColorChoice, ...] = ("auto", "always", "never")
@@ -28,6 +29,8 @@ class Invocation:
     port: int = 0  # testbed --port
     color: ColorChoice = "auto"  # --headless --color
     timestamps: bool = False  # --headless --timestamps
+    files: tuple[Path, ...] = ()  # check FILE ...
+    shell: str | None = None  # completion SHELL
 
     @property
     def action(self) -> str:
@@ -43,7 +46,8 @@ class Invocation:
     def from_namespace(cls, args: argparse.Namespace) -> "Invocation":
         return cls(request=build_request(args.directory.resolve(), args), directory=args.directory,
                    action_given=args.action_given, headless=args.headless, events=args.events,
-                   json=args.json, port=args.port, color=args.color, timestamps=args.timestamps)
+                   json=args.json, port=args.port, color=args.color, timestamps=args.timestamps,
+                   files=tuple(getattr(args, "files", ())), shell=getattr(args, "shell", None))
 
     @property
     def namespace(self) -> argparse.Namespace:
@@ -52,14 +56,14 @@ class Invocation:
         r = self.request
         return argparse.Namespace(
             action=r.action, action_given=self.action_given, command=list(r.command),
-            variant=None if r.variant == VARIANT_DEFAULT else r.variant, arch=r.arch, debug=r.debug,
+            variant=None if r.variant is DEFAULT_VARIANT else r.variant, arch=r.arch, debug=r.debug,
             overlay_override=Path(r.overlay_override) if r.overlay_override else None,
             independent_binpkgs=r.independent_binpkgs, deep_depclean=r.deep_depclean,
             compression=r.compression, devel=r.devel, parallel=r.parallel,
             break_circular_deps=r.break_circular_deps, keyring=Path(r.keyring) if r.keyring else None,
             headless=self.headless, directory=self.directory, mirror=r.mirror, overlay_url=r.overlay_url,
-            force=r.force, events=self.events, json=self.json, port=self.port, color=self.color,
-            timestamps=self.timestamps,
+            force=r.force, events=self.events, json=self.json, port=self.port, shell=self.shell,
+            color=self.color, timestamps=self.timestamps,
         )
 
 
@@ -68,7 +72,7 @@ def build_request(artifact_dir: Path, args: argparse.Namespace) -> BuildRequest:
     back to default_variant, like no option at all."""
     return BuildRequest(
         action=args.action, artifact_dir=str(artifact_dir),
-        variant=args.variant if args.variant else VARIANT_DEFAULT, arch=args.arch, debug=args.debug,
+        variant=args.variant if args.variant else DEFAULT_VARIANT, arch=args.arch, debug=args.debug,
         overlay_override=str(args.overlay_override.resolve()) if args.overlay_override else None,
         independent_binpkgs=args.independent_binpkgs, deep_depclean=args.deep_depclean,
         compression=args.compression, devel=args.devel, parallel=args.parallel,

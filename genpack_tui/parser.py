@@ -52,7 +52,28 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                 "Build (the first time, a few minutes) or reuse the offline test bed and serve it on "
                 "127.0.0.1 (--port N, default: a free port); prints the --mirror, --overlay-url and "
                 "--keyring options a build should use."),
+    "check": ("validate genpack.json5 files: one 'file:line:col: severity: message' line per problem",
+              "Validate the given configuration files (default: the artifact's) and print one line per "
+              "problem, 'file:line:col: severity: path: message'. Exit status 0 when no file has an "
+              "error (warnings pass), 1 otherwise. Needs neither root nor a terminal; "
+              ".pre-commit-hooks.yaml runs it as the genpack-check hook."),
+    "schema": ("print the JSON Schema (draft 2020-12) of genpack.json5",
+               "Print the JSON Schema (draft 2020-12) of genpack.json5, with a description of every "
+               "field, for editors and check-jsonschema."),
+    "completion": ("print a shell completion script (bash, zsh or fish)",
+                   "Print a completion script for SHELL: subcommands, options, --arch values and the --variant "
+                   "names of the artifact (-C, else the current directory) when Tab is pressed. "
+                   "bash: eval \"$(genpack-tui completion bash)\"; zsh: genpack-tui completion zsh > "
+                   "\"${fpath[1]}/_genpack-tui\"; fish: genpack-tui completion fish > "
+                   "~/.config/fish/completions/genpack-tui.fish."),
+    "doctor": ("check that this host can build (root, loop devices, nspawn, filesystems, disk, keyring)",
+               "Check this host: root (and not in a user namespace, as in an unprivileged container), loop "
+               "devices, systemd-nspawn, the ext4/overlay/squashfs filesystems, binfmt_misc for the other "
+               "arches, free disk space for the sparse images under the artifact's work directory, and the "
+               "OpenPGP keyring. Each check is printed with a fix; exit status 0 when "
+               "every needed check passes, 1 otherwise."),
 }
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
 
 EXIT_STATUS = """\
 exit status:
@@ -64,15 +85,34 @@ exit status:
   bash with a command exits with the command's status.
 """
 
+# the environment variables genpack-tui reads (name, what it does), for --help and the man page
+# (scripts/manpage.py); tests/genpack_tui/cli/test_environment_variables.py finds those the code reads
+ENVIRONMENT: list[tuple[str, str]] = [
+    ("GENPACK_MIRROR", "Gentoo mirror base URL when --mirror is not given"),
+    ("GENPACK_OVERLAY_URL", "genpack-overlay tarball URL when --overlay-url is not given"),
+    ("GENPACK_KEYRING", "OpenPGP keyring when --keyring is not given"),
+    ("XDG_CACHE_HOME", "the test bed's cache is $XDG_CACHE_HOME/genpack-tui/testbed (default: ~/.cache)"),
+    ("SUDO_UID, SUDO_GID, SUDO_USER", "under sudo, outputs and caches are given to this user"),
+    ("NO_COLOR", "--headless and config print without colour (unless --color always)"),
+    ("FORCE_COLOR", "--headless and config colour even a pipe (unless --color never)"),
+    ("TERM", "TERM=dumb: no workbench (use --headless); --headless: no colour, no status line"),
+    ("GITHUB_ACTIONS", "true: --headless prints GitHub Actions groups and annotations"),
+    ("GITHUB_STEP_SUMMARY", "--headless appends a Markdown job summary to this file"),
+    ("GITHUB_WORKSPACE", "annotations name the config file relative to this checkout"),
+    ("GITLAB_CI", "true: --headless prints GitLab CI collapsible sections"),
+]
+ENVIRONMENT_HELP = "environment:\n" + "".join(
+    f"  {name:<29} {text}\n" for name, text in ENVIRONMENT)
+
 _EPILOG = """\
 Global options may come before or after the subcommand, except after 'bash'. 'genpack-tui SUBCOMMAND
 --help' describes one subcommand.
 
 Without --headless the TUI workbench opens on the artifact (and runs the subcommand, if one was named);
 it needs a terminal: with stdin or stdout not a terminal, or TERM=dumb, genpack-tui exits with status 2
-and asks for --headless (config and testbed print without it).
+and asks for --headless (config, check, schema, testbed, doctor and completion print without it).
 
-""" + EXIT_STATUS
+""" + EXIT_STATUS + "\n" + ENVIRONMENT_HELP
 
 # (flags, argparse keywords) of the global options, in the order --help lists them
 _GENPACK_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
@@ -152,7 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog=EXIT_STATUS,
                                      formatter_class=formatter,
                                      usage=f"genpack-tui [global options] {name}"
-                                           + (" [--] [command ...]" if name == "bash" else " [global options]"))
+                                           + {"bash": " [--] [command ...]",
+                                              "check": " [global options] [FILE ...]",
+                                              "completion": f" {{{','.join(COMPLETION_SHELLS)}}}"}
+                                           .get(name, " [global options]"))
+        if name == "check":
+            sub.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                             help="configuration files to check (default: the artifact's)")
+        if name == "completion":
+            sub.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete for")
         if name == "bash":  # what follows 'bash' is never parsed (parse_args splits it off): the command only
             sub.add_argument("command", nargs="*", help="the command to run in the lower container "
                                                         "(default: an interactive bash)")

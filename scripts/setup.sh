@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # gpgv checks the mirror's signatures; gpg and gpg-agent sign the test bed's mirror
 apt_packages=(systemd-container squashfs-tools e2fsprogs mtools rsync debootstrap zstd xz-utils tar tmux librsvg2-bin
-              gpgv gpg gpg-agent)
+              gpgv gpg gpg-agent
+              zsh fish)  # the completion tests load the scripts into real shells
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

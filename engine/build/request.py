@@ -6,16 +6,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from genpack_tui.engine.config.variant import DEFAULT_VARIANT
+
 PHASE_ACTIONS = ("build", "lower", "upper", "pack")  # what runs phases in the build worker
 SHELL_ACTIONS = ("bash", "upper-bash")  # what opens a shell in a container
-VARIANT_DEFAULT = "__default__"  # JSON-able stand-in for engine.config.DEFAULT_VARIANT
+_DEFAULT_VARIANT_JSON = "__default__"  # how DEFAULT_VARIANT travels in a job's JSON
 
 
 @dataclass(frozen=True)
 class BuildRequest:
     action: str
     artifact_dir: str
-    variant: str | None = VARIANT_DEFAULT
+    variant: Any = DEFAULT_VARIANT  # DEFAULT_VARIANT (the document's default_variant), None or a name
     arch: str | None = None
     debug: bool = False
     overlay_override: str | None = None
@@ -39,14 +41,16 @@ class BuildRequest:
     def overlay_override_path(self) -> Path | None:
         return Path(self.overlay_override).resolve() if self.overlay_override else None
 
-    def config_variant(self) -> Any:
-        from genpack_tui.engine.config import DEFAULT_VARIANT
-        return DEFAULT_VARIANT if self.variant == VARIANT_DEFAULT else self.variant
-
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        if self.variant is DEFAULT_VARIANT:
+            data["variant"] = _DEFAULT_VARIANT_JSON
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "BuildRequest":
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        fields = {k: v for k, v in data.items() if k in names}
+        if fields.get("variant") == _DEFAULT_VARIANT_JSON:
+            fields["variant"] = DEFAULT_VARIANT
+        return cls(**fields)

@@ -43,7 +43,7 @@ def start_build(request: BuildRequest, sink: EventSink, cancel: threading.Event 
 
 
 def make_context(request: BuildRequest, sink: EventSink, phase: str = "setup") -> BuildContext:
-    resolution = resolve(request.artifact_path, variant=request.config_variant(), arch=request.arch)
+    resolution = resolve(request.artifact_path, variant=request.variant, arch=request.arch)
     resolution.raise_for_errors()
     host = require_build_host(request.action)
     entry = check_cross_arch_executability(resolution.arch)

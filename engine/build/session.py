@@ -72,7 +72,7 @@ def run_action(request: BuildRequest, sink: EventSink, cancel: threading.Event |
 def _run(request: BuildRequest, sink: EventSink, cancel: threading.Event | None,
          start_build: BuildStarter, start_shell: ShellStarter) -> tuple[int, str]:
     """(the exit code, why the run failed when the engine itself did not end it with a BuildFinished)."""
-    resolution = resolve(request.artifact_path, variant=request.config_variant(), arch=request.arch)
+    resolution = resolve(request.artifact_path, variant=request.variant, arch=request.arch)
     name = resolution.name or request.artifact_path.name
     sink(BuildStarted(action=request.action, artifact=name, variant=resolution.variant, arch=resolution.arch))
     if not report_problems(resolution, sink):

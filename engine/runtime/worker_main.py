@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         events = open(os.devnull, "w") if options.quiet else sys.stderr
         job_text = options.interactive
-    sink: EventSink = JsonLinesWriter(events)
+    sink: EventSink = JsonLinesWriter(events, schema_line=False)
 
     signal.signal(signal.SIGTERM, _on_terminate)
     signal.signal(signal.SIGHUP, _on_terminate)

@@ -15,6 +15,7 @@ from genpack_tui.engine.config.problems import omitted_line, problems_to_print
 from genpack_tui.widgets.config.outline import derived_summary, short_value, value_label
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
+CONFIG_JSON_SCHEMA = "1.0"  # the --json object's MAJOR.MINOR, versioned as docs/events.md says
 
 
 def _origin(origin: Origin) -> Text:
@@ -103,7 +104,7 @@ def run_config(artifact_dir: Path, variant: Any = DEFAULT_VARIANT, arch: str | N
     out = out if out is not None else sys.stdout
     res = resolve(Path(artifact_dir), variant=variant, arch=arch)
     if as_json:
-        out.write(json.dumps(res.to_json(), indent=2) + "\n")
+        out.write(json.dumps({"schema": CONFIG_JSON_SCHEMA, **res.to_json()}, indent=2) + "\n")
     else:
         console = Console(file=out, force_terminal=color, no_color=not color, highlight=False,
                           width=None if color else 160)

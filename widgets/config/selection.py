@@ -5,7 +5,6 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from genpack_tui.engine.build.request import VARIANT_DEFAULT
 from genpack_tui.engine.config.arches import ARCHES
 from genpack_tui.engine.config.variant import DEFAULT_VARIANT
 
@@ -25,15 +24,9 @@ class Selection:
     arch: str = "x86_64"
 
     def variant_arg(self) -> Any:
-        """For engine.config.resolve: DEFAULT_VARIANT, None (no variant) or the name."""
+        """For engine.config.resolve and BuildRequest.variant: DEFAULT_VARIANT, None (no variant) or the name."""
         if self.variant_key == DEFAULT_KEY:
             return DEFAULT_VARIANT
-        return None if self.variant_key == NONE_KEY else self.variant_key
-
-    def request_variant(self) -> str | None:
-        """For BuildRequest.variant."""
-        if self.variant_key == DEFAULT_KEY:
-            return VARIANT_DEFAULT
         return None if self.variant_key == NONE_KEY else self.variant_key
 
     @classmethod

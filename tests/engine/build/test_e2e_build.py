@@ -4,6 +4,8 @@ These need root and build the test bed on first use (debootstrap; a few minutes,
 """
 from __future__ import annotations
 
+import io
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from genpack_tui.engine.events import read_events, schema_line
 from tests.fixtures.build import (
     copy_example,
     edited,
@@ -61,6 +64,10 @@ def test_cold_build_events_and_summary(built_example):
     finished = run.kinds("build_finished")[-1]
     assert finished["ok"] and finished["outputs"][0]["path"] == "hello-x86_64.squashfs"
     assert "hello-x86_64.squashfs" in run.stdout  # the human summary names the output
+    # the file starts with its one schema line, and every event of a real build is one docs/events.md names
+    assert run.events[0] == schema_line() and run.kinds("schema") == [run.events[0]]
+    assert len(read_events(io.StringIO("".join(json.dumps(e) + "\n" for e in run.events))).events) == \
+        len(run.events) - 1
 
 
 def test_portage_files_inside_lower(built_example):

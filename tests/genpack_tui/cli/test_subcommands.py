@@ -12,7 +12,8 @@ import pytest
 
 from genpack_tui import cli
 from genpack_tui.engine.build import shell
-from genpack_tui.engine.build.request import VARIANT_DEFAULT, BuildRequest
+from genpack_tui.engine.build.request import BuildRequest
+from genpack_tui.engine.config.variant import DEFAULT_VARIANT
 from genpack_tui.options import Invocation, build_request
 from genpack_tui.parser import SUBCOMMANDS, parse_invocation
 from tests.fixtures.build import REPO, copy_example
@@ -88,7 +89,7 @@ def test_the_invocation_is_typed_once_and_gives_the_workbench_its_namespace(tmp_
     invocation = parse_invocation(["-C", str(tmp_path), "--headless", "--events", "e.jsonl", "--variant", "",
                                    "--keyring", "k.gpg", "--overlay-override", "ov", "--port", "5", "lower"])
     assert invocation.headless and invocation.events == Path("e.jsonl") and invocation.port == 5
-    assert invocation.request.variant == VARIANT_DEFAULT  # genpack: --variant "" is the default variant
+    assert invocation.request.variant is DEFAULT_VARIANT  # genpack: --variant "" is the default variant
     args = invocation.namespace
     assert build_request(tmp_path.resolve(), args) == invocation.request
     assert (args.action, args.action_given, args.variant, args.events) == ("lower", True, None, Path("e.jsonl"))
