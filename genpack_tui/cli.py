@@ -12,6 +12,7 @@ from typing import Sequence
 from genpack_tui.commands.completion import COMPLETE_VARIANTS, print_variants, run_completion
 from genpack_tui.options import Invocation
 from genpack_tui.parser import parse_invocation
+from genpack_tui.report.console import wants_color
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -50,7 +51,7 @@ def dispatch(invocation: Invocation) -> int:
     if invocation.action == "config":
         from genpack_tui.commands.config import run_config
         return run_config(request.artifact_path, request.variant, request.arch, invocation.json,
-                          sys.stdout, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+                          sys.stdout, color=wants_color(sys.stdout, invocation.color, os.environ))
     if invocation.action == "check":
         from genpack_tui.commands.check import run_check
         return run_check((), invocation.directory, sys.stdout)

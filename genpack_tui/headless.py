@@ -15,7 +15,9 @@ EXIT_USAGE = 2
 
 def run_headless(invocation: Invocation) -> int:
     with contextlib.ExitStack() as stack:
-        bus = EventBus([HeadlessRenderer()])
+        renderer = HeadlessRenderer(color=invocation.color, timestamps=invocation.timestamps,
+                                    artifact_dir=invocation.request.artifact_path)
+        bus = EventBus([renderer])
         if invocation.events:
             try:
                 stream = stack.enter_context(open(invocation.events, "w", encoding="utf-8"))

@@ -7,9 +7,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.config.variant import DEFAULT_VARIANT
+
+ColorChoice = Literal["auto", "always", "never"]  # --color
+COLOR_CHOICES: tuple[ColorChoice, ...] = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,8 @@ class Invocation:
     events: Path | None = None
     json: bool = False  # config --json
     port: int = 0  # testbed --port
+    color: ColorChoice = "auto"  # --headless --color
+    timestamps: bool = False  # --headless --timestamps
     files: tuple[Path, ...] = ()  # check FILE ...
     shell: str | None = None  # completion SHELL
 
@@ -40,8 +46,8 @@ class Invocation:
     def from_namespace(cls, args: argparse.Namespace) -> "Invocation":
         return cls(request=build_request(args.directory.resolve(), args), directory=args.directory,
                    action_given=args.action_given, headless=args.headless, events=args.events,
-                   json=args.json, port=args.port, files=tuple(getattr(args, "files", ())),
-                   shell=getattr(args, "shell", None))
+                   json=args.json, port=args.port, color=args.color, timestamps=args.timestamps,
+                   files=tuple(getattr(args, "files", ())), shell=getattr(args, "shell", None))
 
     @property
     def namespace(self) -> argparse.Namespace:
@@ -57,6 +63,7 @@ class Invocation:
             break_circular_deps=r.break_circular_deps, keyring=Path(r.keyring) if r.keyring else None,
             headless=self.headless, directory=self.directory, mirror=r.mirror, overlay_url=r.overlay_url,
             force=r.force, events=self.events, json=self.json, port=self.port, shell=self.shell,
+            color=self.color, timestamps=self.timestamps,
         )
 
 

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from genpack_tui.engine.config.arches import ARCHES
 from genpack_tui.engine.config.schema import COMPRESSIONS
-from genpack_tui.options import Invocation
+from genpack_tui.options import COLOR_CHOICES, Invocation
 
 DISTRIBUTION = "genpack-tui"
 
@@ -93,8 +93,13 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("GENPACK_KEYRING", "OpenPGP keyring when --keyring is not given"),
     ("XDG_CACHE_HOME", "the test bed's cache is $XDG_CACHE_HOME/genpack-tui/testbed (default: ~/.cache)"),
     ("SUDO_UID, SUDO_GID, SUDO_USER", "under sudo, outputs and caches are given to this user"),
-    ("NO_COLOR", "config prints without colour"),
-    ("TERM", "TERM=dumb: no workbench (use --headless)"),
+    ("NO_COLOR", "--headless and config print without colour (unless --color always)"),
+    ("FORCE_COLOR", "--headless and config colour even a pipe (unless --color never)"),
+    ("TERM", "TERM=dumb: no workbench (use --headless); --headless: no colour, no status line"),
+    ("GITHUB_ACTIONS", "true: --headless prints GitHub Actions groups and annotations"),
+    ("GITHUB_STEP_SUMMARY", "--headless appends a Markdown job summary to this file"),
+    ("GITHUB_WORKSPACE", "annotations name the config file relative to this checkout"),
+    ("GITLAB_CI", "true: --headless prints GitLab CI collapsible sections"),
 ]
 ENVIRONMENT_HELP = "environment:\n" + "".join(
     f"  {name:<29} {text}\n" for name, text in ENVIRONMENT)
@@ -139,6 +144,10 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--overlay-url",), dict(metavar="URL", help="genpack-overlay tarball URL (env GENPACK_OVERLAY_URL)")),
     (("-f", "--force"), dict(action="store_true", help="rerun phases even when up to date")),
     (("--events",), dict(metavar="FILE", type=Path, help="write the build's events as JSON lines to FILE")),
+    (("--color",), dict(choices=COLOR_CHOICES, default="auto",
+                        help="colour the output of --headless and config (default auto: on a terminal, unless "
+                             "NO_COLOR is set or TERM=dumb; FORCE_COLOR forces it)")),
+    (("--timestamps",), dict(action="store_true", help="--headless: prefix each output line with its UTC time")),
     (("--json",), dict(action="store_true", help="config: print one JSON object")),
     (("--port",), dict(type=int, default=0, help="testbed: port to serve on (default: a free one)")),
 ]

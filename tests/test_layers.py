@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = {"genpack_tui": "genpack_tui", "engine": "genpack_tui.engine", "widgets": "genpack_tui.widgets"}
 APP_SIDE = ("genpack_tui.app", "genpack_tui.cli", "genpack_tui.options", "genpack_tui.headless",
-            "genpack_tui.headless_renderer", "genpack_tui.palette", "genpack_tui.commands",
+            "genpack_tui.headless_renderer", "genpack_tui.report", "genpack_tui.palette", "genpack_tui.commands",
             "genpack_tui.workbench", "genpack_tui.screens", "genpack_tui.__main__")
 
 
