@@ -45,3 +45,18 @@ def test_folders_named_engine_and_widgets_in_the_cwd_are_not_imported(tmp_path: 
     assert proc.returncode == 0, proc.stderr
     assert '"name": "x"' in proc.stdout
     assert not marker.exists()
+
+
+def test_every_package_folder_is_listed_in_pyproject() -> None:
+    """setuptools installs only the listed packages (package-dir makes discovery unusable): a folder
+    with an __init__.py that pyproject.toml does not list would be missing from an installed copy."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = set()
+    for folder, dotted in (("genpack_tui", "genpack_tui"), ("engine", "genpack_tui.engine"),
+                           ("widgets", "genpack_tui.widgets")):
+        for init in (ROOT / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(ROOT / folder).parts
+            found.add(".".join([dotted, *parts]))
+    assert found == listed
