@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..runtime.mounts import remove_tree_detaching_mounts
+from ..runtime.ownership import ensure_user_dir, give_back, invoking_user
 from . import recipe
 from .artifacts import TestbedArtifacts
 from .host_check import testbed_build_problems
@@ -35,7 +36,9 @@ class TestbedUnavailable(RuntimeError):
 
 
 def default_cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    """``$XDG_CACHE_HOME/genpack-tui/testbed``, else under the invoking user's ``~/.cache``: under sudo
+    that is the user's home, not root's (sudo resets HOME), as for genpack's own cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(invoking_user().home / ".cache")
     return Path(base) / "genpack-tui" / "testbed"
 
 
@@ -113,6 +116,9 @@ def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = 
     """Build (first time, about a minute, needs root and the Debian mirror) or reuse the test bed,
     with its signing key (made on first use, also in a cache built before test beds had one)."""
     cache_root = (cache_root or default_cache_root()).resolve()
+    user = invoking_user()
+    if not user.is_root and cache_root.is_relative_to(user.home):
+        ensure_user_dir(cache_root, user)  # the directories on the way are the user's, never a link out
     with _locked(cache_root):
         _remove_stale_work_dirs(cache_root)
         stage3 = find_cached_stage3(cache_root)
@@ -129,6 +135,7 @@ def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = 
         for gone in prune_unused_entries(cache_root, keep={stage3.parent.name, directory.name}):
             if on_line:
                 on_line(f"testbed: removed {gone}, a test bed of another recipe unused for {PRUNE_AFTER_DAYS} days")
+        give_back(cache_root, user, recursive=True)  # under sudo the cache is the user's, as their home is
     timings_file = stage3.parent / TIMINGS_FILE
     timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
     return TestbedArtifacts(stage3=stage3, portage_snapshot=directory / SNAPSHOT_NAME,
