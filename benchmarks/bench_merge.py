@@ -26,7 +26,7 @@ class ScanningMerger(_Merger):
     """The merger before the indexes: every value scans the entries merged so far."""
 
     def finish(self) -> None:
-        pass
+        """The old merger had no indexes to drop when done."""
 
     def _append(self, fp: Any, value: Any, origin: Any, unique: bool) -> None:
         if unique and any(e.value == value for e in fp.entries):

@@ -64,8 +64,8 @@ def main() -> None:
             privileged.copy_tree_preserving(BUSYBOX_ROOT, root)
 
         def loop_cycle() -> None:
-            with mounts.mounted_image(lower):
-                pass
+            with mounts.mounted_image(lower) as root:
+                assert root.is_dir()  # mounted, then unmounted on leaving
 
         timed("loop mount + umount (ext4)", loop_cycle)
         with mounts.mounted_image(lower) as root:

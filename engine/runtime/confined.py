@@ -586,8 +586,9 @@ def _copy_file(src_fd: int, dst_fd: int, name: str, st: os.stat_result) -> None:
         fout = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
                        dir_fd=dst_fd)
         try:
-            while os.sendfile(fout, fin, None, 1 << 24):
-                pass
+            copied = True
+            while copied:  # sendfile returns 0 at the end of the file
+                copied = bool(os.sendfile(fout, fin, None, 1 << 24))
             os.fchmod(fout, stat.S_IMODE(st.st_mode))
             os.utime(fout, ns=(st.st_atime_ns, st.st_mtime_ns))
         finally:

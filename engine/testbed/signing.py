@@ -9,6 +9,7 @@ gpg runs from argv lists, never a shell.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -57,10 +58,9 @@ def _gpg(home: Path, *args: str, stdin: bytes | None = None) -> bytes:
 
 
 def _stop_agent(home: Path) -> None:
-    try:
+    # no gpgconf: then gpg could not have started an agent either
+    with contextlib.suppress(FileNotFoundError):
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, timeout=60)
-    except FileNotFoundError:  # no gpgconf: then gpg could not have started an agent either
-        pass
 
 
 class _GnupgHome:
