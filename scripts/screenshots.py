@@ -62,7 +62,7 @@ def fresh_artifact(workdir: Path, name: str) -> Path:
 
 
 async def settle(app: WorkbenchApp, pilot) -> None:
-    assert await wait_for(lambda: app.resolve_count > 0), "the configuration never resolved"
+    assert await wait_for(lambda: app.resolution is not None), "the configuration never resolved"
     await wait_for(lambda: not any(worker.is_running for worker in app.workers if worker.group != "watch"))
     await pilot.pause()
 
@@ -120,11 +120,11 @@ async def main(opts: argparse.Namespace) -> None:
 
     async def break_it(app, pilot) -> None:
         config = broken / "genpack.json5"
-        count = app.resolve_count
+        shown = app.resolution
         config.write_text(config.read_text().replace("uid: 1000", 'uid: "1000"').replace(
             'profile: "paravirt",', 'profile: "paravirt",\n  setup_command: ["true"],'))
         app.request_resolve()
-        assert await wait_for(lambda: app.resolve_count > count)
+        assert await wait_for(lambda: app.resolution is not shown), "the edit was never resolved"
 
     await shoot(make_app(broken), (120, 36), out, "config-errors-in-place", break_it)
 
