@@ -188,12 +188,21 @@ def _wait_for_event(events: Path, predicate, timeout: float = 600) -> None:
     raise AssertionError("the build never reached the expected point")
 
 
+def _step_finished_ok(events: Path, step: str) -> bool:
+    import json
+    finished = [json.loads(line) for line in events.read_text().splitlines() if '"step_finished"' in line]
+    return any(e["step"] == step and e["ok"] for e in finished)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-@pytest.mark.parametrize("phase,step", [("lower", "emerge-world"), ("upper", "package-scripts"), ("pack", "squashfs")])
+@pytest.mark.parametrize("phase,step", [("lower", "emerge-world"), ("upper", "setup-commands"), ("pack", "squashfs")])
 def test_interrupted_build_leaves_nothing_behind(builder, tmp_path, phase, step, sig):
     artifact = copy_example(tmp_path)
+    config = artifact / "genpack.json5"
+    if phase == "upper":  # the step must still be running when the signal lands, however far the
+        # renderer lags behind the worker (the upper layer's own steps take well under a second each)
+        config.write_text(config.read_text().replace("setup_commands: [", "setup_commands: [\n    'sleep 600',"))
     if phase == "pack":  # enough incompressible data for mksquashfs to take a few seconds
-        config = artifact / "genpack.json5"
         config.write_text(config.read_text().replace(
             "setup_commands: [", "setup_commands: [\n    'head -c 400M /dev/urandom > /var/bulk',"))
     if phase != "lower":
@@ -215,6 +224,7 @@ def test_interrupted_build_leaves_nothing_behind(builder, tmp_path, phase, step,
     while (leftover_mounts(artifact) or leftover_loops(artifact)) and time.monotonic() < deadline:
         time.sleep(0.2)  # a killed worker's namespace is torn down by the kernel shortly after
     assert proc.returncode != 0
+    assert not _step_finished_ok(events, step), f"the signal came after {step} had finished; the test proves nothing"
     assert not leftover_mounts(artifact)
     assert not leftover_loops(artifact)
     assert not (artifact / f"work/x86_64/{phase}.done").exists()
