@@ -117,8 +117,8 @@ def _continue_as_namespace_init(*, forward_sigint: bool) -> int | None:
     def relay(signum: int, frame: object) -> None:
         os.kill(child, signum)
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, relay)
+    for relayed in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(relayed, relay)
     # on a terminal, ^C reaches the child from the terminal itself; relaying it would deliver it twice
     signal.signal(signal.SIGINT, relay if forward_sigint else signal.SIG_IGN)
     _, status = os.waitpid(child, 0)  # retried after each relayed signal (PEP 475)
