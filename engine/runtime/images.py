@@ -42,7 +42,7 @@ def create_ext4_image(path: Path, size_bytes: int, *, replace: bool = False) -> 
             privileged.create_sparse_image(directory.shown(temp), size_bytes)
             with directory.open_read(temp) as made:
                 try:
-                    privileged.mkfs_ext4(f"/proc/{syscalls.host_pid()}/fd/{made.fileno()}")
+                    privileged.mkfs_ext4(f"/proc/{os.getpid()}/fd/{made.fileno()}")
                 except PrivilegedOperationError as exc:
                     raise PrivilegedOperationError(exc.operation, path, exc.message) from None
                 directory.rename(temp, relative)

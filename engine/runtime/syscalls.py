@@ -34,10 +34,19 @@ def unshare_pid_namespace() -> None:
     _check(_libc.unshare(CLONE_NEWPID), "unshare(CLONE_NEWPID)")
 
 
+_pinned_host_pid: int | None = None
+
+
+def pin_host_pid() -> None:
+    """Remember this process's pid as the host's /proc shows it, for ``host_pid()``; call it in a
+    PID namespace of its own (where ``os.getpid()`` is 1) before mounting that namespace's /proc."""
+    global _pinned_host_pid
+    _pinned_host_pid = int(os.readlink("/proc/self"))
+
+
 def host_pid() -> int:
-    """This process's pid as the host sees it, also from inside a PID namespace of its own (where
-    ``os.getpid()`` is 1): ``/proc`` stays the host's, and ``/proc/self`` resolves in its namespace."""
-    return int(os.readlink("/proc/self"))
+    """This process's pid as the host sees it: unique among the host's processes, for names."""
+    return _pinned_host_pid if _pinned_host_pid is not None else os.getpid()
 
 
 def pdeathsig_preexec(parent_pid: int, sig: int = signal.SIGKILL) -> None:

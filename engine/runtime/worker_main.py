@@ -167,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         sink(ErrorEvent(message=f"invalid worker job: {exc}"))
         return EXIT_BAD_JOB
     try:
+        syscalls.pin_host_pid()  # before /proc becomes our namespace's, where we are pid 1
         privileged.enter_private_mount_namespace(SCRATCH_ROOT)
+        privileged.mount_own_proc()
         mounts.use_scratch_root(SCRATCH_ROOT)
     except RuntimeEngineError as exc:
         sink(ErrorEvent(message=str(exc)))
