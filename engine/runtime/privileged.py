@@ -32,7 +32,7 @@ from . import process, syscalls, work_area
 from .confined import ConfinedDir, UnsafePathError
 from .errors import PrivilegedOperationError
 from .host import HostInfo, detect_host
-from .nspawn import NspawnSpec
+from .nspawn import NspawnSpec, nspawn_process_env
 
 LOOP_FSTYPES = frozenset({"ext4", "squashfs"})
 _LOOP_OPTIONS = {
@@ -370,15 +370,20 @@ def run_nspawn(
     stdin: bytes | BinaryIO | None = None,
     host: HostInfo | None = None,
 ) -> int:
-    """Run a container non-interactively (``--console=pipe`` unless the spec says otherwise)."""
-    if spec.console is None:
+    """Run a container non-interactively, every output line to ``on_line``. As genpack's helper is
+    called: ``--console=pipe`` when ``stdin`` feeds it, else nspawn's default console (read-only here,
+    our output being a pipe: the container gets a terminal that never gives it input); a spec's own
+    console wins."""
+    if spec.console is None and stdin is not None:
         spec = _with_console(spec, "pipe")
-    return process.run_streaming(_nspawn_argv(spec, host), on_line, stdin=stdin)
+    return process.run_streaming(_nspawn_argv(spec, host), on_line, stdin=stdin,
+                                 env=nspawn_process_env(os.environ))
 
 
 def run_nspawn_interactive(spec: NspawnSpec, *, host: HostInfo | None = None) -> int:
-    """Run a container for a person (``bash``, ``upper-bash``): our terminal, or a pty when stdin is not one."""
-    return process.run_interactive(_nspawn_argv(spec, host))
+    """Run a container for a person (``bash``, ``upper-bash``): our terminal, or a pty when stdin is not
+    one; nspawn's default console, interactive on a terminal, as genpack."""
+    return process.run_interactive(_nspawn_argv(spec, host), env=nspawn_process_env(os.environ))
 
 
 def _with_console(spec: NspawnSpec, console: str) -> NspawnSpec:

@@ -72,7 +72,7 @@ def test_binds_are_visible_inside(busybox_image: Path, runtime_host: HostInfo, t
         "/var/db/repos/genpack-overlay=override",
         "/mnt/extra=extra",
         "override-readonly",
-        "A=3 B=2 LC_ALL=C.UTF-8",
+        "A=3 B=2 LC_ALL=",  # no locale of ours (genpack sets none)
     ]
     assert (artifact / "made-inside").exists()
 
@@ -113,13 +113,36 @@ def test_own_overlay_root_merges_and_writes_upper(busybox_image: Path, make_imag
         assert sorted(p.name for p in again.iterdir()) == ["lost+found", "upper"]  # work dir removed
 
 
-def test_pipe_console_streams_lines_in_order(busybox_image: Path, runtime_host: HostInfo, no_leaks: Path) -> None:
+def test_piped_step_streams_lines_in_order(busybox_image: Path, runtime_host: HostInfo, no_leaks: Path) -> None:
+    """A step fed on stdin gets --console=pipe, as genpack's: no terminal, stdout and stderr apart."""
+    script = b"[ -t 1 ] && echo has-tty; for i in $(seq 1 500); do echo line $i; done; echo oops >&2\n"
     with mounts.mounted_image(busybox_image) as root:
-        rc, out, err = run(
-            NspawnSpec(root=root, command=["sh", "-c", "for i in $(seq 1 500); do echo line $i; done; echo oops >&2"]),
-            runtime_host,
-        )
+        rc, out, err = run(NspawnSpec(root=root, command=["sh"]), runtime_host, stdin=script)
     assert rc == 0 and out == [f"line {i}" for i in range(1, 501)] and err == ["oops"]
+
+
+def test_step_without_stdin_gets_nspawn_default_console(busybox_image: Path, runtime_host: HostInfo,
+                                                        no_leaks: Path) -> None:
+    """No stdin: no --console, as genpack's helper is called; off a terminal nspawn makes it read-only,
+    a terminal for the container whose output still arrives line by line, in order."""
+    with mounts.mounted_image(busybox_image) as root:
+        rc, out, err = run(NspawnSpec(root=root, command=[
+            "sh", "-c", "[ -t 1 ] && echo has-tty; for i in $(seq 1 200); do echo line $i; done; exit 3"]),
+            runtime_host)
+    assert rc == 3 and err == []
+    assert out == ["has-tty", *(f"line {i}" for i in range(1, 201))]
+
+
+def test_term_without_terminfo_is_replaced_as_genpack(busybox_image: Path, runtime_host: HostInfo,
+                                                      monkeypatch: pytest.MonkeyPatch, no_leaks: Path) -> None:
+    script = b"echo TERM=$TERM\n"
+    with mounts.mounted_image(busybox_image) as root:
+        monkeypatch.setenv("TERM", "xterm-ghostty")
+        rc, out, _ = run(NspawnSpec(root=root, command=["sh"]), runtime_host, stdin=script)
+        monkeypatch.setenv("TERM", "screen")
+        rc2, out2, _ = run(NspawnSpec(root=root, command=["sh"]), runtime_host, stdin=script)
+    assert (rc, out) == (0, ["TERM=xterm-256color"])
+    assert (rc2, out2) == (0, ["TERM=screen"])
 
 
 def test_stdin_is_fed_to_the_container(busybox_image: Path, runtime_host: HostInfo, no_leaks: Path) -> None:
