@@ -370,11 +370,13 @@ def run_nspawn(
     stdin: bytes | BinaryIO | None = None,
     host: HostInfo | None = None,
 ) -> int:
-    """Run a container non-interactively, every output line to ``on_line``. As genpack's helper is
-    called: ``--console=pipe`` when ``stdin`` feeds it, else nspawn's default console (read-only here,
-    our output being a pipe: the container gets a terminal that never gives it input); a spec's own
-    console wins."""
-    if spec.console is None and stdin is not None:
+    """Run a build step in a container, every output line to ``on_line``: ``--console=pipe`` unless the
+    spec says otherwise, ``stdin`` fed to it or /dev/null. genpack passes ``--console=pipe`` only where
+    it feeds stdin or reads the output, leaving the rest to nspawn's default, read-only off a terminal:
+    a terminal that never gives input (a step reading stdin would wait forever), stderr merged into
+    stdout, and terminal titles in the output. Our steps' output always goes to a log, so they all get
+    pipe (docs/compatibility.md §13); shells get a terminal (``run_nspawn_interactive``)."""
+    if spec.console is None:
         spec = _with_console(spec, "pipe")
     return process.run_streaming(_nspawn_argv(spec, host), on_line, stdin=stdin,
                                  env=nspawn_process_env(os.environ))

@@ -121,16 +121,15 @@ def test_piped_step_streams_lines_in_order(busybox_image: Path, runtime_host: Ho
     assert rc == 0 and out == [f"line {i}" for i in range(1, 501)] and err == ["oops"]
 
 
-def test_step_without_stdin_gets_nspawn_default_console(busybox_image: Path, runtime_host: HostInfo,
-                                                        no_leaks: Path) -> None:
-    """No stdin: no --console, as genpack's helper is called; off a terminal nspawn makes it read-only,
-    a terminal for the container whose output still arrives line by line, in order."""
+def test_step_without_stdin_reads_end_of_file_at_once(busybox_image: Path, runtime_host: HostInfo,
+                                                      no_leaks: Path) -> None:
+    """No stdin: still a pipe console (its output goes to a log), so a step that reads stdin gets end
+    of file instead of waiting forever on a terminal, and stderr stays apart."""
     with mounts.mounted_image(busybox_image) as root:
         rc, out, err = run(NspawnSpec(root=root, command=[
-            "sh", "-c", "[ -t 1 ] && echo has-tty; for i in $(seq 1 200); do echo line $i; done; exit 3"]),
+            "sh", "-c", "[ -t 0 ] || [ -t 1 ] && echo has-tty; read a; echo read=$?; echo oops >&2; exit 3"]),
             runtime_host)
-    assert rc == 3 and err == []
-    assert out == ["has-tty", *(f"line {i}" for i in range(1, 201))]
+    assert (rc, out, err) == (3, ["read=1"], ["oops"])
 
 
 def test_term_without_terminfo_is_replaced_as_genpack(busybox_image: Path, runtime_host: HostInfo,
