@@ -143,6 +143,9 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--mirror",), dict(metavar="URL", help="Gentoo mirror base URL (env GENPACK_MIRROR)")),
     (("--overlay-url",), dict(metavar="URL", help="genpack-overlay tarball URL (env GENPACK_OVERLAY_URL)")),
     (("-f", "--force"), dict(action="store_true", help="rerun phases even when up to date")),
+    (("--reuse-upper",), dict(action="store_true",
+                              help="build/upper: skip the upper phase (and then pack) when its inputs did not "
+                                   "change; genpack always reruns them")),
     (("--events",), dict(metavar="FILE", type=Path, help="write the build's events as JSON lines to FILE")),
     (("--color",), dict(choices=COLOR_CHOICES, default="auto",
                         help="colour the output of --headless and config (default auto: on a terminal, unless "
