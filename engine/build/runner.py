@@ -25,8 +25,8 @@ from genpack_tui.engine.events import (
     PhaseStarted,
 )
 from genpack_tui.engine.runtime.binfmt import check_cross_arch_executability, describe
-from genpack_tui.engine.runtime.errors import RuntimeEngineError
 from genpack_tui.engine.runtime.build_host import require_build_host
+from genpack_tui.engine.runtime.errors import RuntimeEngineError
 from genpack_tui.engine.runtime.lock import acquire_build_lock
 from genpack_tui.engine.runtime.ownership import ensure_user_dir, invoking_user
 from genpack_tui.engine.runtime.worker import run_job
