@@ -9,12 +9,12 @@ squashfs file with mksquashfs, the host never mounts one.
 """
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import images, mounts, privileged
+from .confined import ConfinedDir
 from .errors import RuntimeEngineError
 
 BUILD_FILESYSTEMS = ("ext4", "overlay")
@@ -55,15 +55,20 @@ def probe_mount(fs: str) -> str | None:
     return None
 
 
+def _make_dirs(scratch: Path, *names: str) -> None:
+    with ConfinedDir(scratch) as directory:
+        for name in names:
+            directory.make_dirs(name)
+
+
 def _probe_ext4(scratch: Path) -> None:
     image = images.create_ext4_image(scratch / "probe.img", PROBE_IMAGE_SIZE)
-    os.mkdir(scratch / "mnt")
+    _make_dirs(scratch, "mnt")
     with mounts.mounted_image(image, scratch / "mnt", readonly=True):
         pass
 
 
 def _probe_overlay(scratch: Path) -> None:
-    for name in ("lower", "upper", "work", "mnt"):
-        os.mkdir(scratch / name)
+    _make_dirs(scratch, "lower", "upper", "work", "mnt")
     privileged.overlay_mount([scratch / "lower"], scratch / "upper", scratch / "work", scratch / "mnt")
     privileged.umount(scratch / "mnt")
