@@ -235,3 +235,25 @@ def test_interactive_container_on_a_pty(busybox_image: Path, runtime_host: HostI
             timeout=60,
         )
     assert proc.returncode == 6 and b"on-a-tty" in proc.stdout
+
+
+def test_interactive_container_gets_the_term_replacement(busybox_image: Path, runtime_host: HostInfo,
+                                                          no_leaks) -> None:
+    """A shell run from a terminal whose TERM the containers have no terminfo for gets genpack's
+    replacement, and nspawn's own console (no --console=pipe): a terminal."""
+    code = (
+        "import sys; from pathlib import Path; from genpack_tui.engine.runtime import privileged; from genpack_tui.engine.runtime.nspawn import NspawnSpec\n"
+        "spec = NspawnSpec(root=Path(sys.argv[1]), command=['sh'])\n"
+        "sys.exit(privileged.run_nspawn_interactive(spec))\n"
+    )
+    with mounts.mounted_image(busybox_image) as root:
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(root)],
+            input=b"[ -t 1 ] && echo out-on-a-tty; echo TERM=$TERM\nexit 0\n",
+            capture_output=True,
+            cwd=Path(__file__).parents[3],
+            env={**os.environ, "TERM": "xterm-ghostty"},
+            timeout=60,
+        )
+    assert proc.returncode == 0 and b"out-on-a-tty" in proc.stdout
+    assert b"TERM=xterm-256color" in proc.stdout  # the typed line echoes as TERM=$TERM, unexpanded
