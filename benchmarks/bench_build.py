@@ -1,6 +1,7 @@
 """Build benchmark on the offline test bed (needs root). Prints figures; asserts nothing.
 
-- cold build (fresh artifact dir; the shared binpkg cache is moved aside for the run), no-op build and
+- cold build (fresh artifact dir; the shared binpkg cache is moved aside for the run), no-op build
+  (upper and pack rerun, as genpack's), no-op build with --reuse-upper (every phase skipped) and
   services-edit build of the example artifact, with ratios against the cold build;
 - systemd-nspawn starts per phase (from the events);
 - pack time against a raw ``mksquashfs`` of the same upper tree with the same options.
@@ -67,12 +68,15 @@ def main() -> None:
                 shutil.rmtree(binpkgs, ignore_errors=True)
                 aside.rename(binpkgs)
         noop, noop_events = run(mirror, artifact, "build")
+        reuse, reuse_events = run(mirror, artifact, "--reuse-upper", "build")
         config = artifact / "genpack.json5"
         config.write_text(config.read_text().replace('services: ["hello-greeter.service"]', "services: []"))
         edit, edit_events = run(mirror, artifact, "build")
 
         print(f"cold build           {cold:8.1f} s   (containers: {containers(cold_events)})")
         print(f"no-op build          {noop:8.1f} s   ratio to cold {noop / cold:.3f}   (containers: {containers(noop_events)})")
+        print(f"no-op --reuse-upper  {reuse:8.1f} s   ratio to cold {reuse / cold:.3f}   "
+              f"(containers: {containers(reuse_events)})")
         print(f"services-edit build  {edit:8.1f} s   ratio to cold {edit / cold:.3f}   (containers: {containers(edit_events)})")
 
         pack_seconds = phase_time(edit_events, "pack")

@@ -178,7 +178,8 @@ class WorkbenchApp(App[int]):
                           id="config-diff")
         runner = PhaseRunner(log_dir=self.artifact_dir / "work" / "logs", id="runner", options=RunOptions(
             action=self.args.action if self.args.action in PHASE_ACTIONS else "build",
-            compression=self.args.compression, parallel=self.args.parallel, force=self.args.force))
+            compression=self.args.compression, parallel=self.args.parallel, force=self.args.force,
+            reuse_upper=self.args.reuse_upper))
         await self.query_one("#diff", TabPane).mount(diff)
         await self.query_one("#build", TabPane).mount(runner)
         await self.query_one("#shell", TabPane).mount(ShellHost(id="shell-host"))
@@ -209,7 +210,7 @@ class WorkbenchApp(App[int]):
         if getattr(self.args, "action_given", False):
             if action in PHASE_ACTIONS or action == "archive":
                 await self.start_action(RunOptions(action, self.args.compression, self.args.parallel,
-                                                   self.args.force))
+                                                   self.args.force, self.args.reuse_upper))
             elif action in SHELL_ACTIONS:  # `genpack-tui bash [command]`: the command runs in the pane
                 command = list(getattr(self.args, "command", []) or []) if action == "bash" else []
                 await self.action_open_shell(action, command or None)
@@ -425,7 +426,8 @@ class WorkbenchApp(App[int]):
         self._build_idle.clear()
         request = dataclasses.replace(self.base_request(), action=options.action,
                                       compression=options.compression or self.args.compression,
-                                      parallel=options.parallel, force=options.force)
+                                      parallel=options.parallel, force=options.force,
+                                      reuse_upper=options.reuse_upper)
         await runner.begin()
         self.query_one(TabbedContent).active = "build"
         runner.shown_log.focus()

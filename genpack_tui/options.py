@@ -62,7 +62,7 @@ class Invocation:
             compression=r.compression, devel=r.devel, parallel=r.parallel,
             break_circular_deps=r.break_circular_deps, keyring=Path(r.keyring) if r.keyring else None,
             headless=self.headless, directory=self.directory, mirror=r.mirror, overlay_url=r.overlay_url,
-            force=r.force, events=self.events, json=self.json, port=self.port, shell=self.shell,
+            force=r.force, reuse_upper=r.reuse_upper, events=self.events, json=self.json, port=self.port, shell=self.shell,
             color=self.color, timestamps=self.timestamps,
         )
 
@@ -78,5 +78,5 @@ def build_request(artifact_dir: Path, args: argparse.Namespace) -> BuildRequest:
         compression=args.compression, devel=args.devel, parallel=args.parallel,
         break_circular_deps=args.break_circular_deps, mirror=args.mirror, overlay_url=args.overlay_url,
         keyring=str(args.keyring.absolute()) if args.keyring else None,  # the worker runs in /
-        force=args.force, command=list(args.command),
+        force=args.force, reuse_upper=args.reuse_upper, command=list(args.command),
     )

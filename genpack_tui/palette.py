@@ -35,9 +35,11 @@ def workbench_commands(app: "WorkbenchApp") -> Iterable[SystemCommand]:
     """The commands; the Build pane's log commands only once that pane exists (shortly after start)."""
     runner = app.runner_if_mounted()
     runner_options = runner.options() if runner is not None else RunOptions(
-        compression=app.args.compression, parallel=app.args.parallel, force=app.args.force)
+        compression=app.args.compression, parallel=app.args.parallel, force=app.args.force,
+        reuse_upper=app.args.reuse_upper)
     for action, help_text in _RUN_HELP.items():
-        options = RunOptions(action, runner_options.compression, runner_options.parallel, runner_options.force)
+        options = RunOptions(action, runner_options.compression, runner_options.parallel, runner_options.force,
+                             runner_options.reuse_upper)
         yield SystemCommand(f"Run {action}", help_text, _in_worker(app, partial(app.start_action, options)))
     yield SystemCommand("Archive the artifact", "write genpack-NAME.tar.gz of the artifact definition",
                         _in_worker(app, partial(app.start_action, RunOptions("archive"))))

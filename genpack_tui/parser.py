@@ -23,9 +23,10 @@ from genpack_tui.options import COLOR_CHOICES, Invocation
 DISTRIBUTION = "genpack-tui"
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the subcommand's description)
-    "build": ("lower, upper and pack in turn, skipping phases that are up to date (default)",
-              "Run lower, upper and pack in turn. A phase whose inputs did not change is skipped; one that "
-              "reruns says why (e.g. 'use changed → lower'). -f/--force reruns them all."),
+    "build": ("lower, upper and pack in turn; lower only when its inputs changed (default)",
+              "Run lower, upper and pack in turn. Lower is skipped when its inputs did not change and says "
+              "why when it reruns (e.g. 'use changed → lower'); upper and pack always rerun, as in genpack, "
+              "unless --reuse-upper skips an unchanged upper. -f/--force reruns them all."),
     "lower": ("build the lower layer (stage3 + Portage + emerge); always runs",
               "Build the lower layer, work/<arch>/lower[-<variant>].img: stage3, the Portage tree and the "
               "genpack-overlay, the Portage configuration from the merged config, then the emerge sequence "
@@ -143,6 +144,9 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--mirror",), dict(metavar="URL", help="Gentoo mirror base URL (env GENPACK_MIRROR)")),
     (("--overlay-url",), dict(metavar="URL", help="genpack-overlay tarball URL (env GENPACK_OVERLAY_URL)")),
     (("-f", "--force"), dict(action="store_true", help="rerun phases even when up to date")),
+    (("--reuse-upper",), dict(action="store_true",
+                              help="build/upper: skip the upper phase (and then pack) when its inputs did not "
+                                   "change; genpack always reruns them")),
     (("--events",), dict(metavar="FILE", type=Path, help="write the build's events as JSON lines to FILE")),
     (("--color",), dict(choices=COLOR_CHOICES, default="auto",
                         help="colour the output of --headless and config (default auto: on a terminal, unless "

@@ -41,7 +41,8 @@ def lower_inputs(ctx: BuildContext) -> dict[str, Any]:
 
 
 def current_fingerprint(ctx: BuildContext, identity: SourceIdentity | None) -> Fingerprint:
-    return lower_fingerprint(lower_inputs(ctx), ctx.paths.artifact_dir, source_components(identity))
+    return lower_fingerprint(lower_inputs(ctx), ctx.paths.artifact_dir, source_components(identity),
+                             ctx.request.overlay_override_path)
 
 
 def run_lower(ctx: BuildContext, *, always: bool) -> bool:

@@ -7,6 +7,7 @@ path into the image.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -46,7 +47,9 @@ def output_paths(ctx: BuildContext) -> tuple[Path, Path]:
     return squashfs, squashfs.with_suffix(".img")
 
 
-def run_pack(ctx: BuildContext, upper: Fingerprint, *, always: bool) -> tuple[bool, list[Path]]:
+def run_pack(ctx: BuildContext, upper: Fingerprint, *, rerun: str | None) -> tuple[bool, list[Path]]:
+    """Pack the upper layer; ``rerun`` says why it runs whatever its fingerprint, or is None (upper
+    was reused) to skip a pack whose inputs did not change and whose outputs are all still there."""
     paths = ctx.paths
     for path, what in ((paths.lower_image, "Lower image"), (paths.upper_image, "Upper layer image")):
         if not path.exists():
@@ -57,10 +60,19 @@ def run_pack(ctx: BuildContext, upper: Fingerprint, *, always: bool) -> tuple[bo
     done = paths.done_marker("pack")
     stamp = read_stamp(done)
     changes = fingerprint.changes_since(stamp)
-    if not always and stamp is not None and not changes and squashfs.exists():
-        ctx.sink(PhaseSkipped(phase="pack", reason="up to date"))
+    missing = _missing_outputs(ctx, stamp, squashfs)
+    if rerun is None and stamp is not None and not changes and not missing:
+        ctx.sink(PhaseSkipped(phase="pack", reason="--reuse-upper: upper was reused and the outputs are up to date"))
         return False, [p for p in (squashfs, superfloppy) if p.exists()]
-    ctx.say(f"Packing... ({'pack always runs when asked for' if always else describe_changes(changes) if stamp else 'never completed'})")
+    if rerun:
+        reason = rerun
+    elif stamp is None:
+        reason = "never completed"
+    elif changes:
+        reason = describe_changes(changes)
+    else:
+        reason = f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
+    ctx.say(f"Packing... ({reason})")
     clear_stamp(done)
     outputs = []
     with mounted_image(paths.upper_image, readonly=True) as upper_mount, \
@@ -80,8 +92,14 @@ def run_pack(ctx: BuildContext, upper: Fingerprint, *, always: bool) -> tuple[bo
                     outputs.append(superfloppy)
     for output in outputs:
         give_back(output, ctx.user)
-    write_stamp(done, fingerprint)
+    write_stamp(done, dataclasses.replace(fingerprint, outputs=tuple(_relative(ctx, o) for o in outputs)))
     return True, outputs
+
+
+def _missing_outputs(ctx: BuildContext, stamp: Fingerprint | None, squashfs: Path) -> list[str]:
+    """The outputs the last pack made (the squashfs at least) that are gone now."""
+    made = set(stamp.outputs if stamp is not None else ()) | {_relative(ctx, squashfs)}
+    return sorted(name for name in made if not (ctx.paths.artifact_dir / name).exists())
 
 
 def copy_efi_loaders(lower: ConfinedDir, scratch: Path) -> list[Path]:

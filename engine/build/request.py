@@ -31,6 +31,7 @@ class BuildRequest:
     overlay_url: str | None = None
     keyring: str | None = None  # absolute path; None: GENPACK_KEYRING, else the Gentoo release key if present
     force: bool = False
+    reuse_upper: bool = False  # build/upper: skip an upper whose fingerprint is unchanged (genpack always reruns it)
     command: list[str] = field(default_factory=list)
 
     @property

@@ -25,8 +25,8 @@ from genpack_tui.engine.events import (
     PhaseStarted,
 )
 from genpack_tui.engine.runtime.binfmt import check_cross_arch_executability, describe
+from genpack_tui.engine.runtime.build_host import require_build_host
 from genpack_tui.engine.runtime.errors import RuntimeEngineError
-from genpack_tui.engine.runtime.host import require_build_host
 from genpack_tui.engine.runtime.lock import acquire_build_lock
 from genpack_tui.engine.runtime.ownership import ensure_user_dir, invoking_user
 from genpack_tui.engine.runtime.worker import run_job
@@ -91,6 +91,7 @@ def _run_phases(ctx: BuildContext, phases: tuple[str, ...]) -> list[dict[str, An
     outputs: list[Path] = []
     lower_fp: Fingerprint | None = None
     upper_fp: Fingerprint | None = None
+    upper_ran = False
     for phase in phases:
         ctx.phase = phase
         started = time.monotonic()
@@ -101,10 +102,10 @@ def _run_phases(ctx: BuildContext, phases: tuple[str, ...]) -> list[dict[str, An
                 lower_phase.run_lower(ctx, always=always)
             elif phase == "upper":
                 lower_fp = lower_fp or _recorded(ctx, "lower")
-                upper_phase.run_upper(ctx, lower_fp, always=always)
+                upper_ran = upper_phase.run_upper(ctx, lower_fp, rerun=_upper_rerun(req))
             else:
                 upper_fp = upper_fp or _recorded(ctx, "upper")
-                _, outputs = pack_phase.run_pack(ctx, upper_fp, always=always)
+                _, outputs = pack_phase.run_pack(ctx, upper_fp, rerun=_pack_rerun(req, upper_ran))
             ok = True
         finally:
             ctx.sink(PhaseFinished(phase=phase, ok=ok, duration=time.monotonic() - started,
@@ -114,6 +115,27 @@ def _run_phases(ctx: BuildContext, phases: tuple[str, ...]) -> list[dict[str, An
         elif phase == "upper":
             upper_fp = _recorded(ctx, "upper")
     return [{"path": str(p.relative_to(ctx.paths.artifact_dir)), "size": p.stat().st_size} for p in outputs]
+
+
+def _upper_rerun(req: BuildRequest) -> str | None:
+    """Why upper runs whatever its fingerprint says (docs/compatibility.md §7): genpack always reruns
+    it, since build.d scripts and setup_commands may fetch "latest"; None: --reuse-upper may skip it."""
+    if req.force:
+        return "forced"
+    if not req.reuse_upper:
+        return "upper always reruns, as genpack's; --reuse-upper skips an unchanged one"
+    return None
+
+
+def _pack_rerun(req: BuildRequest, upper_ran: bool) -> str | None:
+    """Why pack runs whatever its fingerprint says: asked for alone, forced, or a fresh upper layer."""
+    if req.force:
+        return "forced"
+    if req.action == "pack":
+        return "pack always runs when asked for"
+    if upper_ran:
+        return "the upper layer was rebuilt"
+    return None
 
 
 def _recorded(ctx: BuildContext, phase: str) -> Fingerprint:

@@ -23,7 +23,9 @@ def current_fingerprint(ctx: BuildContext, lower: Fingerprint) -> Fingerprint:
     return upper_fingerprint(ctx.derived.phase_inputs["upper"], ctx.paths.artifact_dir, lower)
 
 
-def run_upper(ctx: BuildContext, lower: Fingerprint, *, always: bool) -> bool:
+def run_upper(ctx: BuildContext, lower: Fingerprint, *, rerun: str | None) -> bool:
+    """Build a fresh upper layer; ``rerun`` says why it runs whatever its fingerprint, or is None
+    (``--reuse-upper``) to skip an upper whose inputs did not change. Returns whether it ran."""
     paths = ctx.paths
     if not paths.lower_image.exists() or read_stamp(paths.done_marker("lower")) is None:
         raise PhaseFailed(f"Lower image {paths.lower_image} or lower completion marker "
@@ -36,10 +38,11 @@ def run_upper(ctx: BuildContext, lower: Fingerprint, *, always: bool) -> bool:
     done = paths.done_marker("upper")
     stamp = read_stamp(done)
     changes = fingerprint.changes_since(stamp)
-    if not always and stamp is not None and not changes and paths.upper_image.exists():
-        ctx.sink(PhaseSkipped(phase="upper", reason="up to date"))
+    if rerun is None and stamp is not None and not changes and paths.upper_image.exists():
+        ctx.sink(PhaseSkipped(phase="upper", reason="--reuse-upper: its inputs did not change since the last upper "
+                                                    "(build.d scripts and setup_commands were not rerun)"))
         return False
-    reason = "upper always runs when asked for" if always else (describe_changes(changes) if stamp else "never completed")
+    reason = rerun or (describe_changes(changes) if stamp else "never completed")
     ctx.say(f"Processing upper layer... ({reason})")
     clear_stamp(done)
     if paths.upper_image.exists():

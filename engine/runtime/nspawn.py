@@ -22,7 +22,8 @@ from .syscalls import host_pid
 CAPABILITIES = "CAP_MKNOD,CAP_SYS_ADMIN,CAP_NET_ADMIN"
 CONSOLE_MODES = frozenset({"interactive", "read-only", "passive", "pipe", "autopipe"})
 VOLATILE_MODES = frozenset({"no", "yes", "state", "overlay"})
-DEFAULT_ENV: tuple[tuple[str, str], ...] = (("LC_ALL", "C.UTF-8"),)
+# terminals whose terminfo the containers lack, and what genpack gives the containers instead
+TERM_COMPAT = {"xterm-ghostty": "xterm-256color"}
 
 HOST_DIR = "/mnt/host"
 BINPKGS_DIR = "/var/cache/binpkgs"
@@ -33,6 +34,16 @@ EXTRA_DIR = "/mnt/extra"
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MACHINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 _counter = itertools.count(1)
+
+
+def nspawn_process_env(environ: Mapping[str, str]) -> dict[str, str] | None:
+    """The environment systemd-nspawn itself runs with: ours, except a ``TERM`` the containers have
+    no terminfo for, which becomes genpack's replacement (nspawn hands ``TERM`` to the container).
+    None: ours unchanged."""
+    term = environ.get("TERM", "")
+    if term not in TERM_COMPAT:
+        return None
+    return {**environ, "TERM": TERM_COMPAT[term]}
 
 
 def new_machine_name() -> str:
@@ -81,13 +92,14 @@ class NspawnSpec:
     extra_dir: Path | None = None  # an extra image we mounted -> /mnt/extra
     overlay_upper: Path | None = None  # upper dir of an overlay on the container root
     env: Sequence[tuple[str, str]] | Mapping[str, str] = ()
-    console: str | None = None
+    console: str | None = None  # None: nspawn's default, as genpack (interactive on a terminal, else read-only)
     volatile: str | None = None
-    default_env: bool = True
 
     def environment(self) -> dict[str, str]:
+        """The ``--setenv`` variables: only the caller's, as genpack sets no locale or anything else
+        (nspawn gives every container ``LANG=C.UTF-8`` and the caller's ``TERM``)."""
         pairs = list(self.env.items()) if isinstance(self.env, Mapping) else list(self.env)
-        merged: dict[str, str] = dict(DEFAULT_ENV) if self.default_env else {}
+        merged: dict[str, str] = {}
         for key, value in pairs:
             if not _ENV_KEY.match(key):
                 raise _fail(None, f"invalid environment variable name {key!r}")

@@ -33,7 +33,7 @@ from . import process, syscalls, work_area
 from .confined import ConfinedDir, UnsafePathError
 from .errors import PrivilegedOperationError
 from .host import HostInfo, detect_host
-from .nspawn import NspawnSpec
+from .nspawn import NspawnSpec, nspawn_process_env
 
 LOOP_FSTYPES = frozenset({"ext4", "squashfs"})
 _LOOP_OPTIONS = {
@@ -387,15 +387,22 @@ def run_nspawn(
     stdin: bytes | BinaryIO | None = None,
     host: HostInfo | None = None,
 ) -> int:
-    """Run a container non-interactively (``--console=pipe`` unless the spec says otherwise)."""
+    """Run a build step in a container, every output line to ``on_line``: ``--console=pipe`` unless the
+    spec says otherwise, ``stdin`` fed to it or /dev/null. genpack passes ``--console=pipe`` only where
+    it feeds stdin or reads the output, leaving the rest to nspawn's default, read-only off a terminal:
+    a terminal that never gives input (a step reading stdin would wait forever), stderr merged into
+    stdout, and terminal titles in the output. Our steps' output always goes to a log, so they all get
+    pipe (docs/compatibility.md §13); shells get a terminal (``run_nspawn_interactive``)."""
     if spec.console is None:
         spec = _with_console(spec, "pipe")
-    return process.run_streaming(_nspawn_argv(spec, host), on_line, stdin=stdin)
+    return process.run_streaming(_nspawn_argv(spec, host), on_line, stdin=stdin,
+                                 env=nspawn_process_env(os.environ))
 
 
 def run_nspawn_interactive(spec: NspawnSpec, *, host: HostInfo | None = None) -> int:
-    """Run a container for a person (``bash``, ``upper-bash``): our terminal, or a pty when stdin is not one."""
-    return process.run_interactive(_nspawn_argv(spec, host))
+    """Run a container for a person (``bash``, ``upper-bash``): our terminal, or a pty when stdin is not
+    one; nspawn's default console, interactive on a terminal, as genpack."""
+    return process.run_interactive(_nspawn_argv(spec, host), env=nspawn_process_env(os.environ))
 
 
 def _with_console(spec: NspawnSpec, console: str) -> NspawnSpec:

@@ -14,7 +14,8 @@ from typing import Mapping, TextIO
 from genpack_tui.engine.config.arches import ARCHES
 from genpack_tui.engine.config.printable import escape_controls
 from genpack_tui.engine.runtime.binfmt import BINFMT_MISC, describe, is_emulated_build, scan_binfmt
-from genpack_tui.engine.runtime.host import REQUIRED_FILESYSTEMS, HostInfo, detect_host
+from genpack_tui.engine.runtime.filesystems import BUILD_FILESYSTEMS, Probe, probe_mount
+from genpack_tui.engine.runtime.host import HostInfo, detect_host
 from genpack_tui.engine.sources.errors import SourceError
 from genpack_tui.engine.sources.keyring import no_keyring_hint, resolve_keyring
 
@@ -25,7 +26,7 @@ MIN_FREE = 4 * GIB
 COMFORTABLE_FREE = 16 * GIB
 NSPAWN_MIN_VERSION = 250  # --suppress-sync (engine/runtime/host.py)
 
-_FILESYSTEM_FIX = {"ext4": "modprobe ext4", "overlay": "modprobe overlay", "squashfs": "modprobe squashfs"}
+_FILESYSTEM_FIX = {"ext4": "modprobe ext4", "overlay": "modprobe overlay"}
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,22 @@ def nspawn_check(host: HostInfo) -> Check:
     return _ok("systemd-nspawn", f"{host.nspawn_path} ({version})")
 
 
-def filesystem_checks(host: HostInfo) -> list[Check]:
+def filesystem_checks(host: HostInfo, probe: Probe = probe_mount) -> list[Check]:
+    """As a build decides (engine/runtime/filesystems.py): /proc/filesystems lists loaded drivers only,
+    so one missing there is tried with a scratch mount, which needs root."""
     checks = []
-    for fs in REQUIRED_FILESYSTEMS:
+    for fs in BUILD_FILESYSTEMS:
         name = f"{fs} filesystem"
         if fs in host.filesystems:
             checks.append(_ok(name, "offered by the kernel (/proc/filesystems)"))
+        elif not host.is_root:
+            checks.append(Check(name, "FAIL", "not in /proc/filesystems, which lists loaded drivers only; run "
+                                              "doctor as root to try a mount", _FILESYSTEM_FIX[fs]))
+        elif (error := probe(fs)) is None:
+            checks.append(_ok(name, "not loaded yet; a trial mount worked (the kernel loads it on first use)"))
         else:
-            checks.append(Check(name, "FAIL", "not in /proc/filesystems", _FILESYSTEM_FIX[fs]))
+            checks.append(Check(name, "FAIL", f"not in /proc/filesystems and a trial mount failed: {error}",
+                                _FILESYSTEM_FIX[fs]))
     return checks
 
 

@@ -11,3 +11,4 @@ class RunOptions:
     compression: str | None = None  # None: the configuration's
     parallel: bool = False
     force: bool = False
+    reuse_upper: bool = False  # build/upper: skip an upper whose inputs did not change (genpack reruns it)

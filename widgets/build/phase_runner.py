@@ -41,9 +41,9 @@ class PhaseRunner(Vertical):
         height: 1fr;
         & > #runner-controls { height: 1; }
         & > #runner-controls > Select { width: 12; margin-right: 1; }
-        & > #runner-controls > #runner-compression { width: 19; }
+        & > #runner-controls > #runner-compression { width: 15; }
         & > #runner-controls > Checkbox { margin-right: 1; }
-        & > #runner-controls > Button { margin-right: 1; min-width: 8; }
+        & > #runner-controls > Button { margin-right: 1; min-width: 6; }
         & > #runner-summary { height: auto; }
         & > #runner-progress { height: 1; display: none; }
         & > #runner-progress.-active { display: block; }
@@ -132,6 +132,7 @@ class PhaseRunner(Vertical):
             compression=str(compression) if compression else None,
             parallel=self.query_one("#runner-parallel", Checkbox).value,
             force=self.query_one("#runner-force", Checkbox).value,
+            reuse_upper=self.query_one("#runner-reuse-upper", Checkbox).value,
         )
 
     def set_options(self, options: RunOptions) -> None:
@@ -139,6 +140,7 @@ class PhaseRunner(Vertical):
         self.query_one("#runner-compression", Select).value = options.compression or ""
         self.query_one("#runner-parallel", Checkbox).value = options.parallel
         self.query_one("#runner-force", Checkbox).value = options.force
+        self.query_one("#runner-reuse-upper", Checkbox).value = options.reuse_upper
 
     # --- layout --- #
 
@@ -151,6 +153,10 @@ class PhaseRunner(Vertical):
                          allow_blank=False, compact=True, id="runner-compression")
             yield Checkbox("parallel", initial.parallel, compact=True, id="runner-parallel")
             yield Checkbox("force", initial.force, compact=True, id="runner-force")
+            reuse = Checkbox("reuse", initial.reuse_upper, compact=True, id="runner-reuse-upper")
+            reuse.tooltip = ("--reuse-upper: skip upper (and pack) when their inputs did not change; genpack "
+                             "reruns them, since build.d scripts and setup_commands may fetch newer things")
+            yield reuse
             yield Button("Run", id="runner-run", compact=True, variant="primary")
             yield Button("Cancel", id="runner-cancel", compact=True, variant="error", disabled=True)
         yield Static(self._summary_text(), id="runner-summary")

@@ -83,19 +83,46 @@ def test_portage_files_inside_lower(built_example):
     assert not leftover_mounts(artifact)
 
 
-def test_noop_rebuild_runs_no_container(built_example, builder):
+def test_noop_rebuild_reruns_upper_and_pack_as_genpack(built_example, builder):
+    """genpack reruns upper and pack on every build (build.d may fetch "latest"); only lower is skipped."""
     artifact, _ = built_example
     run = builder.run(artifact, "build")
     assert run.returncode == 0, run.stderr[-2000:]
-    assert [e["phase"] for e in run.kinds("phase_skipped")] == ["lower", "upper", "pack"]
+    assert [e["phase"] for e in run.kinds("phase_skipped")] == ["lower"]
+    assert [e["phase"] for e in run.kinds("phase_finished")] == ["lower", "upper", "pack"]
+    assert any("upper always reruns, as genpack's" in line for line in run.output_lines)
+    assert any("the upper layer was rebuilt" in line for line in run.output_lines)
+    steps = {e["step"] for e in run.kinds("step_started")}
+    assert {"package-scripts", "files", "squashfs"} <= steps
+
+
+def test_noop_rebuild_with_reuse_upper_runs_no_container(built_example, builder):
+    artifact, _ = built_example
+    run = builder.run(artifact, "--reuse-upper", "build")
+    assert run.returncode == 0, run.stderr[-2000:]
+    skipped = {e["phase"]: e["reason"] for e in run.kinds("phase_skipped")}
+    assert list(skipped) == ["lower", "upper", "pack"]
+    assert "--reuse-upper" in skipped["upper"] and "build.d" in skipped["upper"]
+    assert "--reuse-upper" in skipped["pack"]
     container_steps = [e for e in run.kinds("step_started") if e["step"] != "sources"]
     assert container_steps == []
+
+
+def test_reuse_upper_still_reruns_a_changed_upper_and_a_missing_output(built_example, builder):
+    artifact, _ = built_example
+    image = artifact / "hello-x86_64.squashfs"
+    image.unlink()
+    run = builder.run(artifact, "--reuse-upper", "build")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert [e["phase"] for e in run.kinds("phase_skipped")] == ["lower", "upper"]
+    assert any("hello-x86_64.squashfs is missing" in line for line in run.output_lines)
+    assert image.is_file()
 
 
 def test_services_edit_reruns_only_upper_and_pack(built_example, builder, tmp_path):
     artifact, _ = built_example
     with edited(artifact / "genpack.json5", 'services: ["hello-greeter.service"]', "services: []"):
-        run = builder.run(artifact, "build")
+        run = builder.run(artifact, "--reuse-upper", "build")
         assert run.returncode == 0, run.stderr[-2000:]
         assert [e["phase"] for e in run.kinds("phase_skipped")] == ["lower"]
         assert any("services changed" in line for line in run.output_lines)

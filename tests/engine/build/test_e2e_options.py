@@ -50,6 +50,32 @@ def test_overlay_override_is_bound_read_only(built, builder, testbed_artifacts, 
     assert plain.returncode == 1
 
 
+def test_an_overlay_override_edit_reruns_lower(built, builder, testbed_artifacts, tmp_path):
+    """The override's contents are part of lower's fingerprint: using one, and editing it, rerun lower."""
+    override = tmp_path / "override"
+    override.mkdir()
+    with tarfile.open(testbed_artifacts.overlay_tarball) as tar:
+        members = []
+        for member in tar.getmembers():
+            parts = member.name.split("/", 1)
+            if len(parts) == 2 and parts[1]:
+                member.name = parts[1]
+                members.append(member)
+        tar.extractall(override, members=members, filter="tar")
+    first = builder.run(built, "--overlay-override", str(override), "--reuse-upper", "build")
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "lower" not in [e["phase"] for e in first.kinds("phase_skipped")]
+    assert any("--overlay-override changed" in line for line in first.output_lines)
+    same = builder.run(built, "--overlay-override", str(override), "--reuse-upper", "build")
+    assert same.returncode == 0, same.stderr[-2000:]
+    assert [e["phase"] for e in same.kinds("phase_skipped")] == ["lower", "upper", "pack"]
+    (override / "profiles" / "EDITED").write_text("an edit to the override\n")
+    edited = builder.run(built, "--overlay-override", str(override), "--reuse-upper", "build")
+    assert edited.returncode == 0, edited.stderr[-2000:]
+    assert [e["phase"] for e in edited.kinds("phase_skipped")] == []
+    assert any("--overlay-override changed" in line for line in edited.output_lines)
+
+
 def test_independent_binpkgs_stay_in_the_lower_image(builder, tmp_path):
     artifact = copy_example(tmp_path)
     run = builder.run(artifact, "--independent-binpkgs", "lower")

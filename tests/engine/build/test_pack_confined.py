@@ -51,7 +51,7 @@ def test_a_symlinked_efi_loader_is_read_inside_the_image_not_on_the_host(build_c
     ctx = build_context(compression="gzip")
     _images(ctx, host, decoy=True)
     before = host.snapshot()
-    ran, outputs = pack_phase.run_pack(ctx, Fingerprint("upper", {}), always=True)
+    ran, outputs = pack_phase.run_pack(ctx, Fingerprint("upper", {}), rerun="asked for")
     squashfs, superfloppy = pack_phase.output_paths(ctx)
     assert ran and outputs == [squashfs, superfloppy]
     assert SECRET not in superfloppy.read_bytes()
@@ -60,12 +60,27 @@ def test_a_symlinked_efi_loader_is_read_inside_the_image_not_on_the_host(build_c
     assert host.snapshot() == before
 
 
+def test_a_deleted_superfloppy_reruns_pack_even_with_upper_reused(build_context, host, no_leaks):
+    """rerun=None is build --reuse-upper with upper skipped: pack skips only while every output it
+    made last time is still there."""
+    ctx = build_context(compression="gzip")
+    _images(ctx, host, decoy=True)
+    upper = Fingerprint("upper", {"x": "1"})
+    squashfs, superfloppy = pack_phase.output_paths(ctx)
+    assert pack_phase.run_pack(ctx, upper, rerun="asked for")[0]
+    assert pack_phase.run_pack(ctx, upper, rerun=None) == (False, [squashfs, superfloppy])
+    superfloppy.unlink()
+    ran, outputs = pack_phase.run_pack(ctx, upper, rerun=None)
+    assert ran and outputs == [squashfs, superfloppy] and superfloppy.is_file()
+    assert any(f"{superfloppy.name} is missing" in getattr(e, "text", "") for e in ctx.events)
+
+
 def test_an_efi_loader_linking_out_of_the_image_is_an_error_naming_it(build_context, host, no_leaks):
     ctx = build_context(compression="gzip")
     _images(ctx, host, decoy=False)
     with pytest.raises(PhaseFailed, match=rf"EFI loader /{LOADERS}/x.efi in the lower image is a symbolic link to "
                                           rf"{host.secret}, which does not exist inside the image"):
-        pack_phase.run_pack(ctx, Fingerprint("upper", {}), always=True)
+        pack_phase.run_pack(ctx, Fingerprint("upper", {}), rerun="asked for")
     squashfs, superfloppy = pack_phase.output_paths(ctx)
     assert not squashfs.exists() and not superfloppy.exists()  # checked before any output is made
     assert sorted(p.name for p in ctx.paths.artifact_dir.iterdir()) == ["genpack.json5", "work"]

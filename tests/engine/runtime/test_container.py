@@ -72,7 +72,7 @@ def test_binds_are_visible_inside(busybox_image: Path, runtime_host: HostInfo, t
         "/var/db/repos/genpack-overlay=override",
         "/mnt/extra=extra",
         "override-readonly",
-        "A=3 B=2 LC_ALL=C.UTF-8",
+        "A=3 B=2 LC_ALL=",  # no locale of ours (genpack sets none)
     ]
     assert (artifact / "made-inside").exists()
 
@@ -113,13 +113,35 @@ def test_own_overlay_root_merges_and_writes_upper(busybox_image: Path, make_imag
         assert sorted(p.name for p in again.iterdir()) == ["lost+found", "upper"]  # work dir removed
 
 
-def test_pipe_console_streams_lines_in_order(busybox_image: Path, runtime_host: HostInfo, no_leaks: Path) -> None:
+def test_piped_step_streams_lines_in_order(busybox_image: Path, runtime_host: HostInfo, no_leaks: Path) -> None:
+    """A step fed on stdin gets --console=pipe, as genpack's: no terminal, stdout and stderr apart."""
+    script = b"[ -t 1 ] && echo has-tty; for i in $(seq 1 500); do echo line $i; done; echo oops >&2\n"
     with mounts.mounted_image(busybox_image) as root:
-        rc, out, err = run(
-            NspawnSpec(root=root, command=["sh", "-c", "for i in $(seq 1 500); do echo line $i; done; echo oops >&2"]),
-            runtime_host,
-        )
+        rc, out, err = run(NspawnSpec(root=root, command=["sh"]), runtime_host, stdin=script)
     assert rc == 0 and out == [f"line {i}" for i in range(1, 501)] and err == ["oops"]
+
+
+def test_step_without_stdin_reads_end_of_file_at_once(busybox_image: Path, runtime_host: HostInfo,
+                                                      no_leaks: Path) -> None:
+    """No stdin: still a pipe console (its output goes to a log), so a step that reads stdin gets end
+    of file instead of waiting forever on a terminal, and stderr stays apart."""
+    with mounts.mounted_image(busybox_image) as root:
+        rc, out, err = run(NspawnSpec(root=root, command=[
+            "sh", "-c", "[ -t 0 ] || [ -t 1 ] && echo has-tty; read a; echo read=$?; echo oops >&2; exit 3"]),
+            runtime_host)
+    assert (rc, out, err) == (3, ["read=1"], ["oops"])
+
+
+def test_term_without_terminfo_is_replaced_as_genpack(busybox_image: Path, runtime_host: HostInfo,
+                                                      monkeypatch: pytest.MonkeyPatch, no_leaks: Path) -> None:
+    script = b"echo TERM=$TERM\n"
+    with mounts.mounted_image(busybox_image) as root:
+        monkeypatch.setenv("TERM", "xterm-ghostty")
+        rc, out, _ = run(NspawnSpec(root=root, command=["sh"]), runtime_host, stdin=script)
+        monkeypatch.setenv("TERM", "screen")
+        rc2, out2, _ = run(NspawnSpec(root=root, command=["sh"]), runtime_host, stdin=script)
+    assert (rc, out) == (0, ["TERM=xterm-256color"])
+    assert (rc2, out2) == (0, ["TERM=screen"])
 
 
 def test_stdin_is_fed_to_the_container(busybox_image: Path, runtime_host: HostInfo, no_leaks: Path) -> None:
@@ -213,3 +235,25 @@ def test_interactive_container_on_a_pty(busybox_image: Path, runtime_host: HostI
             timeout=60,
         )
     assert proc.returncode == 6 and b"on-a-tty" in proc.stdout
+
+
+def test_interactive_container_gets_the_term_replacement(busybox_image: Path, runtime_host: HostInfo,
+                                                          no_leaks) -> None:
+    """A shell run from a terminal whose TERM the containers have no terminfo for gets genpack's
+    replacement, and nspawn's own console (no --console=pipe): a terminal."""
+    code = (
+        "import sys; from pathlib import Path; from genpack_tui.engine.runtime import privileged; from genpack_tui.engine.runtime.nspawn import NspawnSpec\n"
+        "spec = NspawnSpec(root=Path(sys.argv[1]), command=['sh'])\n"
+        "sys.exit(privileged.run_nspawn_interactive(spec))\n"
+    )
+    with mounts.mounted_image(busybox_image) as root:
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(root)],
+            input=b"[ -t 1 ] && echo out-on-a-tty; echo TERM=$TERM\nexit 0\n",
+            capture_output=True,
+            cwd=Path(__file__).parents[3],
+            env={**os.environ, "TERM": "xterm-ghostty"},
+            timeout=60,
+        )
+    assert proc.returncode == 0 and b"out-on-a-tty" in proc.stdout
+    assert b"TERM=xterm-256color" in proc.stdout  # the typed line echoes as TERM=$TERM, unexpanded

@@ -9,7 +9,7 @@ import pytest
 
 from genpack_tui.engine.runtime.errors import PrivilegedOperationError
 from genpack_tui.engine.runtime.host import HostInfo
-from genpack_tui.engine.runtime.nspawn import NspawnSpec, escape_bind_path
+from genpack_tui.engine.runtime.nspawn import NspawnSpec, escape_bind_path, nspawn_process_env
 
 NO_SYSTEMD = HostInfo(
     is_root=True,
@@ -65,7 +65,6 @@ def test_full_spec_without_systemd_pid1(dirs: dict[str, Path]) -> None:
         f"--bind={t}/download:/var/cache/download",
         f"--bind-ro={t}/override:/var/db/repos/genpack-overlay",
         "--setenv=ARTIFACT=x",
-        "--setenv=LC_ALL=C.UTF-8",
         "--setenv=VARIANT=b",
         "--console=pipe",
         f"--overlay=+/:{t}/upper:/",
@@ -79,7 +78,7 @@ def test_full_spec_without_systemd_pid1(dirs: dict[str, Path]) -> None:
 def test_systemd_host_registers_and_may_use_image(tmp_path: Path) -> None:
     image = tmp_path / "lower.img"
     image.write_bytes(b"")
-    spec = NspawnSpec(root=image, command=["true"], machine="genpack-1", default_env=False)
+    spec = NspawnSpec(root=image, command=["true"], machine="genpack-1")
     assert spec.argv(SYSTEMD_UDEV) == [
         "/usr/bin/systemd-nspawn",
         "-q",
@@ -100,9 +99,28 @@ def test_image_refused_without_udev(tmp_path: Path) -> None:
         NspawnSpec(root=image, command=["true"]).argv(NO_SYSTEMD)
 
 
-def test_lc_all_can_be_overridden(dirs: dict[str, Path]) -> None:
+def test_no_locale_or_other_variable_is_set_for_the_container(dirs: dict[str, Path]) -> None:
+    """genpack sets only what a step asks for: a locale of ours would land in every package's
+    environment.bz2 and binary package."""
+    plain = NspawnSpec(root=dirs["root"], command=["true"]).argv(NO_SYSTEMD)
+    assert [a for a in plain if a.startswith("--setenv")] == []
     argv = NspawnSpec(root=dirs["root"], command=["true"], env={"LC_ALL": "C"}).argv(NO_SYSTEMD)
     assert [a for a in argv if a.startswith("--setenv")] == ["--setenv=LC_ALL=C"]
+
+
+def test_no_console_option_unless_asked(dirs: dict[str, Path]) -> None:
+    argv = NspawnSpec(root=dirs["root"], command=["true"]).argv(NO_SYSTEMD)
+    assert not [a for a in argv if a.startswith("--console")]
+
+
+@pytest.mark.parametrize(("term", "expected"), [("xterm-ghostty", "xterm-256color"), ("xterm", None), (None, None)])
+def test_term_fix_up_as_genpack(term: str | None, expected: str | None) -> None:
+    environ = {"PATH": "/usr/bin", **({"TERM": term} if term else {})}
+    env = nspawn_process_env(environ)
+    if expected is None:
+        assert env is None  # nspawn runs with our environment as it is
+    else:
+        assert env == {"PATH": "/usr/bin", "TERM": expected}
 
 
 def test_machine_names_are_unique_per_spec(dirs: dict[str, Path]) -> None:

@@ -162,3 +162,38 @@ async def test_archive_from_the_palette_action(hello_artifact: Path) -> None:
         assert (hello_artifact / "genpack-hello.tar.gz").stat().st_size > 0
         assert "genpack-hello.tar.gz" in runner.summary_text()
         assert await wait_for(lambda: app.controller.running is None)
+
+
+async def test_reuse_upper_checkbox_reaches_the_request_and_fits_at_80_columns(
+        hello_artifact: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import Button, Checkbox
+
+    app = make_app(hello_artifact, "--reuse-upper")
+    sent = []
+
+    def run(request):  # what the controller would start, recorded instead of built
+        sent.append(request)
+        app.controller.running = None
+        return 0
+
+    monkeypatch.setattr(app.controller, "run", run)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.ensure_panes()
+        await pilot.press("f4")
+        await pilot.pause()
+        runner = app.query_one(PhaseRunner)
+        reuse = runner.query_one("#runner-reuse-upper", Checkbox)
+        assert reuse.value and runner.options().reuse_upper  # from the command line
+        assert "--reuse-upper" in str(reuse.tooltip) and "genpack reruns them" in str(reuse.tooltip)
+        for widget in (reuse, runner.query_one("#runner-run", Button), runner.query_one("#runner-cancel", Button)):
+            assert widget.region.width > 0 and widget.region.right <= 80, widget
+        reuse.value = False
+        await pilot.pause()
+        assert not runner.options().reuse_upper
+        assert await app.start_action(runner.options())
+        assert await wait_for(lambda: len(sent) == 1 and app.controller.running is None)
+        reuse.value = True
+        await pilot.pause()
+        assert await app.start_action(runner.options())
+        assert await wait_for(lambda: len(sent) == 2)
+    assert [r.reuse_upper for r in sent] == [False, True]
