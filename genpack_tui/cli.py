@@ -52,6 +52,9 @@ def dispatch(invocation: Invocation) -> int:
         from genpack_tui.commands.config import run_config
         return run_config(request.artifact_path, request.variant, request.arch, invocation.json,
                           sys.stdout, color=wants_color(sys.stdout, invocation.color, os.environ))
+    if invocation.action == "plan":
+        from genpack_tui.commands.plan import run_plan
+        return run_plan(request, invocation.json, sys.stdout, sys.stderr)
     if invocation.action == "check":
         from genpack_tui.commands.check import run_check
         return run_check((), invocation.directory, sys.stdout)
