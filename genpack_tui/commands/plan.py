@@ -13,21 +13,35 @@ from genpack_tui.engine.config import Resolution, resolve
 from genpack_tui.engine.config.printable import escape_controls
 from genpack_tui.engine.config.problems import omitted_line, problems_to_print
 from genpack_tui.engine.runtime.binfmt import is_emulated_build
+from genpack_tui.engine.runtime.confined import UnsafePathError
 
 WHERE_LABEL = {"lower": "lower container", "upper": "upper container", "host": "host"}
 
 
+class NoPlan(Exception):
+    """The artifact cannot be planned (not a configuration error): the message says why."""
+
+
 def resolve_plan(request: BuildRequest) -> tuple[Resolution, BuildPlan | None]:
-    """The resolution of ``request``'s artifact, variant and arch, and its plan (None when it has errors)."""
+    """The resolution of ``request``'s artifact, variant and arch, and its plan (None when it has errors).
+    NoPlan: an input tree the build would refuse (overlay/ a link out of the artifact)."""
     res = resolve(request.artifact_path, variant=request.variant, arch=request.arch)
     if not res.ok or res.derived is None:
         return res, None
-    return res, build_plan(request, res.derived, emulated=is_emulated_build(res.arch), cpu_count=os.cpu_count() or 1)
+    try:
+        plan = build_plan(request, res.derived, emulated=is_emulated_build(res.arch), cpu_count=os.cpu_count() or 1)
+    except UnsafePathError as exc:
+        raise NoPlan(str(exc)) from None
+    return res, plan
 
 
 def run_plan(request: BuildRequest, as_json: bool, out: TextIO, err: TextIO) -> int:
     """Print the plan; 0 when the configuration has no error, 1 (the problems on ``err``) otherwise."""
-    res, plan = resolve_plan(request)
+    try:
+        res, plan = resolve_plan(request)
+    except NoPlan as exc:
+        print(f"genpack-tui: error: {escape_controls(str(exc))}", file=err)
+        return 1
     if plan is None:
         shown, omitted = problems_to_print(res.problems)
         for problem in shown:

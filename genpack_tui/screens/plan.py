@@ -8,14 +8,17 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from genpack_tui.commands.plan import plan_text, resolve_plan
+from genpack_tui.commands.plan import NoPlan, plan_text, resolve_plan
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.config.printable import escape_controls
 
 
 def plan_or_problems(request: BuildRequest) -> str:
     """The plan's text, or why there is none (the configuration's errors)."""
-    res, plan = resolve_plan(request)
+    try:
+        res, plan = resolve_plan(request)
+    except NoPlan as exc:
+        return f"No plan: {escape_controls(str(exc))}\n"
     if plan is not None:
         return plan_text(plan)
     lines = ["No plan: the configuration has errors.", ""]
