@@ -175,7 +175,8 @@ def _run_step(ctx: BuildContext, root: Path, step: PlanStep) -> int:
 
     def run() -> int:
         return ctx.container(root, step.argv, step=step.name, env=step.setenv, binpkgs=step.binpkgs,
-                             download=step.download, parser=parser, quiet=step.quiet)
+                             download=step.download, overlay_override=step.overlay_override, parser=parser,
+                             quiet=step.quiet)
 
     if step.quiet:  # a probe: no step of its own in the events
         return run()

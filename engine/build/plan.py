@@ -184,7 +184,7 @@ def manifest_steps(artifact_dir: Path) -> list[PlanStep]:
     lower image's local overlay is an exact copy of overlay/ by then. Links in overlay/ are never followed."""
     steps = []
     for package, ebuild in local_overlay_packages_without_manifest(artifact_dir):
-        steps.append(PlanStep("manifests", f"Regenerating the Manifest of {package}...", LOWER,
+        steps.append(PlanStep("manifests", f"Regenerating Manifests for local overlay: {package}", LOWER,
                               ("ebuild", f"/{LOCAL_OVERLAY}/{package}/{ebuild}", "manifest"), check=False))
     return steps
 

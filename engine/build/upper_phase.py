@@ -64,7 +64,8 @@ def _populate(ctx: BuildContext, lower_root: Path, upper: Path) -> None:
         with ctx.step(step.name, step.title):
             rc = ctx.container(lower_root, step.argv, step=step.name, env=step.setenv,
                                stdin=None if step.stdin is None else step.stdin.encode(),
-                               download=step.download, overlay_upper=upper)
+                               download=step.download, overlay_override=step.overlay_override,
+                               overlay_upper=upper)
             ctx.check(rc, step.title.rstrip("."))
 
 

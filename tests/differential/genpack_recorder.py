@@ -85,15 +85,24 @@ class _RecordingSubprocess:
     DEVNULL = subprocess.DEVNULL
     CalledProcessError = subprocess.CalledProcessError
 
-    def __init__(self) -> None:
+    def __init__(self, failing: tuple[tuple[str, ...], ...] = ()) -> None:
         self.calls: list[Call] = []
+        self.failing = list(failing)  # container commands that fail, each the first time only
 
     def run(self, argv: list[str], *args: Any, input: Any = None, stdin: Any = None, text: bool = False,
             **kwargs: Any) -> subprocess.CompletedProcess:
         data = input if input is not None else (f"<file {Path(stdin.name).name}>" if stdin is not None else None)
-        self.calls.append(Call([str(a) for a in argv], data))
+        call = Call([str(a) for a in argv], data)
+        self.calls.append(call)
+        container = parse_nspawn(call)
+        rc = 0
+        for prefix in self.failing:
+            if container is not None and tuple(container.command[:len(prefix)]) == prefix:
+                self.failing.remove(prefix)
+                rc = 1
+                break
         empty = "" if text else b""
-        return subprocess.CompletedProcess(argv, 0, stdout=empty, stderr=empty)
+        return subprocess.CompletedProcess(argv, rc, stdout=empty, stderr=empty)
 
 
 def load_genpack(genpack_py: Path) -> ModuleType:
@@ -115,11 +124,25 @@ def _cwd(path: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def record(genpack_py: Path, artifact_dir: Path, scratch: Path, *, variant: str | None, arch: str) -> list[Call]:
+@dataclass(frozen=True)
+class Options:
+    """genpack's command-line options, as its ``__main__`` sets them."""
+
+    parallel: bool = False
+    independent_binpkgs: bool = False
+    deep_depclean: bool = False
+    overlay_override: str | None = None
+    compression: str | None = None
+    devel: bool = False
+
+
+def record(genpack_py: Path, artifact_dir: Path, scratch: Path, *, variant: str | None, arch: str,
+           options: Options = Options(), failing: tuple[tuple[str, ...], ...] = ()) -> list[Call]:
     """What genpack's ``build`` of ``variant`` for ``arch`` runs in ``artifact_dir`` on a first build
-    (no work/ yet), in order. ``scratch`` takes genpack's cache directories."""
+    (no work/ yet), in order. ``scratch`` takes genpack's cache directories; a container whose command
+    starts with one of ``failing`` fails (the first time), every other call succeeds."""
     g = load_genpack(genpack_py)
-    recorder = _RecordingSubprocess()
+    recorder = _RecordingSubprocess(failing)
     g.subprocess = recorder
 
     def download(url: str, dest: str) -> dict[str, str]:
@@ -143,13 +166,13 @@ def record(genpack_py: Path, artifact_dir: Path, scratch: Path, *, variant: str 
         g.download_dir = os.path.join(g.cache_root, "download")
         g.genpack_json, g.genpack_json_time = g.load_genpack_json()
         g.genpack_json.setdefault("name", os.path.basename(os.getcwd()))
-        g.overlay_override = None
-        g.independent_binpkgs = g.genpack_json.get("independent_binpkgs", False)
-        g.deep_depclean = False
+        g.overlay_override = options.overlay_override
+        g.independent_binpkgs = options.independent_binpkgs or g.genpack_json.get("independent_binpkgs", False)
+        g.deep_depclean = options.deep_depclean
         g.break_circular_deps = False
-        g.parallel = False
+        g.parallel = options.parallel
         selected = g.Variant(variant)
-        g.lower(selected, False)
+        g.lower(selected, options.devel)
         g.upper(selected)
-        g.pack(selected, None)
+        g.pack(selected, options.compression)
     return recorder.calls

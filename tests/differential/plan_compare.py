@@ -15,9 +15,9 @@ from typing import Any
 from genpack_tui.engine.build.emerge_commands import OUTPUT_FLAGS
 from tests.differential.genpack_recorder import Call, Container, parse_nspawn, tar_members
 
-# the run-time conditions of the recorded scenario: a first build (new image, lower.fresh), the breaker
-# found, the plain depclean succeeding
-SCENARIO = {None, "new-lower-image", "fresh-or-forced", "breaker-available"}
+# the run-time conditions (engine/build/plan.py's when-keys) of a first build as the recorder runs it: a
+# new image, lower.fresh, the breaker found (and the plain depclean succeeding)
+FIRST_BUILD = frozenset({"new-lower-image", "fresh-or-forced", "breaker-available"})
 
 NORMALISATIONS = {
     "lower-image-on-host": "genpack's lower-image set-up (mkfs, stage3, the trees, repos.conf, distfiles) "
@@ -96,11 +96,12 @@ def _sort_genpack(calls: list[Call], seen: set[str]) -> _Genpack:
     return g
 
 
-def _our_containers(plan: dict[str, Any], seen: set[str]) -> tuple[list[dict[str, Any]], list[str]]:
+def _our_containers(plan: dict[str, Any], conditions: frozenset[str],
+                    seen: set[str]) -> tuple[list[dict[str, Any]], list[str]]:
     steps, manifests = [], []
     for phase in ("lower", "upper"):
         for step in plan[phase]:
-            if step["where"] == "host" or step["when"] not in SCENARIO:
+            if step["where"] == "host" or (step["when"] is not None and step["when"] not in conditions):
                 continue
             if step["name"] == "manifests":
                 manifests.append("/".join(Path(step["argv"][1]).parts[-3:-1]))
@@ -113,8 +114,10 @@ def _our_containers(plan: dict[str, Any], seen: set[str]) -> tuple[list[dict[str
     return steps, manifests
 
 
-def compare(calls: list[Call], plan: dict[str, Any], *, default_env: dict[str, str]) -> Comparison:
-    """The differences between genpack's ``calls`` and our ``plan``. ``default_env``: variables our
+def compare(calls: list[Call], plan: dict[str, Any], *, conditions: frozenset[str] = FIRST_BUILD,
+            default_env: dict[str, str]) -> Comparison:
+    """The differences between genpack's ``calls`` and our ``plan``, its steps taken as they run when
+    ``conditions`` hold (when-keys). ``default_env``: variables our
     containers get from engine/runtime/nspawn.py's defaults that genpack's do not (set aside here and
     reported apart as the kind "default-env")."""
     result = Comparison()
@@ -126,7 +129,7 @@ def compare(calls: list[Call], plan: dict[str, Any], *, default_env: dict[str, s
             ours, theirs = plan["portage_files"].get(path), (g.portage_files or {}).get(path)
             if ours != theirs:
                 result.differ("portage-file", f"/{path}: ours {ours!r}, genpack {theirs!r}")
-    ours, manifests = _our_containers(plan, result.normalised)
+    ours, manifests = _our_containers(plan, conditions, result.normalised)
     if manifests != g.manifests:
         result.differ("manifests", f"ours {manifests}, genpack {g.manifests}")
     if (plan["pack"]["outfile"], plan["pack"]["compression"]) != g.pack:

@@ -6,11 +6,14 @@ exactly what differs.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import json5
 import pytest
@@ -20,8 +23,8 @@ from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.config.arches import ARCH_TABLE
 from genpack_tui.engine.runtime.nspawn import DEFAULT_ENV
 from tests.differential import plan_compare
-from tests.differential.genpack_recorder import record
-from tests.differential.plan_compare import NORMALISATIONS, compare
+from tests.differential.genpack_recorder import Options, record
+from tests.differential.plan_compare import FIRST_BUILD, NORMALISATIONS, compare
 from tests.fixtures.config import CORPUS_DIR, CORPUS_ENV, REFERENCE_DIR, REFERENCE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,14 +34,36 @@ SUBDIRS = ("files", "kernel", "overlay", "patches", "env", "savedconfig")
 _LISTED = re.compile(r"^(?:(?P<stencil>[\w.-]+)/)?(?P<path>(?:%s)/\S+)$" % "|".join(SUBDIRS))
 
 
-def _variant_sets(field: str):
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    options: Options = Options()
+    failing: tuple[tuple[str, ...], ...] = ()  # genpack's containers that fail (the first time)
+    conditions: frozenset[str] = FIRST_BUILD  # our plan's when-keys that then hold
+    arches: tuple[str, ...] = ARCHES
+
+
+NATIVE_AND_EMULATED = ("x86_64", "aarch64")
+SCENARIOS = (  # the first is the headline figure; the others each change what the build runs
+    Scenario("first build"),
+    Scenario("with --parallel --independent-binpkgs --deep-depclean --overlay-override --compression xz",
+             Options(parallel=True, independent_binpkgs=True, deep_depclean=True, overlay_override="OVERRIDE",
+                     compression="xz"), arches=NATIVE_AND_EMULATED),
+    Scenario("whose plain depclean fails", failing=(("emerge", "--depclean"),),
+             conditions=FIRST_BUILD | {"depclean-failed"}, arches=("x86_64",)),
+    Scenario("with --devel", Options(devel=True), arches=("x86_64",)),
+)
+
+
+def _variant_sets(field: str) -> Callable[[dict, str | None, Scenario], bool]:
     """A deliberate difference that shows where the selected variant's block sets ``field``."""
-    return lambda doc, variant: variant is not None and field in (doc.get("variants") or {}).get(variant, {})
+    return lambda doc, variant, scenario: variant is not None and field in (doc.get("variants") or {}).get(variant, {})
 
 
 # deliberate differences: table id -> (the kinds of difference it explains, where it is expected)
-DELIBERATE = {
+DELIBERATE: dict[str, tuple[set[str], Callable[[dict, str | None, Scenario], bool]]] = {
     "variant-profile": ({"profile", "env PROFILE"}, _variant_sets("profile")),
+    "devel-metapackage": ({"portage-file"}, lambda doc, variant, scenario: scenario.options.devel),
 }
 
 
@@ -85,60 +110,93 @@ def reference() -> Path:
     return GENPACK_PY
 
 
-def test_plan_matches_genpack_over_the_corpus(reference: Path, tmp_path: Path, capsys) -> None:
-    configs = sorted(CORPUS_DIR.resolve().rglob("genpack.json5"))
-    assert len(configs) >= 20, f"the corpus at {CORPUS_DIR} has only {len(configs)} configurations"
-    identical = total = 0
-    seen_normalised: Counter[str] = Counter()
-    deliberate_where: dict[str, list[str]] = defaultdict(list)
-    unexplained: list[str] = []
-    pending: Counter[str] = Counter()
+def _request(artifact: Path, variant: str | None, arch: str, options: Options) -> BuildRequest:
+    return BuildRequest(action="build", artifact_dir=str(artifact), variant=variant, arch=arch,
+                        parallel=options.parallel, independent_binpkgs=options.independent_binpkgs,
+                        deep_depclean=options.deep_depclean, overlay_override=options.overlay_override,
+                        compression=options.compression, devel=options.devel)
+
+
+@dataclass
+class Tally:
+    total: int = 0
+    identical: int = 0
+    deliberate: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    normalised: Counter[str] = field(default_factory=Counter)
+    pending: Counter[str] = field(default_factory=Counter)
+    unexplained: list[str] = field(default_factory=list)
+
+
+def _run_scenario(scenario: Scenario, configs: list[Path], reference: Path, scratch: Path) -> Tally:
+    tally = Tally()
+    override = scratch / "overlay-override"
+    override.mkdir(parents=True)
+    options = dataclasses.replace(scenario.options, overlay_override=str(override)) \
+        if scenario.options.overlay_override else scenario.options
     for config in configs:
         doc = json5.loads(config.read_text(encoding="utf-8"))
-        for arch in ARCHES:
+        for arch in scenario.arches:
             for variant in combinations(config):
-                total += 1
+                tally.total += 1
                 case = f"{config.parent.relative_to(CORPUS_DIR.resolve())} variant={variant} arch={arch}"
-                artifact = tmp_path / str(total) / config.parent.name
+                artifact = scratch / str(tally.total) / config.parent.name
                 artifact.mkdir(parents=True)
                 shutil.copy(config, artifact / "genpack.json5")
                 materialise(config.parent, artifact)
-                calls = record(reference, artifact, tmp_path / str(total), variant=variant, arch=arch)
-                res, plan = resolve_plan(BuildRequest(action="build", artifact_dir=str(artifact), variant=variant,
-                                                      arch=arch))
+                calls = record(reference, artifact, scratch / str(tally.total), variant=variant, arch=arch,
+                               options=options, failing=scenario.failing)
+                res, plan = resolve_plan(_request(artifact, variant, arch, options))
                 assert plan is not None, (case, [str(p) for p in res.errors])
                 # what `plan --json` prints, through JSON as a user reads it
-                result = compare(calls, json.loads(json.dumps(plan.to_json())), default_env=dict(DEFAULT_ENV))
-                seen_normalised.update(result.normalised)
-                explained_here = False
+                result = compare(calls, json.loads(json.dumps(plan.to_json())), conditions=scenario.conditions,
+                                 default_env=dict(DEFAULT_ENV))
+                tally.normalised.update(result.normalised)
+                differs = False
                 for kind, detail in result.differences:
                     if kind == "default-env":
-                        pending[detail] += 1
+                        tally.pending[detail] += 1
                         continue
-                    reasons = [i for i, (kinds, applies) in DELIBERATE.items() if kind in kinds and applies(doc, variant)]
+                    differs = True
+                    reasons = [i for i, (kinds, applies) in DELIBERATE.items()
+                               if kind in kinds and applies(doc, variant, scenario)]
                     if not reasons:
-                        unexplained.append(f"{case}: {kind}: {detail}")
+                        tally.unexplained.append(f"{scenario.name}: {case}: {kind}: {detail}")
                     for reason in reasons:
-                        explained_here = True
-                        if case not in deliberate_where[reason]:
-                            deliberate_where[reason].append(case)
-                if not explained_here and not any(k != "default-env" for k, _ in result.differences):
-                    identical += 1
-    summary = [f"plan parity: {identical} of {total} combinations identical to the real genpack "
-               f"({len(configs)} configurations × their variants × {len(ARCHES)} arches)"]
-    summary += [f"  deliberate {reason}: {len(cases)} combinations" for reason, cases in deliberate_where.items()]
-    summary += [f"  normalised {name}: {count} combinations" for name, count in sorted(seen_normalised.items())]
-    if pending:  # engine/runtime/nspawn.py still adds these to every container; issue 9 removes them
+                        if case not in tally.deliberate[reason]:
+                            tally.deliberate[reason].append(case)
+                tally.identical += not differs
+    return tally
+
+
+def test_plan_matches_genpack_over_the_corpus(reference: Path, tmp_path: Path, capsys) -> None:
+    configs = sorted(CORPUS_DIR.resolve().rglob("genpack.json5"))
+    assert len(configs) >= 20, f"the corpus at {CORPUS_DIR} has only {len(configs)} configurations"
+    tallies = {s.name: _run_scenario(s, configs, reference, tmp_path / str(i)) for i, s in enumerate(SCENARIOS)}
+    summary = []
+    for scenario in SCENARIOS:
+        tally = tallies[scenario.name]
+        summary.append(f"plan parity, {scenario.name}: {tally.identical} of {tally.total} combinations identical "
+                       f"to the real genpack ({len(configs)} configurations × their variants × "
+                       f"{len(scenario.arches)} arch{'es' if len(scenario.arches) > 1 else ''})")
+        summary += [f"  deliberate {reason}: {len(cases)} combinations" for reason, cases in tally.deliberate.items()]
+        summary += [f"  normalised {name}: {count} combinations" for name, count in sorted(tally.normalised.items())]
+        # engine/runtime/nspawn.py still adds these to every container; issue 9 removes them
         summary += [f"  NOT YET FIXED: our containers get {detail} (genpack's do not): {count} containers"
-                    for detail, count in pending.items()]
+                    for detail, count in tally.pending.items()]
     plan_compare.PARITY_REPORT[:] = summary
     with capsys.disabled():
         print("\n" + "\n".join(summary))
 
+    unexplained = [line for tally in tallies.values() for line in tally.unexplained]
     assert unexplained == [], "differences docs/compatibility.md does not list:\n" + "\n".join(unexplained[:40])
     rows = table_rows()
     assert {i for i, kind in rows.items() if kind == "normalised"} == set(NORMALISATIONS)
     assert {i for i, kind in rows.items() if kind == "deliberate"} == set(DELIBERATE)
-    assert set(seen_normalised) == set(NORMALISATIONS), "a normalisation the table lists no longer applies"
-    assert set(deliberate_where) == set(DELIBERATE), "a deliberate difference the table lists no longer shows"
-    assert identical + sum(1 for _ in {c for cases in deliberate_where.values() for c in cases}) == total
+    seen_normalised = {name for tally in tallies.values() for name in tally.normalised}
+    seen_deliberate = {reason for tally in tallies.values() for reason in tally.deliberate}
+    assert seen_normalised == set(NORMALISATIONS), "a normalisation the table lists no longer applies"
+    assert seen_deliberate == set(DELIBERATE), "a deliberate difference the table lists no longer shows"
+    first = tallies[SCENARIOS[0].name]
+    assert first.deliberate.keys() == {"variant-profile"}  # with no option, the variant profile alone differs
+    assert all(tally.identical + len({c for cases in tally.deliberate.values() for c in cases}) == tally.total
+               for tally in tallies.values())
