@@ -1,7 +1,7 @@
 """The entry point: parse the command line (parser.py) into an Invocation once and hand it to the config
-command, check, schema, the test bed, the headless runner or the workbench. Nothing imports this module but
-``__main__``. Exit status: 0 success, 1 a failed build or configuration, 2 a usage error, 130 interrupted
-(parser.py's EXIT_STATUS, shown by --help)."""
+command, plan, check, schema, the test bed, the headless runner or the workbench. Nothing imports this
+module but ``__main__``. Exit status: 0 success, 1 a failed build or configuration, 2 a usage error, 130
+interrupted (parser.py's EXIT_STATUS, shown by --help)."""
 from __future__ import annotations
 
 import os
