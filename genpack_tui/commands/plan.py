@@ -63,8 +63,8 @@ def plan_text(plan: BuildPlan) -> str:
     """The human view: the profile, every Portage file with its content, then each phase's steps."""
     lines = [f"Plan for {escape_controls(plan.name)} · variant {escape_controls(plan.variant or '(none)')} · "
              f"{plan.arch}{' (emulated)' if plan.emulated else ''}",
-             "Each phase runs only when its inputs changed (or when asked for); steps marked 'only when' "
-             "depend on what the build finds.", "", f"profile: {plan.profile}", "",
+             "What each phase runs when it runs; a step marked 'only when' depends on what the build finds.",
+             "", f"profile: {plan.profile}", "",
              "Portage files written into the lower image:"]
     for path, content in plan.portage_files.items():
         lines.append(f"  /{path}" + ("" if content else "  (empty)"))
