@@ -13,6 +13,8 @@ from typing import Iterator
 
 import pytest
 
+from genpack_tui.commands.plan import resolve_plan
+from genpack_tui.engine.build.request import BuildRequest
 from tests.fixtures.build import EXAMPLE, REPO
 
 NOBODY = 65534
@@ -101,3 +103,11 @@ def test_plan_of_an_overlay_linked_out_is_refused(artifact: Path) -> None:
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"{artifact}/overlay is a symbolic link (to {outside})" in result.stderr
     assert sorted(p.name for p in outside.rglob("*")) == ["cat", "pkg", "pkg-1.ebuild"]
+
+
+def test_plan_json_is_the_engine_plan(artifact: Path) -> None:
+    """What the differential test (tests/differential/) compares in-process is what the CLI prints."""
+    result = run_plan(artifact, "plan", "--json", "--arch", "i686")
+    assert result.returncode == 0, result.stderr
+    _, plan = resolve_plan(BuildRequest(action="plan", artifact_dir=str(artifact), arch="i686"))
+    assert plan is not None and json.loads(result.stdout) == plan.to_json()
