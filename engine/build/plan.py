@@ -35,6 +35,10 @@ from genpack_tui.engine.runtime.nspawn import NspawnSpec
 PLAN_SCHEMA = 1
 LOWER, UPPER, HOST = "lower", "upper", "host"  # where a step runs
 LOCAL_OVERLAY = "var/db/repos/genpack-local-overlay"
+UPPER_LAYER = "<upper layer>"  # how the plan shows the mounted upper layer's directory
+# genpack's `which` before the automatic breaker: its exit status decides whether the breaker runs
+BREAKER_PROBE = Step("break-circular-deps-probe", "Looking for genpack-break-circular-dep...",
+                     ["which", "genpack-break-circular-dep"], check=False)
 
 # when-keys: the run-time conditions a step waits for, and how the plan shows them
 CONDITIONS = {
@@ -232,9 +236,6 @@ def emerge_steps(request: BuildRequest, derived: Derived, *, emulated: bool, cpu
             for step, when in steps]
 
 
-BREAKER_PROBE = Step("break-circular-deps-probe", "Looking for genpack-break-circular-dep...",
-                     ["which", "genpack-break-circular-dep"], check=False)
-
 
 def upper_steps(derived: Derived, *, emulated: bool) -> list[PlanStep]:
     env = {**emulation_env(emulated), **upper_env(derived.name, derived.profile, derived.variant)}
@@ -260,8 +261,6 @@ def upper_steps(derived: Derived, *, emulated: bool) -> list[PlanStep]:
     steps.append(PlanStep("copyup-dev", "Copying /dev from lower image to upper image...", HOST))
     return steps
 
-
-UPPER_LAYER = "<upper layer>"  # how the plan shows the mounted upper layer's directory
 
 
 def pack_steps(outfile: str, compression: str) -> list[PlanStep]:
