@@ -23,7 +23,7 @@ from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.config.arches import ARCH_TABLE
 from genpack_tui.engine.runtime.nspawn import DEFAULT_ENV
 from tests.differential import plan_compare
-from tests.differential.genpack_recorder import Options, record
+from tests.differential.genpack_recorder import Options, parse_nspawn, record
 from tests.differential.plan_compare import FIRST_BUILD, NORMALISATIONS, compare
 from tests.fixtures.config import CORPUS_DIR, CORPUS_ENV, REFERENCE_DIR, REFERENCE_ENV
 
@@ -200,3 +200,25 @@ def test_plan_matches_genpack_over_the_corpus(reference: Path, tmp_path: Path, c
     assert first.deliberate.keys() == {"variant-profile"}  # with no option, the variant profile alone differs
     assert all(tally.identical + len({c for cases in tally.deliberate.values() for c in cases}) == tally.total
                for tally in tallies.values())
+
+
+def test_example_matches_genpack(reference: Path, tmp_path: Path, capsys) -> None:
+    """examples/hello (files/, build.d, users, groups, services, setup commands) for every arch and
+    variant: no difference at all but the normalisations, and the containers each tool starts."""
+    example = ROOT / "examples" / "hello"
+    for arch in ARCHES:
+        for variant in combinations(example / "genpack.json5"):
+            artifact = tmp_path / f"{arch}-{variant}" / "hello"
+            shutil.copytree(example, artifact, symlinks=True)
+            calls = record(reference, artifact, artifact.parent, variant=variant, arch=arch)
+            _, plan = resolve_plan(_request(artifact, variant, arch, Options()))
+            assert plan is not None
+            result = compare(calls, plan.to_json(), default_env=dict(DEFAULT_ENV))
+            assert [d for d in result.differences if d[0] != "default-env"] == [], (arch, variant)
+            theirs = sum(1 for call in calls if parse_nspawn(call) is not None)
+            ours = sum(1 for phase in (plan.lower, plan.upper) for step in phase
+                       if step.in_container and (step.when is None or step.when in FIRST_BUILD))
+            with capsys.disabled():
+                print(f"\nexamples/hello variant={variant} arch={arch}: a first build starts {theirs} containers "
+                      f"with genpack, {ours} with genpack-tui", end="")
+            assert ours < theirs
