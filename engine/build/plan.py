@@ -32,7 +32,7 @@ from genpack_tui.engine.config.portage_files import RUNTIME_SET
 from genpack_tui.engine.runtime.confined import ConfinedDir
 from genpack_tui.engine.runtime.nspawn import NspawnSpec
 
-PLAN_SCHEMA = 1
+PLAN_SCHEMA = "1.0"  # the --json object's MAJOR.MINOR, versioned as docs/events.md says
 LOWER, UPPER, HOST = "lower", "upper", "host"  # where a step runs
 LOCAL_OVERLAY = "var/db/repos/genpack-local-overlay"
 UPPER_LAYER = "<upper layer>"  # how the plan shows the mounted upper layer's directory
