@@ -21,7 +21,7 @@ import pytest
 from genpack_tui.commands.plan import resolve_plan
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.config.arches import ARCH_TABLE
-from genpack_tui.engine.runtime.nspawn import DEFAULT_ENV
+from genpack_tui.engine.runtime import nspawn
 from tests.differential import plan_compare
 from tests.differential.genpack_recorder import Options, parse_nspawn, record
 from tests.differential.plan_compare import FIRST_BUILD, NORMALISATIONS, compare
@@ -30,6 +30,9 @@ from tests.fixtures.config import CORPUS_DIR, CORPUS_ENV, REFERENCE_DIR, REFEREN
 ROOT = Path(__file__).resolve().parents[2]
 GENPACK_PY = REFERENCE_DIR / "genpack" / "src" / "genpack.py"
 ARCHES = tuple(arch.name for arch in ARCH_TABLE)
+# variables engine/runtime/nspawn.py still adds to every container of ours (issue 9 removes them, and the
+# constant with them): reported as not yet fixed while they are there, never counted as parity
+DEFAULT_ENV = dict(getattr(nspawn, "DEFAULT_ENV", ()))
 SUBDIRS = ("files", "kernel", "overlay", "patches", "env", "savedconfig")
 _LISTED = re.compile(r"^(?:(?P<stencil>[\w.-]+)/)?(?P<path>(?:%s)/\S+)$" % "|".join(SUBDIRS))
 
@@ -149,7 +152,7 @@ def _run_scenario(scenario: Scenario, configs: list[Path], reference: Path, scra
                 assert plan is not None, (case, [str(p) for p in res.errors])
                 # what `plan --json` prints, through JSON as a user reads it
                 result = compare(calls, json.loads(json.dumps(plan.to_json())), conditions=scenario.conditions,
-                                 default_env=dict(DEFAULT_ENV))
+                                 default_env=DEFAULT_ENV)
                 tally.normalised.update(result.normalised)
                 differs = False
                 for kind, detail in result.differences:
@@ -213,7 +216,7 @@ def test_example_matches_genpack(reference: Path, tmp_path: Path, capsys) -> Non
             calls = record(reference, artifact, artifact.parent, variant=variant, arch=arch)
             _, plan = resolve_plan(_request(artifact, variant, arch, Options()))
             assert plan is not None
-            result = compare(calls, plan.to_json(), default_env=dict(DEFAULT_ENV))
+            result = compare(calls, plan.to_json(), default_env=DEFAULT_ENV)
             assert [d for d in result.differences if d[0] != "default-env"] == [], (arch, variant)
             theirs = sum(1 for call in calls if parse_nspawn(call) is not None)
             ours = sum(1 for phase in (plan.lower, plan.upper) for step in phase
