@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Sequence
 from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.build.image_space import FullImage, find_full_image, says_no_space
 from genpack_tui.engine.build.paths import WorkPaths
-from genpack_tui.engine.build.plan import BuildPlan, build_plan, emulation_env
+from genpack_tui.engine.build.plan import BuildPlan, build_plan
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.config import Derived, Resolution
 from genpack_tui.engine.events import EventSink, OutputLine, StepFinished, StepStarted
@@ -127,9 +127,6 @@ class BuildContext:
     @property
     def derived_independent(self) -> bool:
         return self.request.independent_binpkgs or self.derived.independent_binpkgs
-
-    def emulation_env(self) -> dict[str, str]:
-        return emulation_env(self.emulated)
 
     def describe(self) -> dict[str, Any]:
         return {"artifact": self.resolution.name, "variant": self.resolution.variant, "arch": self.resolution.arch}
