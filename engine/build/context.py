@@ -55,8 +55,8 @@ class BuildContext:
         return build_plan(self.request, self.derived, emulated=self.emulated, cpu_count=os.cpu_count() or 1)
 
     def host_step(self, name: str) -> contextlib.AbstractContextManager[None]:
-        """``step`` for the plan's host step ``name`` of the current phase, with the plan's title."""
-        return self.step(name, self.plan.find(self.phase, name).title)
+        """``step`` for the plan's host step ``name``, with the plan's title."""
+        return self.step(name, self.plan.host(name).title)
 
     def say(self, text: str, step: str = "") -> None:
         self.sink(OutputLine(phase=self.phase, step=step, text=text))

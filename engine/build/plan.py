@@ -112,8 +112,12 @@ class BuildPlan:
         return {"lower": self.lower, "upper": self.upper, "pack": self.pack}[phase]
 
     def find(self, phase: str, name: str) -> PlanStep:
-        """The first step called ``name`` in ``phase`` (a host step's title, for its step events)."""
+        """The first step called ``name`` in ``phase``."""
         return next(step for step in self.phase(phase) if step.name == name)
+
+    def host(self, name: str) -> PlanStep:
+        """The host step called ``name`` (host step names are unique across the phases)."""
+        return next(step for step in self.lower + self.upper + self.pack if step.name == name and not step.in_container)
 
     def to_json(self) -> dict[str, Any]:
         return {

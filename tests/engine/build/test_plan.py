@@ -61,6 +61,13 @@ def test_lower_order_and_conditions(artifact: Path) -> None:
     assert breaker.setenv == {"USE": "-b"} and breaker.argv[-1] == "dev-libs/a" and breaker.binds == ["binpkgs"]
 
 
+def test_host_steps_have_unique_names(artifact: Path) -> None:
+    plan = plan_of(artifact)
+    hosts = [s.name for s in plan.lower + plan.upper + plan.pack if s.where == HOST]
+    assert len(hosts) == len(set(hosts)) == 9
+    assert plan.host("squashfs").argv[0] == "mksquashfs" and plan.host("copyup-dev").title.startswith("Copying /dev")
+
+
 def test_container_env_is_what_nspawn_gives(artifact: Path) -> None:
     plan = plan_of(artifact, emulated=True)
     for step in plan.lower + plan.upper:
