@@ -108,6 +108,8 @@ class WorkbenchApp(App[int]):
                 tooltip="The failed package's build.log, in the lower container", id="app.failure-log"),
         Binding("r", "replay_prompt", "Replay", show=False, tooltip="Replay an --events file from CI",
                 id="app.replay"),
+        Binding("p", "show_plan", "Plan", show=False,
+                tooltip="What a build of this variant and arch would run, step by step", id="app.plan"),
     ]
 
     def __init__(
@@ -353,6 +355,11 @@ class WorkbenchApp(App[int]):
         from genpack_tui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen(self.binding_help()))
+
+    def action_show_plan(self) -> None:
+        from genpack_tui.screens.plan import PlanScreen
+
+        self.push_screen(PlanScreen(self.base_request()))
 
     def binding_help(self) -> list[tuple[str, str, str]]:
         from genpack_tui.widgets.build.phase_runner import PhaseRunner

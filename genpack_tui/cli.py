@@ -1,7 +1,7 @@
 """The entry point: parse the command line (parser.py) into an Invocation once and hand it to the config
-command, check, schema, the test bed, the headless runner or the workbench. Nothing imports this module but
-``__main__``. Exit status: 0 success, 1 a failed build or configuration, 2 a usage error, 130 interrupted
-(parser.py's EXIT_STATUS, shown by --help)."""
+command, plan, check, schema, the test bed, the headless runner or the workbench. Nothing imports this
+module but ``__main__``. Exit status: 0 success, 1 a failed build or configuration, 2 a usage error, 130
+interrupted (parser.py's EXIT_STATUS, shown by --help)."""
 from __future__ import annotations
 
 import os
@@ -52,6 +52,9 @@ def dispatch(invocation: Invocation) -> int:
         from genpack_tui.commands.config import run_config
         return run_config(request.artifact_path, request.variant, request.arch, invocation.json,
                           sys.stdout, color=wants_color(sys.stdout, invocation.color, os.environ))
+    if invocation.action == "plan":
+        from genpack_tui.commands.plan import run_plan
+        return run_plan(request, invocation.json, sys.stdout, sys.stderr)
     if invocation.action == "check":
         from genpack_tui.commands.check import run_check
         return run_check((), invocation.directory, sys.stdout)

@@ -48,6 +48,8 @@ def workbench_commands(app: "WorkbenchApp") -> Iterable[SystemCommand]:
                         _in_worker(app, partial(app.action_open_shell, "bash")))
     yield SystemCommand("Shell on the upper layer", "upper-bash",
                         _in_worker(app, partial(app.action_open_shell, "upper-bash")))
+    yield SystemCommand("Show the build plan", "what a build of this variant and arch would run, step by step",
+                        app.action_show_plan)
     yield SystemCommand("Replay an events file", "show a CI build recorded with --events", app.action_replay_prompt)
     for pane in ("config", "diff", "build", "shell"):
         yield SystemCommand(f"Show the {pane} pane", f"switch to the {pane} pane",

@@ -49,6 +49,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                "Print the resolved configuration for the selected variant and arch, each value with where "
                "it came from; --json prints one object with every problem. Exit status 1 when the "
                "configuration has an error."),
+    "plan": ("print what a build would run, step by step, without running anything (--json for machines)",
+             "Print what a build of the selected variant and arch would do, without root and without running "
+             "anything: the profile, every Portage file written into the lower image with its content, and per "
+             "phase the ordered steps, each with where it runs (lower or upper container, or the host), its "
+             "command, the environment the container gets and its stdin. Steps that depend on what the build "
+             "finds say when they run. --json prints one object. Exit status 1 when the configuration has "
+             "an error."),
     "testbed": ("build/reuse the offline Portage test bed and serve it as a mirror on loopback",
                 "Build (the first time, a few minutes) or reuse the offline test bed and serve it on "
                 "127.0.0.1 (--port N, default: a free port); prints the --mirror, --overlay-url and "
@@ -75,6 +82,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                "every needed check passes, 1 otherwise."),
 }
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
+JSON_SUBCOMMANDS = ("config", "plan")  # the subcommands that take --json
 
 EXIT_STATUS = """\
 exit status:
@@ -111,7 +119,7 @@ Global options may come before or after the subcommand, except after 'bash'. 'ge
 
 Without --headless the TUI workbench opens on the artifact (and runs the subcommand, if one was named);
 it needs a terminal: with stdin or stdout not a terminal, or TERM=dumb, genpack-tui exits with status 2
-and asks for --headless (config, check, schema, testbed, doctor and completion print without it).
+and asks for --headless (config, plan, check, schema, testbed, doctor and completion print without it).
 
 """ + EXIT_STATUS + "\n" + ENVIRONMENT_HELP
 
@@ -152,7 +160,7 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
                         help="colour the output of --headless and config (default auto: on a terminal, unless "
                              "NO_COLOR is set or TERM=dumb; FORCE_COLOR forces it)")),
     (("--timestamps",), dict(action="store_true", help="--headless: prefix each output line with its UTC time")),
-    (("--json",), dict(action="store_true", help="config: print one JSON object")),
+    (("--json",), dict(action="store_true", help="config, plan: print one JSON object")),
     (("--port",), dict(type=int, default=0, help="testbed: port to serve on (default: a free one)")),
 ]
 _ALL_OPTIONS = _GENPACK_OPTIONS + _TUI_OPTIONS
@@ -267,6 +275,6 @@ def _parsed(argv: Sequence[str]) -> argparse.Namespace:
     args.action_given = at is not None
     args.action = args.action or "build"
     args.command = command
-    if args.json and args.action != "config":
-        parser.error("--json is only supported with the 'config' subcommand")
+    if args.json and args.action not in JSON_SUBCOMMANDS:
+        parser.error("--json is only supported with the 'config' and 'plan' subcommands")
     return args

@@ -6,6 +6,8 @@ command in an nspawn container with genpack-helper's binds and streams its outpu
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from typing import Any, Callable, Iterator, Sequence
 from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.build.image_space import FullImage, find_full_image, says_no_space
 from genpack_tui.engine.build.paths import WorkPaths
+from genpack_tui.engine.build.plan import BuildPlan, build_plan
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.config import Derived, Resolution
 from genpack_tui.engine.events import EventSink, OutputLine, StepFinished, StepStarted
@@ -45,6 +48,15 @@ class BuildContext:
     def derived(self) -> "Derived":
         assert self.resolution.derived is not None
         return self.resolution.derived
+
+    @functools.cached_property
+    def plan(self) -> BuildPlan:
+        """What the phases run (engine/build/plan.py); ``genpack-tui plan`` prints the same."""
+        return build_plan(self.request, self.derived, emulated=self.emulated, cpu_count=os.cpu_count() or 1)
+
+    def host_step(self, name: str) -> contextlib.AbstractContextManager[None]:
+        """``step`` for the plan's host step ``name``, with the plan's title."""
+        return self.step(name, self.plan.host(name).title)
 
     def say(self, text: str, step: str = "") -> None:
         self.sink(OutputLine(phase=self.phase, step=step, text=text))
@@ -115,10 +127,6 @@ class BuildContext:
     @property
     def derived_independent(self) -> bool:
         return self.request.independent_binpkgs or self.derived.independent_binpkgs
-
-    def emulation_env(self) -> dict[str, str]:
-        """Gentoo bug 703278: portage's pid-sandbox breaks under qemu-user emulation."""
-        return {"FEATURES": "-pid-sandbox"} if self.emulated else {}
 
     def describe(self) -> dict[str, Any]:
         return {"artifact": self.resolution.name, "variant": self.resolution.variant, "arch": self.resolution.arch}

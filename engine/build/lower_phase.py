@@ -1,7 +1,6 @@
 """The lower phase (docs/genpack.md §5): sources, the lower image, Portage config, emerge."""
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,19 +8,9 @@ from typing import Any
 from genpack_tui.engine.build import portage_config
 from genpack_tui.engine.build.artifact_trees import LOWER_TREES, require_real_trees
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
-from genpack_tui.engine.build.emerge_commands import (
-    EmergeOptions,
-    Step,
-    automatic_breaker_step,
-    buildtime_first_step,
-    circulardep_breaker_step,
-    depclean_fallback_step,
-    genpack_progs_step,
-    main_emerge_step,
-    post_emerge_steps,
-)
 from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, lower_fingerprint, source_components
+from genpack_tui.engine.build.plan import PlanStep
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.events import PhaseSkipped, WarningEvent
 from genpack_tui.engine.runtime import privileged, work_area
@@ -51,7 +40,7 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
     require_real_trees(paths.artifact_dir, LOWER_TREES)  # before anything is fetched or copied
     create_work_root(paths.work_dir)
     _in_work(paths.arch_dir, ConfinedDir.make_dirs)
-    with ctx.step("sources", "Checking stage3, Portage snapshot and genpack-overlay..."):
+    with ctx.host_step("sources"):
         identity = update_sources(paths.work_dir, ctx.resolution.arch, ctx.request.mirror,
                                   ctx.request.overlay_url, ctx.sink, keyring=ctx.request.keyring)
     recorded = load_identity(paths.lower_image) if paths.lower_image.exists() else None
@@ -83,12 +72,11 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
         if not new_image and recorded is not None:
             _replace_changed_trees(ctx, image, recorded, identity)
         save_identity(paths.lower_image, identity)
-        with ctx.step("portage-config", "Writing the Portage configuration..."):
+        with ctx.host_step("portage-config"):
             portage_config.set_profile(ctx, image)
             portage_config.write_portage_files(ctx, image)
             portage_config.sync_portage_dirs(ctx, image)
-        _regenerate_local_manifests(ctx, image)
-        _emerge_sequence(ctx, root)
+        _run_container_steps(ctx, root)
     write_stamp(done, fingerprint)
     _in_work(paths.lower_fresh, ConfinedDir.unlink)
     return True
@@ -115,7 +103,7 @@ def _world_newer_than(image: ConfinedDir, done: Path) -> bool:
 def _create_lower_image(ctx: BuildContext, identity: SourceIdentity) -> None:
     paths = ctx.paths
     size = ctx.derived.lower_capacity_gib * GIB
-    with ctx.step("lower-image", f"Creating the lower image ({ctx.derived.lower_capacity_gib} GiB, sparse)..."):
+    with ctx.host_step("lower-image"):
         _in_work(paths.lower_fresh, ConfinedDir.unlink)
         create_ext4_image(paths.lower_image, size, replace=True)
         try:
@@ -149,73 +137,54 @@ def _replace_changed_trees(ctx: BuildContext, image: ConfinedDir, recorded: Sour
     for change in recorded.changes(identity):
         ctx.say(change, "sources")
     if recorded.portage != identity.portage:
-        with ctx.step("portage-tree", "Replacing the Portage tree..."):
+        with ctx.host_step("portage-tree"):
             _extract_tree(ctx, image, "var/db/repos/gentoo", ctx.paths.portage_snapshot)
     if recorded.overlay != identity.overlay:
-        with ctx.step("overlay-tree", "Replacing genpack-overlay..."):
+        with ctx.host_step("overlay-tree"):
             _extract_tree(ctx, image, portage_config.OVERLAY_REPO, ctx.paths.overlay_tarball)
 
 
-def _regenerate_local_manifests(ctx: BuildContext, image: ConfinedDir) -> None:
-    packages = portage_config.local_overlay_packages_without_manifest(ctx.paths.artifact_dir)
-    if not packages:
-        return
-    with ctx.step("manifests", f"Regenerating Manifests for local overlay: {packages}"):
-        for package in packages:
-            pkg_dir = f"{portage_config.LOCAL_OVERLAY}/{package}"
-            try:
-                ebuilds = [n for n in image.listdir(pkg_dir) if n.endswith(".ebuild")]
-            except (FileNotFoundError, NotADirectoryError):
-                ebuilds = []
-            for name in ebuilds[:1]:
-                inside = f"/{pkg_dir}/{name}"
-                rc = ctx.container(image.path, ["ebuild", inside, "manifest"], step="manifests")
-                if rc != 0:
-                    ctx.sink(WarningEvent(message=f"ebuild manifest failed for {package} (exit {rc})", phase="lower"))
+def _run_container_steps(ctx: BuildContext, root: Path) -> None:
+    """The lower plan's container steps in order (engine/build/plan.py), each when its condition holds."""
+    fresh = ctx.paths.lower_fresh.exists() or ctx.request.break_circular_deps
+    results: dict[str, int] = {}
+    for step in ctx.plan.lower:
+        if not step.in_container or (step.when == "fresh-or-forced" and not fresh):
+            continue
+        if step.when == "breaker-available":
+            if "break-circular-deps-probe" not in results:
+                continue
+            if results["break-circular-deps-probe"] != 0:
+                ctx.sink(WarningEvent(phase="lower", message="genpack-break-circular-dep not available (genpack-progs "
+                                      "too old?), skipping automatic circular dependency check."))
+                continue
+        if step.when == "depclean-failed":
+            if results.get("depclean", 0) == 0:
+                continue
+            ctx.sink(WarningEvent(message="emerge --depclean failed; retrying with --with-bdeps=n", phase="lower"))
+        if step.name == "circulardep-breaker" and "USE" not in step.setenv:
+            ctx.sink(WarningEvent(message="circulardep_breaker use is not set, proceeding without setting USE flags.",
+                                  phase="lower"))
+        results[step.name] = rc = _run_step(ctx, root, step)
+        if step.name == "manifests" and rc != 0:
+            package = "/".join(Path(step.argv[1]).parts[-3:-1])
+            ctx.sink(WarningEvent(message=f"ebuild manifest failed for {package} (exit {rc})", phase="lower"))
 
 
-def _emerge_options(ctx: BuildContext) -> EmergeOptions:
-    return EmergeOptions(
-        parallel_jobs=(os.cpu_count() or 1) if ctx.request.parallel else None,
-        binpkg_excludes=tuple(ctx.derived.binpkg_excludes),
-        deep_depclean=ctx.request.deep_depclean,
-        independent_binpkgs=ctx.derived_independent,
-    )
+def _run_step(ctx: BuildContext, root: Path, step: PlanStep) -> int:
+    parser = EmergeOutputParser("lower") if step.emerge else None
 
+    def run() -> int:
+        return ctx.container(root, step.argv, step=step.name, env=step.setenv, binpkgs=step.binpkgs,
+                             download=step.download, overlay_override=step.overlay_override, parser=parser,
+                             quiet=step.quiet)
 
-def _run_step(ctx: BuildContext, root: Path, step: Step, *, parser: EmergeOutputParser | None = None) -> int:
+    if step.quiet:  # a probe: no step of its own in the events
+        return run()
     with ctx.step(step.name, step.title):
-        env = {**ctx.emulation_env(), **step.setenv}
-        rc = ctx.container(root, step.argv, step=step.name, env=env, binpkgs=True, parser=parser)
+        rc = run()
         if step.check and rc != 0:
             failed = [f.package for f in (parser.failures if parser else [])]
             detail = f" (failed: {', '.join(failed)})" if failed else ""
             raise PhaseFailed(f"{step.title.rstrip('.')} failed with exit status {rc}{detail}")
         return rc
-
-
-def _emerge_sequence(ctx: BuildContext, root: Path) -> None:
-    opts = _emerge_options(ctx)
-    breaker = ctx.derived.circulardep_breaker or {}
-    if breaker.get("packages"):
-        if not breaker.get("use"):
-            ctx.sink(WarningEvent(message="circulardep_breaker use is not set, proceeding without setting USE flags.",
-                                  phase="lower"))
-        _run_step(ctx, root, circulardep_breaker_step(list(breaker["packages"]), breaker.get("use"), opts),
-                  parser=EmergeOutputParser("lower"))
-    if ctx.paths.lower_fresh.exists() or ctx.request.break_circular_deps:
-        _run_step(ctx, root, genpack_progs_step(), parser=EmergeOutputParser("lower"))
-        if ctx.container(root, ["which", "genpack-break-circular-dep"], step="break-circular-deps",
-                         quiet=True) == 0:
-            _run_step(ctx, root, automatic_breaker_step(opts))
-        else:
-            ctx.sink(WarningEvent(phase="lower", message="genpack-break-circular-dep not available (genpack-progs "
-                                  "too old?), skipping automatic circular dependency check."))
-    if ctx.derived.buildtime_packages_first and ctx.derived.buildtime_packages:
-        _run_step(ctx, root, buildtime_first_step(opts), parser=EmergeOutputParser("lower"))
-    _run_step(ctx, root, main_emerge_step(opts), parser=EmergeOutputParser("lower"))
-    for step in post_emerge_steps(opts):
-        rc = _run_step(ctx, root, step, parser=EmergeOutputParser("lower") if step.argv[0] == "emerge" else None)
-        if step.name == "depclean" and rc != 0:
-            ctx.sink(WarningEvent(message="emerge --depclean failed; retrying with --with-bdeps=n", phase="lower"))
-            _run_step(ctx, root, depclean_fallback_step())

@@ -17,10 +17,10 @@ from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, pack_fingerprint
 from genpack_tui.engine.build.pack_commands import (
     SUPERFLOPPY_MAX_SQUASHFS,
-    mksquashfs_options,
     superfloppy_argvs,
     superfloppy_size,
 )
+from genpack_tui.engine.build.plan import squashfs_options
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.build.upper_phase import UPPER_SUBDIR
 from genpack_tui.engine.events import PhaseSkipped
@@ -33,7 +33,7 @@ EFI_LOADER_DIR = "usr/lib/genpack-install"
 
 
 def compression(ctx: BuildContext) -> str:
-    return ctx.request.compression or ctx.derived.compression
+    return ctx.plan.compression
 
 
 def current_fingerprint(ctx: BuildContext, upper: Fingerprint) -> Fingerprint:
@@ -80,14 +80,14 @@ def run_pack(ctx: BuildContext, upper: Fingerprint, *, rerun: str | None) -> tup
             tempfile.TemporaryDirectory(prefix="genpack-tui-efi-") as scratch:
         # the loaders first: one that cannot be used fails the phase before any output is made
         efi_loaders = copy_efi_loaders(ConfinedDir(lower_root, links="in_root"), Path(scratch))
-        with ctx.step("squashfs", f"Creating SquashFS image: {squashfs.name} ({compression(ctx)})"):
+        with ctx.host_step("squashfs"):
             _make_squashfs(ctx, upper_mount / UPPER_SUBDIR, squashfs)
             outputs.append(squashfs)
         if efi_loaders:
             if squashfs.stat().st_size >= SUPERFLOPPY_MAX_SQUASHFS:
                 ctx.say(f"Warning: {squashfs.name} is >= 4GiB, skipping superfloppy image.")
             else:
-                with ctx.step("superfloppy", f"Creating EFI superfloppy image: {superfloppy.name}"):
+                with ctx.host_step("superfloppy"):
                     _make_superfloppy(ctx, efi_loaders, squashfs, superfloppy)
                     outputs.append(superfloppy)
     for output in outputs:
@@ -136,8 +136,8 @@ def _make_squashfs(ctx: BuildContext, upper_root: Path, squashfs: Path) -> None:
     with ConfinedDir(ctx.paths.artifact_dir) as artifact:
         artifact.unlink(tmp)  # a link planted there is removed, not written through; no container runs now
         try:
-            privileged.make_squashfs(upper_root, artifact.shown(tmp), mksquashfs_options(compression(ctx)) +
-                                     ["-no-progress"], lambda text, stream: ctx.say(text, "squashfs"))
+            privileged.make_squashfs(upper_root, artifact.shown(tmp), squashfs_options(compression(ctx)),
+                                     lambda text, stream: ctx.say(text, "squashfs"))
             artifact.rename(tmp, relative)
         finally:
             artifact.unlink(tmp)

@@ -16,11 +16,10 @@ from pathlib import Path
 
 from genpack_tui.engine.build.artifact_trees import has_tree
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
-from genpack_tui.engine.config.portage_files import RUNTIME_SET
+from genpack_tui.engine.build.plan import LOCAL_OVERLAY
 from genpack_tui.engine.runtime.confined import ConfinedDir, UnsafePathError
 
 OVERLAY_REPO = "var/db/repos/genpack-overlay"
-LOCAL_OVERLAY = "var/db/repos/genpack-local-overlay"
 KERNEL_RECORD = "var/lib/genpack-tui/kernel-files.json"
 KERNEL_DIR = "etc/kernel"
 
@@ -63,11 +62,7 @@ def available_profiles(tree: ConfinedDir, repo: str, portage_arch: str) -> list[
 
 
 def write_portage_files(ctx: BuildContext, image: ConfinedDir) -> None:
-    files = dict(ctx.derived.portage_files)
-    if ctx.request.devel:  # docs/compatibility.md §15
-        runtime = files[RUNTIME_SET]
-        files[RUNTIME_SET] = runtime + ("\n" if runtime else "") + "genpack/devel"
-    for relative, text in files.items():
+    for relative, text in ctx.plan.portage_files.items():
         if image.is_dir(relative, follow=True):
             raise PhaseFailed(f"/{relative} is a directory in the lower image; genpack writes a file there")
         image.write_text(relative, text, mode=0o644, make_parents=True)
@@ -144,27 +139,6 @@ def sync_local_overlay(ctx: BuildContext, image: ConfinedDir) -> None:
         path = f"{LOCAL_OVERLAY}/{relative}"
         if not image.exists(path):
             image.write_text(path, text, make_parents=True)
-
-
-def local_overlay_packages_without_manifest(artifact_dir: Path) -> list[str]:
-    """cat/pkg directories of overlay/ with an ebuild and no Manifest (genpack regenerates those).
-    Links in overlay/ are content, never followed here."""
-    try:
-        overlay = ConfinedDir(artifact_dir).subdir("overlay")
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    found = []
-    with overlay:
-        for category in overlay.listdir():
-            if not overlay.is_dir(category):
-                continue
-            for package in overlay.listdir(category):
-                pkg_dir = f"{category}/{package}"
-                if not overlay.is_dir(pkg_dir) or overlay.exists(f"{pkg_dir}/Manifest"):
-                    continue
-                if any(n.endswith(".ebuild") and overlay.is_file(f"{pkg_dir}/{n}") for n in overlay.listdir(pkg_dir)):
-                    found.append(pkg_dir)
-    return found
 
 
 def setup_repos_conf(image: ConfinedDir) -> None:

@@ -9,8 +9,7 @@ if [ -d /mnt/host/files ]; then
     cp -rdv /mnt/host/files/. /
 fi
 execute-artifact-build-scripts
-touch /usr
-"""
+touch /usr"""  # no newline at the end: genpack's stdin, byte for byte
 
 
 def groupadd_argv(group: Mapping[str, Any]) -> list[str]:

@@ -7,7 +7,6 @@ from genpack_tui.engine.build.artifact_trees import UPPER_TREES, require_real_tr
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, upper_fingerprint
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
-from genpack_tui.engine.build.upper_commands import FILES_AND_BUILD_SCRIPTS, groupadd_argv, upper_env, useradd_argv
 from genpack_tui.engine.events import PhaseSkipped
 from genpack_tui.engine.runtime import privileged
 from genpack_tui.engine.runtime.confined import ConfinedDir
@@ -47,7 +46,7 @@ def run_upper(ctx: BuildContext, lower: Fingerprint, *, rerun: str | None) -> bo
     clear_stamp(done)
     if paths.upper_image.exists():
         ctx.say(f"Removing existing upper image {paths.upper_image.name} for fresh rebuild.")
-    with ctx.step("upper-image", "Creating a fresh upper image (20 GiB, sparse)..."):
+    with ctx.host_step("upper-image"):
         create_ext4_image(paths.upper_image, UPPER_SIZE, replace=True)
     with mounted_image(paths.lower_image) as lower_root, upper_layer(paths.upper_image, UPPER_SUBDIR) as upper:
         _populate(ctx, lower_root, upper)
@@ -56,34 +55,21 @@ def run_upper(ctx: BuildContext, lower: Fingerprint, *, rerun: str | None) -> bo
 
 
 def _populate(ctx: BuildContext, lower_root: Path, upper: Path) -> None:
-    d = ctx.derived
-    env = {**ctx.emulation_env(), **upper_env(d.name, d.profile, d.variant)}
-    plain_env = ctx.emulation_env()
-
-    def run(step: str, title: str, argv: list[str], *, with_env: bool, stdin: bytes | None = None,
-            download: bool = False) -> None:
-        with ctx.step(step, title):
-            rc = ctx.container(lower_root, argv, step=step, env=env if with_env else plain_env, stdin=stdin,
-                               download=download, overlay_upper=upper)
-            ctx.check(rc, title.rstrip("."))
-
-    run("package-scripts", "Executing package scripts and generating metadata...",
-        ["genpack-exec-package-scripts"], with_env=True, download=True)
-    for group in d.groups:
-        run("groups", f"Creating group {group['name']}...", groupadd_argv(group), with_env=False)
-    for user in d.users:
-        run("users", f"Creating user {user['name']}...", useradd_argv(user), with_env=False)
-    run("files", "Copying files/ and running build scripts...", ["sh"], with_env=True,
-        stdin=FILES_AND_BUILD_SCRIPTS.encode(), download=True)
-    for command in d.setup_commands:
-        run("setup-commands", f"Executing setup command: {command}", ["sh", "-c", command], with_env=True,
-            download=True)
-    if d.services:
-        run("services", f"Enabling services: {' '.join(d.services)}", ["systemctl", "enable", *d.services],
-            with_env=False)
-    run("copyup", "Triggering overlayfs copy-up for runtime package files...", ["genpack-copyup"], with_env=False)
-    with ctx.step("copyup-dev", "Copying /dev from lower image to upper image..."):
-        copy_dev(lower_root, upper)
+    """The upper plan's steps in order (engine/build/plan.py): containers on the lower image with the
+    upper layer over it, then /dev copied on the host."""
+    for step in ctx.plan.upper:
+        if step.name == "upper-image":
+            continue  # made before the layer is mounted (run_upper)
+        if step.name == "copyup-dev":
+            with ctx.host_step("copyup-dev"):
+                copy_dev(lower_root, upper)
+            continue
+        with ctx.step(step.name, step.title):
+            rc = ctx.container(lower_root, step.argv, step=step.name, env=step.setenv,
+                               stdin=None if step.stdin is None else step.stdin.encode(),
+                               download=step.download, overlay_override=step.overlay_override,
+                               overlay_upper=upper)
+            ctx.check(rc, step.title.rstrip("."))
 
 
 def copy_dev(lower_root: Path, upper: Path) -> None:

@@ -23,6 +23,8 @@ Edit **genpack.json5** in your editor: the workbench reloads it on every save.
 * **Shell** (F5): `bash` in the lower container (`s`) or `upper-bash` on the upper layer (`S`).
   Everything you type goes to the shell, Ctrl-C included; **Ctrl-]** leaves the pane.
 
+`p` shows the plan: what a build of the selected variant and arch would run, step by step.
+
 The badges under the selectors say, per phase, whether `build` would skip it or rerun it, and why.
 """
 

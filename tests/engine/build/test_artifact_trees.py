@@ -19,6 +19,7 @@ from genpack_tui.engine.build import portage_config
 from genpack_tui.engine.build.artifact_trees import LOWER_TREES, has_tree
 from genpack_tui.engine.build.fingerprint import digest_tree
 from genpack_tui.engine.build.paths import WorkPaths
+from genpack_tui.engine.build.plan import local_overlay_packages_without_manifest
 from genpack_tui.engine.build.status import WILL_RERUN, phase_statuses
 from genpack_tui.engine.config import resolve
 from genpack_tui.engine.runtime.confined import UnsafePathError
@@ -92,7 +93,7 @@ def test_a_metadata_link_committed_in_overlay_never_writes_the_host(artifact, ho
     assert (inside(lower_root, host.dir("meta-dir")) / "layout.conf").read_text() == "masters = gentoo\n"
     assert (repo / "profiles" / "repo_name").read_text() == "genpack-local-overlay\n"
     assert (lower_root / "etc/portage/repos.conf/genpack-local-overlay.conf").is_file()
-    assert portage_config.local_overlay_packages_without_manifest(artifact) == ["app-misc/x"]
+    assert local_overlay_packages_without_manifest(artifact) == [("app-misc/x", "x-1.ebuild")]
 
 
 def test_portage_dirs_are_mirrored_and_removed(artifact, lower_root, build_context):
