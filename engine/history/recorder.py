@@ -19,6 +19,7 @@ from genpack_tui.engine.events import (
     PhaseSkipped,
     PhaseStarted,
     StepFinished,
+    StepStarted,
 )
 from genpack_tui.engine.history.model import (
     BuildRecord,
@@ -53,6 +54,7 @@ class _Emerge:
     cpv: str
     origin: Origin
     phase: str
+    step: str
     started: float
     duration: float | None = None
 
@@ -69,6 +71,7 @@ class BuildRecorder:
         self._emerges: list[_Emerge] = []
         self._running: dict[str, _Emerge] = {}
         self._first_error = ""
+        self._step = ""
         self.image: ImageComposition | None = None
         self.log_durations: dict[str, tuple[float, Origin]] = {}
 
@@ -84,6 +87,8 @@ class BuildRecorder:
             self._open = _Phase(event.phase, reason=event.reason)
         elif isinstance(event, PhaseSkipped) and self._open is not None:
             self._open.skipped, self._open.reason = True, event.reason
+        elif isinstance(event, StepStarted):
+            self._step = event.step
         elif isinstance(event, StepFinished) and self._open is not None:
             self._open.steps.append(StepTiming(event.step, event.duration, event.ok))
         elif isinstance(event, PhaseFinished):
@@ -99,7 +104,7 @@ class BuildRecorder:
     def _emerge_progress(self, event: EmergeProgress) -> None:
         running = self._running.get(event.package)
         if event.stage == "emerging" or running is None:
-            running = _Emerge(event.package, "binary" if event.binary else "source", event.phase, event.ts)
+            running = _Emerge(event.package, "binary" if event.binary else "source", event.phase, self._step, event.ts)
             self._running[event.package] = running
             self._emerges.append(running)
         if event.stage == "completed":
@@ -129,7 +134,7 @@ class BuildRecorder:
         """The events' merges, timed by the events (finer than the log's seconds); merges the log has
         and the events lack (an emerge whose output was not parsed) come after them."""
         seen = {e.cpv for e in self._emerges}
-        packages = [EmergedPackage(e.cpv, e.origin, e.duration, e.phase) for e in self._emerges]
+        packages = [EmergedPackage(e.cpv, e.origin, e.duration, e.phase, e.step) for e in self._emerges]
         packages += [EmergedPackage(cpv, origin, duration, "lower")
                      for cpv, (duration, origin) in self.log_durations.items() if cpv not in seen]
         return tuple(packages)
