@@ -8,6 +8,7 @@ has them, so copy-up and the pack phase's excludes count as they really do.
 """
 from __future__ import annotations
 
+import errno
 import fnmatch
 import hashlib
 import os
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 
 from genpack_tui.engine.history.model import FileEntry, ImageComposition, PackageInImage
 from genpack_tui.engine.runtime.confined import ConfinedDir
+from genpack_tui.engine.runtime.errors import RuntimeEngineError
 
 PACKAGE_DB = "var/db/pkg"
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -92,9 +94,18 @@ def _walk(dir_fd: int, path: str, parts: list[str], patterns: list[list[str]], t
     tree.directories[path or "/"] = own
 
 
-def _sha256(dir_fd: int, name: str) -> str:
-    fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+def _sha256(dir_fd: int, name: str) -> str | None:
+    """The file's hash; None when what is there now is no longer a regular file (swapped meanwhile)."""
+    try:
+        fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO):
+            return None
+        raise
     with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        os.set_blocking(fd, True)
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
@@ -112,8 +123,8 @@ def _packages(db: ConfinedDir, index: dict[str, int], tree: _Tree) -> list[Packa
             entry = f"{PACKAGE_DB}/{category}/{pf}"
             try:
                 contents = db.read_text(f"{entry}/CONTENTS")
-            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                continue
+            except (OSError, RuntimeEngineError, UnicodeDecodeError):
+                continue  # not a package entry (missing, a link, not a file): it owns nothing
             files = sorted({i for path in _contents_paths(contents)
                             if (i := index.get(_in_tree(path, tree.links, resolved), -1)) >= 0})
             if not files:
@@ -181,7 +192,7 @@ def _use(db: ConfinedDir, entry: str) -> tuple[str, ...]:
     def words(name: str) -> list[str]:
         try:
             return db.read_text(f"{entry}/{name}").split()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        except (OSError, RuntimeEngineError, UnicodeDecodeError):
             return []
     iuse = {flag.lstrip("+-") for flag in words("IUSE")}
     return tuple(sorted(set(words("USE")) & iuse))

@@ -25,7 +25,6 @@ HISTORY_DIR = "history"
 SUFFIX = ".json.gz"
 DEFAULT_LIMIT = 20
 LIMIT_ENV = "GENPACK_HISTORY_LIMIT"
-PREVIOUS_IMAGE_SEARCH = 3  # records looked through for the last image (failed builds have none)
 _NAME = re.compile(r"[0-9]{8}T[0-9]{6}\.[0-9]{6}Z\.json\.gz")
 
 Warn = Callable[[str], None]
@@ -44,7 +43,7 @@ def history_limit(given: int | None, environ: Mapping[str, str], warn: Warn) -> 
         return DEFAULT_LIMIT
     if text.isascii() and text.isdigit():
         return int(text)
-    warn(f"{LIMIT_ENV}={escape_controls(text)!r} is not a whole number of builds (0 or more); "
+    warn(f"{LIMIT_ENV}='{escape_controls(text)}' is not a whole number of builds (0 or more); "
          f"keeping the last {DEFAULT_LIMIT}")
     return DEFAULT_LIMIT
 
@@ -130,13 +129,15 @@ def _read(directory: ConfinedDir, name: str, warn: Warn) -> BuildRecord | None:
 
 def previous_image(artifact_dir: Path, arch: str, variant: str | None, squashfs: Path,
                    warn: Warn) -> ImageComposition | None:
-    """The image of the newest record that packed the squashfs that is there now (same size), for a
-    build whose pack phase was up to date; None when there is none."""
+    """The image of the newest record when it packed the squashfs that is there now (same size), for a
+    build whose pack phase was up to date; None otherwise (an older record may describe another image)."""
     try:
         size = os.stat(squashfs).st_size
-    except OSError:
+        with ConfinedDir(artifact_dir) as artifact, artifact.subdir(history_dir(arch, variant)) as directory:
+            names = record_names(directory)
+            record = _read(directory, names[-1], warn) if names else None
+    except (OSError, UnsafePathError):
         return None
-    for record in reversed(read_history(artifact_dir, arch, variant, warn, last=PREVIOUS_IMAGE_SEARCH).records):
-        if record.image is not None:
-            return record.image if record.image.squashfs_size == size else None
-    return None
+    if record is None or record.image is None or record.image.squashfs_size != size:
+        return None
+    return record.image
