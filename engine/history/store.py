@@ -92,7 +92,7 @@ class History:
         for record in self.records:
             if record.id == which:
                 return record
-        raise HistoryError(f"no build {escape_controls(which)!r} in {self.directory}; its builds are "
+        raise HistoryError(f"no build '{escape_controls(which)}' in {self.directory}; its builds are "
                            + ", ".join(r.id for r in self.records[-5:]) + (" …" if len(self.records) > 5 else ""))
 
 
