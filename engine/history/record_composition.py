@@ -22,8 +22,6 @@ from genpack_tui.engine.runtime.confined import ConfinedDir
 from genpack_tui.engine.runtime.errors import RuntimeEngineError
 
 PACKAGE_DB = "var/db/pkg"
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # NONBLOCK: a FIFO is never opened
 _VERSION = re.compile(r"-([0-9][^-/]*(?:-r[0-9]+)?)$")
 _MAX_LINKS = 40
 
@@ -77,7 +75,7 @@ def _walk(dir_fd: int, path: str, parts: list[str], patterns: list[list[str]], t
         child = f"{path}/{name}"
         st = entry.stat(follow_symlinks=False)
         if stat.S_ISDIR(st.st_mode):
-            fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
             try:
                 _walk(fd, child, child_parts, patterns, tree)
             finally:
@@ -97,7 +95,8 @@ def _walk(dir_fd: int, path: str, parts: list[str], patterns: list[list[str]], t
 def _sha256(dir_fd: int, name: str) -> str | None:
     """The file's hash; None when what is there now is no longer a regular file (swapped meanwhile)."""
     try:
-        fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+        # O_NONBLOCK: what was swapped for a FIFO does not block the open
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENXIO):
             return None
