@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from genpack_tui.engine.history.eta import expected_duration
+from genpack_tui.engine.history.store import read_history
 from tests.fixtures.build import REPO, CliRun, copy_example, edited
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
@@ -69,12 +71,16 @@ class Builds:
     diff_files: Cli  # between the second and the third (files/ edited)
     records_before_limit: list[str]
     records_after_limit: list[str]
+    eta: tuple[float | None, float]  # the second build: estimated from the first, and its phases' real time
 
 
 @pytest.fixture(scope="module")
 def builds(builder, tmp_path_factory) -> Builds:
     artifact = copy_example(tmp_path_factory.mktemp("history"))
     config = artifact / "genpack.json5"
+    note = artifact / "files/etc/hello-note"  # files/ only: no build script writes it (one writes /etc/motd)
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text("A file of files/.\n")
     runs = []
     with edited(config, USE_LINE, '"app-misc/hello": "-extra",'):
         runs.append(builder.run(artifact, "build"))
@@ -83,9 +89,9 @@ def builds(builder, tmp_path_factory) -> Builds:
     report, diff_use, sizes = cli(artifact, "report", "--json", "--top", "100"), \
         cli(artifact, "diff-builds", "--json"), unsquashfs_sizes(image)
     diff_use_text = cli(artifact, "diff-builds", "-2", "-1")
-    motd = artifact / "files/etc/motd"
-    motd.parent.mkdir(parents=True, exist_ok=True)
-    motd.write_text("An unowned file from files/, edited between builds.\n")
+    first, second = read_history(artifact, "x86_64", None, pytest.fail).records
+    eta = (expected_duration([first], ("lower", "upper", "pack")), sum(p.duration for p in second.phases))
+    note.write_text("A file of files/, edited between builds.\n")
     runs.append(builder.run(artifact, "build"))
     diff_files = cli(artifact, "diff-builds", "--json")
     before = sorted(p.name for p in (artifact / HISTORY).iterdir())
@@ -93,7 +99,7 @@ def builds(builder, tmp_path_factory) -> Builds:
     after = sorted(p.name for p in (artifact / HISTORY).iterdir())
     for run in runs:
         assert run.returncode == 0, run.stderr[-3000:]
-    return Builds(artifact, image, runs, report, diff_use, diff_use_text, sizes, diff_files, before, after)
+    return Builds(artifact, image, runs, report, diff_use, diff_use_text, sizes, diff_files, before, after, eta)
 
 
 def test_report_package_sizes_are_their_files_in_the_squashfs(builds: Builds):
@@ -143,9 +149,10 @@ def test_files_only_edit_shows_as_unowned_files_changed(builds: Builds):
     assert builds.diff_files.returncode == 0, builds.diff_files.stderr
     diff = builds.diff_files.json
     assert diff["packages"] == []
-    [motd] = [f for f in diff["files"] if f["path"] == "/etc/motd"]
-    assert motd["kind"] == "changed" and motd["package"] is None
-    assert "content" in motd["changed"] and "size" in motd["changed"]
+    [note] = [f for f in diff["files"] if f["path"] == "/etc/hello-note"]
+    assert note["kind"] == "changed" and note["package"] is None
+    assert "content" in note["changed"] and "size" in note["changed"]
+    assert note["size_delta"] == len(", edited between builds")
     assert all(f["package"] is None for f in diff["files"])
     lower = next(p for p in diff["phases"] if p["name"] == "lower")
     assert lower["new"] is None  # lower was up to date: skipped
@@ -186,3 +193,13 @@ def test_clear_errors_without_history_and_for_an_unknown_build(builds: Builds, t
             or "holds 0 readable build(s)" in result.stderr
     unknown = cli(builds.artifact, "diff-builds", "-1", "20990101T000000.000000Z")
     assert unknown.returncode == 1 and "no build '20990101T000000.000000Z'" in unknown.stderr
+
+
+
+def test_eta_of_the_second_build_from_the_first(builds: Builds, capsys):
+    """Printed for the note, not asserted as a timing: the estimate only has to exist."""
+    estimate, ran = builds.eta
+    assert estimate is not None
+    with capsys.disabled():
+        print(f"\nETA of the second build (USE change) from the first: {estimate:.1f} s estimated, "
+              f"its phases took {ran:.1f} s")
