@@ -113,7 +113,11 @@ def remaining_time(records: Sequence[BuildRecord], progress: BuildProgress) -> f
         # the phase's time outside its steps (mounts, checks) counts until a step of it is running
         outside = timing.duration - sum(s.duration for s in timing.steps)
         total += max(0.0, outside) if not done and progress.step is None else 0.0
-        for step in timing.steps:
+        # steps the last run had before the one this run has reached were not needed this time
+        # (a lower image made afresh then, reused now)
+        reached = [i for i, s in enumerate(timing.steps) if s.name in done or s.name == progress.step]
+        after = max(reached) + 1 if reached else 0
+        for step in timing.steps[after:]:
             if step.name not in done and step.name != progress.step:
                 total += step.duration
         if progress.step is not None:

@@ -83,3 +83,14 @@ def test_newest_run_wins():
     older = record(1, [LOWER])
     newer = record(2, [PhaseTiming("lower", 12.0, True, steps=(StepTiming("emerge-world", 10.0),))])
     assert expected_duration([older, newer], ("lower",)) == 12.0
+
+
+def test_steps_the_last_run_had_before_the_one_reached_are_not_waited_for():
+    cold = PhaseTiming("lower", 100.0, True, steps=(StepTiming("sources", 2.0), StepTiming("lower-image", 40.0),
+                                                   StepTiming("emerge-world", 50.0), StepTiming("depclean", 8.0)))
+    records = [record(1, [cold])]
+    progress = BuildProgress(phases=("lower",), phase="lower", finished_steps=("sources",), step="emerge-world",
+                             step_elapsed=10.0)  # this lower image exists: no lower-image step ran
+    assert remaining_time(records, progress) == pytest.approx(40.0 + 8.0)
+    before = BuildProgress(phases=("lower",), phase="lower", finished_steps=("sources",))
+    assert remaining_time(records, before) == pytest.approx(40.0 + 50.0 + 8.0)

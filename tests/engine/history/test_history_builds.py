@@ -73,6 +73,7 @@ class Builds:
     records_after_limit: list[str]
     eta: tuple[float | None, float]  # the second build: estimated from the first, and its phases' real time
     eta_third: tuple[float | None, float]  # the third (upper and pack only), from the first two
+    second_emerged: list  # the second build's emerged packages, as recorded
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +103,8 @@ def builds(builder, tmp_path_factory) -> Builds:
     after = sorted(p.name for p in (artifact / HISTORY).iterdir())
     for run in runs:
         assert run.returncode == 0, run.stderr[-3000:]
-    return Builds(artifact, image, runs, report, diff_use, diff_use_text, sizes, diff_files, before, after, eta, eta_third)
+    return Builds(artifact, image, runs, report, diff_use, diff_use_text, sizes, diff_files, before, after, eta, eta_third,
+                  list(second.emerged))
 
 
 def test_report_package_sizes_are_their_files_in_the_squashfs(builds: Builds):
@@ -197,6 +199,15 @@ def test_clear_errors_without_history_and_for_an_unknown_build(builds: Builds, t
     unknown = cli(builds.artifact, "diff-builds", "-1", "20990101T000000.000000Z")
     assert unknown.returncode == 1 and "no build '20990101T000000.000000Z'" in unknown.stderr
 
+
+
+def test_the_rebuilt_package_is_recorded_with_its_origin_and_time(builds: Builds):
+    emerge_events = [e for e in builds.runs[1].kinds("emerge_progress") if e["stage"] == "completed"]
+    assert [e.cpv for e in builds.second_emerged] == [e["package"] for e in emerge_events]
+    [hello] = [e for e in builds.second_emerged if e.cpv == "app-misc/hello-1.0"]
+    [event] = [e for e in emerge_events if e["package"] == "app-misc/hello-1.0"]
+    assert hello.origin == ("binary" if event["binary"] else "source")
+    assert hello.duration is not None and hello.duration > 0 and (hello.phase, hello.step) == ("lower", "emerge-world")
 
 
 def test_eta_of_the_second_build_from_the_first(builds: Builds, capsys):
