@@ -26,6 +26,7 @@ SUFFIX = ".json.gz"
 DEFAULT_LIMIT = 20
 LIMIT_ENV = "GENPACK_HISTORY_LIMIT"
 _NAME = re.compile(r"[0-9]{8}T[0-9]{6}\.[0-9]{6}Z\.json\.gz")
+_TEMPORARY = re.compile(r"\.[0-9]{8}T[0-9]{6}\.[0-9]{6}Z\.json\.gz\.[0-9]+\.genpack-tui-tmp")  # ConfinedDir.open_new's
 
 Warn = Callable[[str], None]
 
@@ -54,7 +55,8 @@ def history_dir(arch: str, variant: str | None) -> str:
 
 
 def write_record(artifact_dir: Path, record: BuildRecord, limit: int) -> Path:
-    """Write ``record`` atomically and remove the oldest records beyond ``limit``; returns its path."""
+    """Write ``record`` atomically and remove the oldest records beyond ``limit`` and the temporaries of
+    killed writers; returns its path. Only a build holding the artifact's lock calls it."""
     relative = history_dir(record.arch, record.variant)
     data = gzip.compress(json.dumps(record.to_json(), separators=(",", ":")).encode(), compresslevel=1, mtime=0)
     with ConfinedDir(artifact_dir) as artifact:
@@ -64,6 +66,9 @@ def write_record(artifact_dir: Path, record: BuildRecord, limit: int) -> Path:
             names = record_names(directory)
             for name in names[: max(0, len(names) - limit)]:
                 directory.unlink(name)
+            for name in directory.listdir():  # what a build killed while writing its record left
+                if _TEMPORARY.fullmatch(name):
+                    directory.unlink(name)
     return artifact_dir / relative / (record.id + SUFFIX)
 
 

@@ -90,3 +90,14 @@ def test_history_limit_from_option_then_environment():
     assert history_limit(None, {"GENPACK_HISTORY_LIMIT": "lots\x1b"}, warnings.append) == DEFAULT_LIMIT
     assert warnings == ["GENPACK_HISTORY_LIMIT='lots\\x1b' is not a whole number of builds (0 or more); "
                         "keeping the last 20"]
+
+
+def test_a_killed_writers_temporary_goes_with_the_next_record(tmp_path: Path):
+    write_record(tmp_path, rec(1), limit=5)
+    directory = tmp_path / "work/history/x86_64"
+    stray = directory / f".{rec(0).id}.json.gz.4242.genpack-tui-tmp"
+    stray.write_bytes(b"half a record")
+    other = directory / "notes.txt"  # not ours: left alone
+    other.write_text("mine\n")
+    write_record(tmp_path, rec(2), limit=5)
+    assert sorted(p.name for p in directory.iterdir()) == [f"{rec(1).id}.json.gz", f"{rec(2).id}.json.gz", "notes.txt"]
