@@ -123,7 +123,8 @@ Global options may come before or after the subcommand, except after 'bash'. 'ge
 
 Without --headless the TUI workbench opens on the artifact (and runs the subcommand, if one was named);
 it needs a terminal: with stdin or stdout not a terminal, or TERM=dumb, genpack-tui exits with status 2
-and asks for --headless (config, check, schema, testbed, doctor and completion print without it).
+and asks for --headless (config, check, schema, testbed, doctor, completion, report and diff-builds
+print without it).
 
 """ + EXIT_STATUS + "\n" + ENVIRONMENT_HELP
 
