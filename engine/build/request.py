@@ -32,6 +32,7 @@ class BuildRequest:
     keyring: str | None = None  # absolute path; None: GENPACK_KEYRING, else the Gentoo release key if present
     force: bool = False
     reuse_upper: bool = False  # build/upper: skip an upper whose fingerprint is unchanged (genpack always reruns it)
+    history_limit: int | None = None  # builds kept in work/history/; None: GENPACK_HISTORY_LIMIT, else 20
     command: list[str] = field(default_factory=list)
 
     @property
