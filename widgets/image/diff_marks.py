@@ -11,7 +11,8 @@ LEGEND = "+ added  - removed  ▲ grown  ▼ shrunk"
 
 
 def mark_text(mark: Mark) -> Text:
-    return Text(GLYPHS[mark], STYLES[mark] or "")
+    """The glyph as a span of its own, so the text it starts keeps the colour to the glyph."""
+    return Text().append(GLYPHS[mark], STYLES[mark] or "")
 
 
 def size_delta(size: int, previous: int | None) -> str:

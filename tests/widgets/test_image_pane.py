@@ -1,0 +1,206 @@
+"""The Image pane (widgets/image/): the size tree (lazy expand, sizes, shares), the package table
+(sort by size and name, by key and by header click), the diff with the previous build (added,
+removed, grown: glyph and colour), a selected package's files, and the empty state."""
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from genpack_tui.widgets.image.package_table import PackageTable
+from genpack_tui.widgets.image.pane import EMPTY, ImagePane
+from genpack_tui.widgets.image.size_tree import SizeTree
+from genpack_tui.widgets.image.view_model import ImagePackage, ImageSnapshot, ImageView
+
+KIB = 1024
+
+
+def snapshot(label: str, files: dict[str, int], packages: dict[str, tuple[str, list[str]]],
+             unowned: tuple[str, ...] = ()) -> ImageSnapshot:
+    paths = sorted(files)
+    return ImageSnapshot(label, paths, [files[p] for p in paths],
+                         tuple(ImagePackage(name, version, sum(files[p] for p in owned), tuple(owned))
+                               for name, (version, owned) in packages.items()), unowned)
+
+
+PREVIOUS_FILES = {
+    "/usr/bin/hello": 40 * KIB, "/usr/share/hello/README": 4 * KIB,
+    "/usr/lib64/libc.so.6": 2000 * KIB, "/usr/lib64/libm.so.6": 900 * KIB,
+    "/usr/bin/oldtool": 100 * KIB, "/etc/hostname": 10,
+}
+CURRENT_FILES = {
+    "/usr/bin/hello": 48 * KIB, "/usr/share/hello/README": 4 * KIB, "/usr/share/hello/extra.txt": 2 * KIB,
+    "/usr/lib64/libc.so.6": 2000 * KIB, "/usr/lib64/libm.so.6": 900 * KIB,
+    "/usr/bin/newtool": 300 * KIB, "/etc/hostname": 10,
+}
+PREVIOUS = snapshot("build 1", PREVIOUS_FILES, {
+    "app-misc/hello": ("1.0", ["/usr/bin/hello", "/usr/share/hello/README"]),
+    "sys-libs/glibc": ("2.39", ["/usr/lib64/libc.so.6", "/usr/lib64/libm.so.6"]),
+    "app-misc/oldtool": ("1", ["/usr/bin/oldtool"]),
+}, ("/etc/hostname",))
+CURRENT = snapshot("build 2", CURRENT_FILES, {
+    "app-misc/hello": ("1.0", ["/usr/bin/hello", "/usr/share/hello/README", "/usr/share/hello/extra.txt"]),
+    "sys-libs/glibc": ("2.39", ["/usr/lib64/libc.so.6", "/usr/lib64/libm.so.6"]),
+    "app-misc/newtool": ("2", ["/usr/bin/newtool"]),
+}, ("/etc/hostname",))
+
+
+class PaneApp(App[None]):
+    def __init__(self, view: ImageView | None) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        yield ImagePane(id="image-pane")
+
+    def on_mount(self) -> None:
+        self.query_one(ImagePane).show(self.view)
+        self.query_one(SizeTree).focus()
+
+
+def tree_lines(tree: SizeTree) -> list[str]:
+    """The tree's labels as shown, top to bottom (only the nodes built and expanded)."""
+    lines = []
+
+    def walk(node, depth: int) -> None:
+        lines.append("  " * depth + node.label.plain)
+        if node.is_expanded:
+            for child in node.children:
+                walk(child, depth + 1)
+
+    walk(tree.root, 0)
+    return lines
+
+
+def first_style(text) -> str:
+    """The style of a Text's first character."""
+    spans = [span for span in text.spans if span.start == 0]
+    return str(spans[0].style) if spans else str(text.style)
+
+
+def row_of(lines: list[str], name: str) -> str:
+    found = [line for line in lines if line.rstrip().endswith(name) or f" {name}  " in line]
+    assert found, f"{name} not among {lines}"
+    return found[0]
+
+
+async def test_tree_is_lazy_and_shows_sizes_and_shares_largest_first() -> None:
+    app = PaneApp(ImageView(CURRENT))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        tree = app.query_one(SizeTree)
+        lines = tree_lines(tree)
+        total = sum(CURRENT_FILES.values())
+        assert "3.2 MiB 100.0%" in lines[0]
+        assert [line.split()[-1] for line in lines[1:]] == ["usr/", "etc/"]  # the largest first
+        usr = tree.root.children[0]
+        assert len(usr.children) == 0 and not usr.is_expanded  # nothing below the top level is built yet
+        usr_share = (total - 10) / total * 100
+        assert f"{usr_share:5.1f}%" in lines[1]
+        await pilot.press("down", "enter")  # expand usr
+        await pilot.pause()
+        names = [child.data.name for child in usr.children]
+        assert names == ["lib64", "bin", "share"]  # 2.8 MiB, 348 KiB, 6 KiB
+        lines = tree_lines(tree)
+        assert "2.8 MiB" in row_of(lines, "lib64/") and "89.1%" in row_of(lines, "lib64/")
+        assert "348.0 KiB" in row_of(lines, "bin/")
+        assert tree.node_for("/usr/lib64/libc.so.6") is None  # lib64 itself not expanded: not built
+        await pilot.press("enter")  # collapse usr again
+        await pilot.pause()
+        assert not usr.is_expanded and len(tree_lines(tree)) == 3
+
+
+async def test_expanding_a_deep_path_builds_only_that_path() -> None:
+    app = PaneApp(ImageView(CURRENT))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        tree = app.query_one(SizeTree)
+        node = tree.expand_path("/usr/share/hello/extra.txt")
+        await pilot.pause()
+        assert node is not None and node.data.size == 2 * KIB and not node.allow_expand
+        assert "0.1%" in node.label.plain
+        assert len(tree.node_for("/usr/lib64").children) == 0  # a sibling directory stays unbuilt
+
+
+async def test_diff_marks_added_removed_grown_with_glyph_and_colour() -> None:
+    app = PaneApp(ImageView(CURRENT, PREVIOUS))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        tree = app.query_one(SizeTree)
+        bin_node = tree.expand_path("/usr/bin")
+        await pilot.pause()
+        marks = {child.data.name: (child.label.plain[0], first_style(child.label)) for child in bin_node.children}
+        assert marks["newtool"] == ("+", "bold green")
+        assert marks["oldtool"] == ("-", "red")
+        assert marks["hello"] == ("▲", "yellow")
+        assert "+8.0 KiB" in tree.node_for("/usr/bin/hello").label.plain
+        assert list(marks) == ["newtool", "hello", "oldtool"]  # removed entries last
+        table = app.query_one(PackageTable)
+        shown = {table.get_row_at(i)[1].plain: table.get_row_at(i) for i in range(table.row_count)}
+        assert shown["app-misc/newtool"][0].plain == "+" and first_style(shown["app-misc/newtool"][0]) == "bold green"
+        assert shown["app-misc/newtool"][1].style == "bold green"
+        assert first_style(shown["app-misc/oldtool"][0]) == "red" and first_style(shown["app-misc/hello"][0]) == "yellow"
+        assert shown["app-misc/oldtool"][0].plain == "-" and shown["app-misc/oldtool"][3].plain == "0 B"
+        assert shown["app-misc/oldtool"][5].plain == "-100.0 KiB"
+        assert shown["app-misc/hello"][0].plain == "▲" and shown["app-misc/hello"][5].plain == "+10.0 KiB"
+        assert shown["sys-libs/glibc"][0].plain == " "  # unchanged
+        summary = app.query_one("#image-summary").render().plain
+        assert "+1 added" in summary and "-1 removed" in summary and "▲1 grown" in summary
+
+
+async def test_package_table_sorts_by_size_and_name_by_key_and_header_click() -> None:
+    app = PaneApp(ImageView(CURRENT, PREVIOUS))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(PackageTable)
+        by_size = ["sys-libs/glibc", "app-misc/newtool", "app-misc/hello", "(no package)", "app-misc/oldtool"]
+        assert table.names == by_size
+        table.focus()
+        await pilot.press("n")
+        by_name = sorted(by_size)
+        assert table.names == by_name
+        await pilot.press("n")
+        assert table.names == by_name[::-1]
+        await pilot.press("s")
+        assert table.names == by_size
+        await pilot.press("s")
+        assert table.names == by_size[::-1]
+        await pilot.click(PackageTable, offset=(6, 0))  # the "package" header
+        await pilot.pause()
+        assert table.names == by_name
+        size_x = sum(column.get_render_width(table) for column in list(table.columns.values())[:3])
+        await pilot.click(PackageTable, offset=(size_x + 1, 0))  # the "size" header
+        await pilot.pause()
+        assert table.names == by_size
+
+
+async def test_selecting_a_package_lists_its_files_in_the_image() -> None:
+    app = PaneApp(ImageView(CURRENT, PREVIOUS))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        pane = app.query_one(ImagePane)
+        table = app.query_one(PackageTable)
+        table.focus()
+        await pilot.press("down", "down", "enter")  # app-misc/hello
+        await pilot.pause()
+        assert pane.selected_package == "app-misc/hello"
+        assert pane.file_paths() == ["/usr/bin/hello", "/usr/share/hello/README", "/usr/share/hello/extra.txt"]
+        files = app.query_one("#image-files")
+        marks = [files.get_row_at(i)[0].plain for i in range(files.row_count)]
+        assert marks == ["▲", " ", "+"]
+        assert "files of app-misc/hello: 3, 54.0 KiB" in app.query_one("#image-files-title").render().plain
+        await pilot.press("down", "down", "enter")  # app-misc/oldtool, removed: its files as they were
+        await pilot.pause()
+        assert pane.selected_package == "app-misc/oldtool"
+        assert pane.file_paths() == ["/usr/bin/oldtool"]
+
+
+async def test_empty_state_says_to_build() -> None:
+    app = PaneApp(None)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        empty = app.query_one("#image-empty")
+        assert empty.display and empty.render().plain == EMPTY
+        assert EMPTY == "no build recorded yet — build to see the image"
+        assert not app.query_one("#image-body").display
+        app.query_one(ImagePane).show(ImageView(CURRENT))
+        await pilot.pause()
+        assert not empty.display and app.query_one("#image-body").display
