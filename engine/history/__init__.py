@@ -1,0 +1,1 @@
+"""Build history: what each build did and what its image holds (docs/history.md)."""
