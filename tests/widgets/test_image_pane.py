@@ -204,3 +204,72 @@ async def test_empty_state_says_to_build() -> None:
         app.query_one(ImagePane).show(ImageView(CURRENT))
         await pilot.pause()
         assert not empty.display and app.query_one("#image-body").display
+
+
+# --- in the workbench, from build records --------------------------------------------------------
+
+def build_record(started: float, files: dict[str, int], packages: dict[str, tuple[str, list[str]]],
+                 unowned: list[str]):
+    from genpack_tui.engine.history.model import BuildRecord, FileEntry, ImageComposition, PackageInImage
+
+    paths = sorted(files)
+    index = {path: i for i, path in enumerate(paths)}
+    image = ImageComposition(
+        file_count=len(paths), byte_size=sum(files.values()), squashfs_size=None,
+        files=tuple(FileEntry(path, files[path], 0o100644, 0, 0) for path in paths),
+        packages=tuple(PackageInImage(f"{name}-{version}", version, (), sum(files[p] for p in owned),
+                                      tuple(index[p] for p in owned))
+                       for name, (version, owned) in sorted(packages.items())),
+        unowned=tuple(index[p] for p in unowned))
+    return BuildRecord(id=f"r{started}", artifact="hello", variant=None, arch="x86_64", action="build",
+                       started=started, finished=started + 60, ok=True, image=image)
+
+
+async def test_workbench_image_pane_shows_the_last_two_records(hello_artifact) -> None:
+    from genpack_tui.app import WorkbenchApp
+    from genpack_tui.parser import parse_args
+    from tests.fixtures.app import wait_for
+
+    previous = build_record(1_700_000_000, PREVIOUS_FILES, {
+        "app-misc/hello": ("1.0", ["/usr/bin/hello", "/usr/share/hello/README"]),
+        "app-misc/oldtool": ("1", ["/usr/bin/oldtool"])}, ["/etc/hostname"])
+    last = build_record(1_700_000_600, CURRENT_FILES, {
+        "app-misc/hello": ("1.0", ["/usr/bin/hello", "/usr/share/hello/README", "/usr/share/hello/extra.txt"]),
+        "app-misc/newtool": ("2", ["/usr/bin/newtool"])}, ["/etc/hostname"])
+    asked: list[tuple] = []
+
+    def records(artifact_dir, arch, variant, warn):
+        asked.append((artifact_dir, arch, variant))
+        return last, previous
+
+    args = parse_args(["-C", str(hello_artifact), "--arch", "x86_64"])
+    app = WorkbenchApp(hello_artifact, args, watch=False, image_records=records)
+    async with app.run_test(size=(140, 36)) as pilot:
+        assert await wait_for(lambda: app.resolution is not None)
+        await pilot.press("f6")
+        pane = await app.panes.mounted("#image-pane")
+        assert await wait_for(lambda: pane.view is not None), "the records were never shown"
+        assert asked[0][0] == hello_artifact.resolve() and asked[0][1] == "x86_64"
+        assert app.focused is app.query_one(SizeTree)
+        table = app.query_one(PackageTable)
+        assert table.names[:2] == ["app-misc/newtool", "app-misc/hello"]  # "-2" / "-1.0" cut off the cpv
+        marks = {table.get_row_at(i)[1].plain: table.get_row_at(i)[0].plain for i in range(table.row_count)}
+        assert marks == {"app-misc/newtool": "+", "app-misc/hello": "▲", "(no package)": " ",
+                         "app-misc/oldtool": "-"}
+        assert "since build of" in pane.summary_text().plain
+
+
+async def test_workbench_image_pane_empty_without_records(hello_artifact) -> None:
+    from genpack_tui.app import WorkbenchApp
+    from genpack_tui.parser import parse_args
+    from tests.fixtures.app import wait_for
+
+    args = parse_args(["-C", str(hello_artifact), "--arch", "x86_64"])
+    app = WorkbenchApp(hello_artifact, args, watch=False, image_records=lambda *_: (None, None))
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_for(lambda: app.resolution is not None)
+        await pilot.press("f6")
+        pane = await app.panes.mounted("#image-pane")
+        assert await wait_for(lambda: not any(w.is_running for w in app.workers if w.group == "image"))
+        await pilot.pause()
+        assert pane.has_class("-empty") and app.query_one("#image-empty").render().plain == EMPTY
