@@ -273,3 +273,17 @@ async def test_workbench_image_pane_empty_without_records(hello_artifact) -> Non
         assert await wait_for(lambda: not any(w.is_running for w in app.workers if w.group == "image"))
         await pilot.pause()
         assert pane.has_class("-empty") and app.query_one("#image-empty").render().plain == EMPTY
+
+
+# --- snapshot --------------------------------------------------------------------------------------
+
+async def _expanded(pilot) -> None:
+    tree = pilot.app.query_one(SizeTree)
+    tree.expand_path("/usr/bin")
+    tree.expand_path("/usr/share/hello")
+    pilot.app.query_one(ImagePane).select_package("app-misc/hello")
+    await pilot.pause()
+
+
+def test_image_pane_snapshot(snap_compare) -> None:
+    assert snap_compare(PaneApp(ImageView(CURRENT, PREVIOUS)), terminal_size=(120, 24), run_before=_expanded)
