@@ -287,3 +287,27 @@ async def _expanded(pilot) -> None:
 
 def test_image_pane_snapshot(snap_compare) -> None:
     assert snap_compare(PaneApp(ImageView(CURRENT, PREVIOUS)), terminal_size=(120, 24), run_before=_expanded)
+
+
+async def test_a_wide_directory_is_added_a_page_at_a_time() -> None:
+    from genpack_tui.widgets.image.size_tree import CHILD_PAGE, MoreEntries
+
+    files = {f"/usr/share/zoneinfo/zone{i:04d}": 1000 + i for i in range(CHILD_PAGE * 2 + 50)}
+    app = PaneApp(ImageView(snapshot("wide", files, {})))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        tree = app.query_one(SizeTree)
+        zoneinfo = tree.expand_path("/usr/share/zoneinfo")
+        await pilot.pause()
+        children = list(zoneinfo.children)
+        assert len(children) == CHILD_PAGE + 1 and isinstance(children[-1].data, MoreEntries)
+        assert children[0].data.name == f"zone{CHILD_PAGE * 2 + 49:04d}"  # the largest first
+        assert f"… {CHILD_PAGE + 50:,} more entries" in children[-1].label.plain
+        tree.move_cursor(children[-1])
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(zoneinfo.children) == CHILD_PAGE * 2 + 1
+        assert tree.cursor_node.data.name == f"zone{CHILD_PAGE * 2 + 49 - CHILD_PAGE:04d}"  # the next one
+        assert tree.expand_path("/usr/share/zoneinfo/zone0000") is not None  # the smallest: the last page
+        assert len(zoneinfo.children) == len(files)
