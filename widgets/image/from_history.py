@@ -18,8 +18,11 @@ def image_view(last: BuildRecord | None, previous: BuildRecord | None = None) ->
 
 
 def _snapshot(record: BuildRecord, image: ImageComposition) -> ImageSnapshot:
-    files = sorted(image.files, key=lambda f: f.path)  # recorded sorted; the view relies on it
+    files = image.files
     paths = [f.path for f in files]
+    if any(a >= b for a, b in zip(paths, paths[1:], strict=False)):  # recorded sorted, but the view relies on it
+        files = tuple(sorted(files, key=lambda f: f.path))
+        paths = [f.path for f in files]
     packages = tuple(ImagePackage(p.name, p.version, p.size, tuple(image.files[i].path for i in p.files))
                      for p in image.packages)
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.started))

@@ -65,7 +65,8 @@ class ImagePane(Vertical):
         self.set_class(view is None, "-empty")
         self.query_one("#image-summary", Static).update(self.summary_text())
         self.query_one(SizeTree).show(view)
-        self.query_one(PackageTable).show(view)
+        # after the tree's first frame: measuring a few hundred styled rows takes longer than the tree
+        self.call_after_refresh(self.query_one(PackageTable).show, view)
         self.query_one("#image-files", DataTable).clear()
         self.query_one("#image-files-title", Static).update("files: select a package (Enter)")
 

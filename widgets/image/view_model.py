@@ -2,13 +2,15 @@
 files and packages (``ImageSnapshot``), compared with the previous build's (``ImageView``).
 
 The files are two parallel lists sorted by path, so a directory's entries are one contiguous slice
-(found by bisection on ``dir + "/"``) and a directory's children are computed only when it is
-expanded, in one pass over that slice: a 100k-file image costs nothing until it is looked at.
+(found by bisection on ``dir + "/"``), and with the running sum of the sizes a subdirectory's size
+is one more bisection and a subtraction: a directory's children cost one step per file directly
+in it and one per subdirectory, computed only when it is expanded.
 widgets/image/from_history.py builds these from the build history's records.
 """
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,9 +37,12 @@ class ImageSnapshot:
     packages: tuple[ImagePackage, ...] = ()
     unowned: tuple[str, ...] = ()
     total: int = field(init=False)
+    _running: list[int] = field(init=False, repr=False)  # _running[i]: the sizes before paths[i]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "total", sum(self.sizes))
+        running = [0, *itertools.accumulate(self.sizes)]
+        object.__setattr__(self, "_running", running)
+        object.__setattr__(self, "total", running[-1])
 
     @property
     def file_count(self) -> int:
@@ -53,15 +58,25 @@ class ImageSnapshot:
     def children(self, directory: str) -> dict[str, tuple[int, bool]]:
         """name → (bytes below it, is a directory), for the entries directly in ``directory``."""
         start, end = self.below(directory)
-        cut = 1 if directory == "/" else len(directory) + 1
+        prefix = "/" if directory == "/" else directory + "/"
+        cut = len(prefix)
         found: dict[str, tuple[int, bool]] = {}
-        paths, sizes = self.paths, self.sizes
-        for i in range(start, end):
-            rest = paths[i][cut:]
-            slash = rest.find("/")
-            name = rest if slash < 0 else rest[:slash]
-            size, is_dir = found.get(name, (0, False))
-            found[name] = (size + sizes[i], is_dir or slash >= 0)
+        paths, sizes, running = self.paths, self.sizes, self._running
+        i = start
+        while i < end:
+            path = paths[i]
+            slash = path.find("/", cut)
+            if slash < 0:  # a file directly in it (a name may also be a directory's, for broken records)
+                name = path[cut:]
+                size, is_dir = found.get(name, (0, False))
+                found[name] = (size + sizes[i], is_dir)
+                i += 1
+                continue
+            name = path[cut:slash]
+            j = bisect.bisect_left(paths, path[:slash] + "0", i, end)  # past everything under it
+            size, _ = found.get(name, (0, True))
+            found[name] = (size + running[j] - running[i], True)
+            i = j
         return found
 
     def size_of(self, path: str) -> int | None:
