@@ -55,6 +55,14 @@ def dispatch(invocation: Invocation) -> int:
     if invocation.action == "check":
         from genpack_tui.commands.check import run_check
         return run_check((), invocation.directory, sys.stdout)
+    if invocation.action == "report":
+        from genpack_tui.commands.report import run_report
+        return run_report(request.artifact_path, request.variant, request.arch, invocation.json, invocation.top,
+                          sys.stdout, sys.stderr)
+    if invocation.action == "diff-builds":
+        from genpack_tui.commands.diff_builds import run_diff_builds
+        return run_diff_builds(request.artifact_path, request.variant, request.arch, invocation.builds,
+                               invocation.json, sys.stdout, sys.stderr)
     if invocation.action == "testbed":
         from genpack_tui.commands.testbed import run_testbed
         return run_testbed(invocation.port)

@@ -31,6 +31,8 @@ class Invocation:
     timestamps: bool = False  # --headless --timestamps
     files: tuple[Path, ...] = ()  # check FILE ...
     shell: str | None = None  # completion SHELL
+    top: int = 10  # report --top N
+    builds: tuple[str, ...] = ()  # diff-builds A B
 
     @property
     def action(self) -> str:
@@ -47,7 +49,8 @@ class Invocation:
         return cls(request=build_request(args.directory.resolve(), args), directory=args.directory,
                    action_given=args.action_given, headless=args.headless, events=args.events,
                    json=args.json, port=args.port, color=args.color, timestamps=args.timestamps,
-                   files=tuple(getattr(args, "files", ())), shell=getattr(args, "shell", None))
+                   files=tuple(getattr(args, "files", ())), shell=getattr(args, "shell", None),
+                   top=args.top, builds=tuple(getattr(args, "builds", ())))
 
     @property
     def namespace(self) -> argparse.Namespace:
@@ -63,7 +66,7 @@ class Invocation:
             break_circular_deps=r.break_circular_deps, keyring=Path(r.keyring) if r.keyring else None,
             headless=self.headless, directory=self.directory, mirror=r.mirror, overlay_url=r.overlay_url,
             force=r.force, events=self.events, json=self.json, port=self.port, shell=self.shell,
-            color=self.color, timestamps=self.timestamps,
+            color=self.color, timestamps=self.timestamps, history_limit=r.history_limit, top=self.top,
         )
 
 
@@ -78,5 +81,5 @@ def build_request(artifact_dir: Path, args: argparse.Namespace) -> BuildRequest:
         compression=args.compression, devel=args.devel, parallel=args.parallel,
         break_circular_deps=args.break_circular_deps, mirror=args.mirror, overlay_url=args.overlay_url,
         keyring=str(args.keyring.absolute()) if args.keyring else None,  # the worker runs in /
-        force=args.force, command=list(args.command),
+        force=args.force, command=list(args.command), history_limit=getattr(args, "history_limit", None),
     )

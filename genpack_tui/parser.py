@@ -66,6 +66,17 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                    "bash: eval \"$(genpack-tui completion bash)\"; zsh: genpack-tui completion zsh > "
                    "\"${fpath[1]}/_genpack-tui\"; fish: genpack-tui completion fish > "
                    "~/.config/fish/completions/genpack-tui.fish."),
+    "report": ("the last build's image composition: packages by size, largest directories and files",
+               "Print the image composition of the last build of the variant and arch (work/history/): "
+               "the packages by their size in the image, the largest directories and files, the files no "
+               "package owns, and the squashfs compression ratio. --top N (default 10) rows per table; "
+               "--json prints the whole record. Needs no root."),
+    "diff-builds": ("what changed between two builds: packages, USE, sizes, files, phase times",
+                    "Compare two builds of the variant and arch from work/history/ (default: the last two; "
+                    "A and B are record ids or indexes such as -1, -2): packages added, removed, upgraded or "
+                    "with changed USE, the size delta per package and in total, files added, removed or "
+                    "changed (size, mode, owner, content) and the phase times. --json prints one object. "
+                    "Needs no root."),
     "doctor": ("check that this host can build (root, loop devices, nspawn, filesystems, disk, keyring)",
                "Check this host: root (and not in a user namespace, as in an unprivileged container), loop "
                "devices, systemd-nspawn, the ext4/overlay/squashfs filesystems, binfmt_misc for the other "
@@ -74,6 +85,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                "every needed check passes, 1 otherwise."),
 }
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
+JSON_ACTIONS = ("config", "report", "diff-builds")  # the subcommands --json is for
 
 EXIT_STATUS = """\
 exit status:
@@ -95,6 +107,7 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("SUDO_UID, SUDO_GID, SUDO_USER", "under sudo, outputs and caches are given to this user"),
     ("NO_COLOR", "--headless and config print without colour (unless --color always)"),
     ("FORCE_COLOR", "--headless and config colour even a pipe (unless --color never)"),
+    ("GENPACK_HISTORY_LIMIT", "builds kept in work/history/ when --history-limit is not given (default 20)"),
     ("TERM", "TERM=dumb: no workbench (use --headless); --headless: no colour, no status line"),
     ("GITHUB_ACTIONS", "true: --headless prints GitHub Actions groups and annotations"),
     ("GITHUB_STEP_SUMMARY", "--headless appends a Markdown job summary to this file"),
@@ -113,6 +126,18 @@ it needs a terminal: with stdin or stdout not a terminal, or TERM=dumb, genpack-
 and asks for --headless (config, check, schema, testbed, doctor and completion print without it).
 
 """ + EXIT_STATUS + "\n" + ENVIRONMENT_HELP
+
+def _builds(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a whole number of builds (0 or more), not {text!r}")
+    return int(text)
+
+
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, not {text!r}")
+    return int(text)
+
 
 # (flags, argparse keywords) of the global options, in the order --help lists them
 _GENPACK_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
@@ -148,7 +173,11 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
                         help="colour the output of --headless and config (default auto: on a terminal, unless "
                              "NO_COLOR is set or TERM=dumb; FORCE_COLOR forces it)")),
     (("--timestamps",), dict(action="store_true", help="--headless: prefix each output line with its UTC time")),
-    (("--json",), dict(action="store_true", help="config: print one JSON object")),
+    (("--json",), dict(action="store_true", help="config, report, diff-builds: print one JSON object")),
+    (("--history-limit",), dict(metavar="N", type=_builds, help="builds kept in work/history/ per variant and arch "
+                                                               "(env GENPACK_HISTORY_LIMIT; default 20; 0: none "
+                                                               "recorded)")),
+    (("--top",), dict(metavar="N", type=_positive, default=10, help="report: rows per table (default 10)")),
     (("--port",), dict(type=int, default=0, help="testbed: port to serve on (default: a free one)")),
 ]
 _ALL_OPTIONS = _GENPACK_OPTIONS + _TUI_OPTIONS
@@ -194,11 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      usage=f"genpack-tui [global options] {name}"
                                            + {"bash": " [--] [command ...]",
                                               "check": " [global options] [FILE ...]",
+                                              "diff-builds": " [global options] [A [B]]",
                                               "completion": f" {{{','.join(COMPLETION_SHELLS)}}}"}
                                            .get(name, " [global options]"))
         if name == "check":
             sub.add_argument("files", nargs="*", type=Path, metavar="FILE",
                              help="configuration files to check (default: the artifact's)")
+        if name == "diff-builds":
+            sub.add_argument("builds", nargs="*", metavar="A B",
+                             help="the builds to compare, older first: record ids or indexes (default: -2 -1)")
         if name == "completion":
             sub.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete for")
         if name == "bash":  # what follows 'bash' is never parsed (parse_args splits it off): the command only
@@ -263,6 +296,9 @@ def _parsed(argv: Sequence[str]) -> argparse.Namespace:
     args.action_given = at is not None
     args.action = args.action or "build"
     args.command = command
-    if args.json and args.action != "config":
-        parser.error("--json is only supported with the 'config' subcommand")
+    if args.json and args.action not in JSON_ACTIONS:
+        parser.error("--json is only supported with the " + ", ".join(f"'{a}'" for a in JSON_ACTIONS)
+                     + " subcommands")
+    if len(getattr(args, "builds", ())) > 2:
+        parser.error("diff-builds compares two builds: give at most A and B")
     return args

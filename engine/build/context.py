@@ -18,6 +18,7 @@ from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.config import Derived, Resolution
 from genpack_tui.engine.events import EventSink, OutputLine, StepFinished, StepStarted
+from genpack_tui.engine.history.recorder import BuildRecorder
 from genpack_tui.engine.runtime import privileged
 from genpack_tui.engine.runtime.host import HostInfo
 from genpack_tui.engine.runtime.nspawn import NspawnSpec
@@ -40,6 +41,7 @@ class BuildContext:
     phase: str = "setup"
     container_starts: dict[str, int] = field(default_factory=dict)
     full_image: FullImage | None = None  # found full when the last command or step failed
+    history: BuildRecorder | None = None  # records the build (engine/build/history_hook.py)
 
     @property
     def derived(self) -> "Derived":

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, pack_fingerprint
+from genpack_tui.engine.build.history_hook import record_image
 from genpack_tui.engine.build.pack_commands import (
     SUPERFLOPPY_MAX_SQUASHFS,
     mksquashfs_options,
@@ -71,6 +72,7 @@ def run_pack(ctx: BuildContext, upper: Fingerprint, *, always: bool) -> tuple[bo
         with ctx.step("squashfs", f"Creating SquashFS image: {squashfs.name} ({compression(ctx)})"):
             _make_squashfs(ctx, upper_mount / UPPER_SUBDIR, squashfs)
             outputs.append(squashfs)
+        record_image(ctx, upper_mount, UPPER_SUBDIR, lower_root, squashfs)
         if efi_loaders:
             if squashfs.stat().st_size >= SUPERFLOPPY_MAX_SQUASHFS:
                 ctx.say(f"Warning: {squashfs.name} is >= 4GiB, skipping superfloppy image.")

@@ -31,6 +31,7 @@ class BuildRequest:
     overlay_url: str | None = None
     keyring: str | None = None  # absolute path; None: GENPACK_KEYRING, else the Gentoo release key if present
     force: bool = False
+    history_limit: int | None = None  # builds kept in work/history/; None: GENPACK_HISTORY_LIMIT, else 20
     command: list[str] = field(default_factory=list)
 
     @property

@@ -11,6 +11,7 @@ from typing import Any
 from genpack_tui.engine.build import lower_phase, pack_phase, upper_phase
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint
+from genpack_tui.engine.build.history_hook import recording_history
 from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.build.stale_temporaries import remove_stale_temporaries
@@ -67,7 +68,8 @@ def run_build(sink: EventSink, request: dict[str, Any]) -> int:
         ensure_user_dir(ctx.paths.download_dir, ctx.user)
         with acquire_build_lock(ctx.paths.work_dir, f"genpack-tui {req.action}"):
             _remove_stale_temporaries(ctx)
-            outputs = _run_phases(ctx, PHASES[req.action])
+            with recording_history(ctx, pack_phase.output_paths(ctx)[0]):
+                outputs = _run_phases(ctx, PHASES[req.action])
     except (PhaseFailed, ConfigError, RuntimeEngineError, SourceError, OSError) as exc:
         sink(ErrorEvent(message=ctx.failure_message(str(exc)) if ctx is not None else str(exc)))
         sink(BuildFinished(ok=False, duration=time.monotonic() - started))

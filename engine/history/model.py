@@ -43,6 +43,7 @@ class EmergedPackage:
     origin: Origin
     duration: float | None  # seconds from its start to its completion; None when it did not complete
     phase: str = "lower"
+    step: str = ""  # the step whose emerge merged it ("emerge-world"); "" when not known
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ class BuildRecord:
             "phases": [{"name": p.name, "duration": p.duration, "ok": p.ok, "skipped": p.skipped,
                         "reason": p.reason, "steps": [[s.name, s.duration, s.ok] for s in p.steps]}
                        for p in self.phases],
-            "emerged": [[e.cpv, e.origin, e.duration, e.phase] for e in self.emerged],
+            "emerged": [[e.cpv, e.origin, e.duration, e.phase, e.step] for e in self.emerged],
             "image": self.image.to_json() if self.image is not None else None,
         }
 
@@ -208,10 +209,11 @@ class BuildRecord:
         for n, item in enumerate(_list(data.get("emerged"), "emerged")):
             where = f"emerged[{n}]"
             item = _list(item, where)
-            if len(item) != 4 or item[1] not in ORIGINS:
-                raise RecordFormatError(f"{where}: expected [cpv, \"binary\" or \"source\", duration, phase]")
+            if len(item) not in (4, 5) or item[1] not in ORIGINS:
+                raise RecordFormatError(f"{where}: expected [cpv, \"binary\" or \"source\", duration, phase, step]")
             duration = None if item[2] is None else _number(item[2], where)
-            emerged.append(EmergedPackage(_str(item[0], where), item[1], duration, _str(item[3], where)))
+            emerged.append(EmergedPackage(_str(item[0], where), item[1], duration, _str(item[3], where),
+                                          _str(item[4], where) if len(item) == 5 else ""))
         image = data.get("image")
         variant = data.get("variant")
         if variant is not None:
