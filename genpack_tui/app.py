@@ -431,7 +431,7 @@ class WorkbenchApp(App[int]):
     def _load_image(self, arch: str, variant: str | None, generation: int) -> None:
         from genpack_tui.widgets.image.from_history import image_view
 
-        last, previous = self.image_records(self.artifact_dir, arch, variant, self._image_warning)
+        last, previous = self.image_records(self.artifact_dir, arch, variant, self._history_warning)
         view = image_view(last, previous)
 
         def show() -> None:
@@ -441,7 +441,7 @@ class WorkbenchApp(App[int]):
 
         self._to_ui(show)
 
-    def _image_warning(self, message: str) -> None:
+    def _history_warning(self, message: str) -> None:
         self._to_ui(lambda: self.notify(message, severity="warning", title="Build history", markup=False))
 
     # --- building --- #
@@ -476,6 +476,8 @@ class WorkbenchApp(App[int]):
                                       compression=options.compression or self.args.compression,
                                       parallel=options.parallel, force=options.force)
         await runner.begin()
+        self._read_eta_records(runner.eta, request.arch, self._last_resolution.variant
+                               if self._last_resolution is not None else None)
         self.query_one(TabbedContent).active = "build"
         runner.shown_log.focus()
         self._open_events_file()
@@ -496,6 +498,19 @@ class WorkbenchApp(App[int]):
         from genpack_tui.engine.events import JsonLinesWriter
 
         self.controller.subscribe(JsonLinesWriter(self._events_stream))
+
+    @work(thread=True, group="eta", description="read the build history for the ETA")
+    def _read_eta_records(self, eta, arch: str, variant: str | None) -> None:
+        from genpack_tui.engine.report.eta import eta_records
+
+        records = eta_records(self.artifact_dir, arch, variant, self._history_warning)
+
+        def hand_over() -> None:
+            runner = self.runner_if_mounted()
+            if runner is not None and runner.eta is eta:  # still the same run
+                runner.set_eta_records(records)
+
+        self._to_ui(hand_over)
 
     @work(thread=True, group="build", description="run a build action")
     def _run_request(self, request: "BuildRequest") -> None:

@@ -20,7 +20,7 @@ def run_headless(invocation: Invocation) -> int:
         artifact_dir = invocation.request.artifact_path
 
         def history(started: BuildStarted) -> list[BuildRecord]:
-            return eta_records(artifact_dir, started, lambda text: renderer(WarningEvent(message=text)))
+            return eta_records(artifact_dir, started.arch, started.variant, lambda text: renderer(WarningEvent(message=text)))
 
         renderer = HeadlessRenderer(color=invocation.color, timestamps=invocation.timestamps,
                                     artifact_dir=artifact_dir, history=history)

@@ -32,13 +32,13 @@ NO_HISTORY = "no history yet"
 ETA_RECORDS = 5  # the newest builds read for an estimate: each holds its image's file list
 
 
-def eta_records(artifact_dir: Path, started: BuildStarted, warn: Callable[[str], None]) -> list[BuildRecord]:
-    """The artifact's newest ETA_RECORDS builds of the started build's variant and arch, oldest first;
-    unreadable records are skipped with a warning, and an unusable history directory is one too."""
+def eta_records(artifact_dir: Path, arch: str, variant: str | None, warn: Callable[[str], None]) -> list[BuildRecord]:
+    """The artifact's newest ETA_RECORDS builds of (variant, arch), oldest first; unreadable records
+    are skipped with a warning, and an unusable history directory is one too."""
     from genpack_tui.engine.history.store import HistoryError, read_history
 
     try:
-        return read_history(artifact_dir, started.arch, started.variant, warn, last=ETA_RECORDS).records
+        return read_history(artifact_dir, arch, variant, warn, last=ETA_RECORDS).records
     except HistoryError as exc:
         warn(str(exc))
         return []

@@ -15,7 +15,7 @@ def progress_lines(artifact: Path, tty: bool) -> tuple[list[str], str]:
     out, err = io.StringIO(), io.StringIO()
     warnings: list[str] = []
     renderer = HeadlessRenderer(out, err, tty=tty, artifact_dir=artifact,
-                                history=lambda started: eta_records(artifact, started, warnings.append))
+                                history=lambda started: eta_records(artifact, started.arch, started.variant, warnings.append))
     for event in build_until_hello():
         renderer(event)
     assert warnings == []

@@ -103,14 +103,12 @@ def test_nothing_is_said_while_the_records_are_being_read():
 def test_records_come_from_the_artifacts_history_and_a_truncated_one_is_skipped_with_a_warning(tmp_path: Path):
     artifact = tmp_path / "hello"
     artifact.mkdir()
-    started = BuildStarted(action="build", artifact="hello", variant=None, arch="x86_64")
     warnings: list[str] = []
-    assert eta_records(artifact, started, warnings.append) == [] and warnings == []  # no history at all
+    assert eta_records(artifact, "x86_64", None, warnings.append) == [] and warnings == []  # no history at all
     good = write_record(artifact, record(), 20)
     broken = good.with_name("20251125T160000.000000Z.json.gz")
     broken.write_bytes(gzip.compress(b'{"format": "genpack-tui-build-history", "vers')[:-6])  # cut short
-    records = eta_records(artifact, started, warnings.append)
+    records = eta_records(artifact, "x86_64", None, warnings.append)
     assert [r.id for r in records] == ["20251124T160000.000000Z"]
     assert len(warnings) == 1 and broken.name in warnings[0] and "skipped" in warnings[0]
-    assert eta_records(artifact, BuildStarted(action="build", artifact="hello", variant="quiet", arch="x86_64"),
-                       warnings.append) == []  # another variant's builds are not this one's
+    assert eta_records(artifact, "x86_64", "quiet", warnings.append) == []  # another variant's builds are not this one's
