@@ -311,3 +311,52 @@ async def test_a_wide_directory_is_added_a_page_at_a_time() -> None:
         assert tree.cursor_node.data.name == f"zone{CHILD_PAGE * 2 + 49 - CHILD_PAGE:04d}"  # the next one
         assert tree.expand_path("/usr/share/zoneinfo/zone0000") is not None  # the smallest: the last page
         assert len(zoneinfo.children) == len(files)
+
+
+async def test_workbench_reads_the_records_from_work_history(hello_artifact) -> None:
+    """Real records in work/history/ (written by the store), the default reader: the last two with
+    an image are shown; a lower-only build in between and a truncated file are passed over, the
+    truncated one with a warning naming it."""
+    import dataclasses
+
+    from genpack_tui.app import WorkbenchApp
+    from genpack_tui.engine.history.store import write_record
+    from genpack_tui.parser import parse_args
+    from tests.fixtures.app import wait_for
+
+    def stored(started: float, files, packages, **changes):
+        record = build_record(started, files, packages, ["/etc/hostname"])
+        record = dataclasses.replace(record, id=time_id(started), **changes)
+        return write_record(hello_artifact, record, 20)
+
+    hello_old = {"app-misc/hello": ("1.0", ["/usr/bin/hello", "/usr/share/hello/README"])}
+    hello_new = {"app-misc/hello": ("1.0", ["/usr/bin/hello", "/usr/share/hello/README",
+                                            "/usr/share/hello/extra.txt"])}
+    stored(1_700_000_000, PREVIOUS_FILES, hello_old)
+    stored(1_700_000_300, CURRENT_FILES, hello_new)
+    stored(1_700_000_600, CURRENT_FILES, hello_new, action="lower", image=None)
+    truncated = stored(1_700_000_900, CURRENT_FILES, hello_new)
+    truncated.write_bytes(truncated.read_bytes()[:40])
+
+    args = parse_args(["-C", str(hello_artifact), "--arch", "x86_64", "--variant", ""])
+    app = WorkbenchApp(hello_artifact, args, watch=False)
+    async with app.run_test(size=(140, 36)) as pilot:
+        assert await wait_for(lambda: app.resolution is not None)
+        await pilot.press("f6")
+        pane = await app.panes.mounted("#image-pane")
+        assert await wait_for(lambda: pane.view is not None), "the stored records were never shown"
+        assert pane.view.current.file_count == len(CURRENT_FILES)
+        assert pane.view.previous is not None and pane.view.previous.file_count == len(PREVIOUS_FILES)
+        assert await wait_for(lambda: any(truncated.name in n.message for n in app._notifications))
+        await pilot.pause()
+        table = app.query_one(PackageTable)
+        assert await wait_for(lambda: table.row_count > 0)
+        hello = next(table.get_row_at(i) for i in range(table.row_count)
+                     if table.get_row_at(i)[1].plain == "app-misc/hello")
+        assert hello[0].plain == "▲"
+
+
+def time_id(started: float) -> str:
+    from genpack_tui.engine.history.recorder import record_id
+
+    return record_id(started)
