@@ -143,7 +143,9 @@ class HeadlessRenderer:
     def __call__(self, event: Event) -> None:
         self.summary(event)
         if isinstance(event, BuildStarted) and self.history is not None:
-            self.eta = EtaTracker(self.history(event))
+            from genpack_tui.engine.build.runner import PHASES  # loaded by the build already
+
+            self.eta = EtaTracker(self.history(event), PHASES)
         if self.eta is not None:
             self.eta.observe(event)
         if isinstance(event, (ErrorEvent, WarningEvent)) and event.phase == CONFIG_PHASE:

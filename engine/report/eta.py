@@ -8,7 +8,7 @@ Elapsed times come from the events' timestamps (``now`` defaults to the newest o
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,10 +53,13 @@ def eta_text(remaining: float | None) -> str:
 
 class EtaTracker:
     """Feed it every event of one build in order (``observe``); ``records`` are the artifact's
-    earlier builds of the same variant and arch, oldest first, or None while they are being read."""
+    earlier builds of the same variant and arch, oldest first, or None while they are being read;
+    ``phases`` the phases each action runs (engine/build/runner.py's PHASES, which this layer
+    may not import)."""
 
-    def __init__(self, records: Sequence[BuildRecord] | None = None) -> None:
+    def __init__(self, records: Sequence[BuildRecord] | None, phases: Mapping[str, Sequence[str]]) -> None:
         self.records = records
+        self.phases = phases
         self._pending: list[str] = []  # phases still to run, the running one included
         self._phase: str | None = None
         self._finished_steps: list[str] = []
@@ -72,9 +75,7 @@ class EtaTracker:
     def observe(self, event: Event) -> None:
         self._last_ts = event.ts
         if isinstance(event, BuildStarted):
-            from genpack_tui.engine.build.runner import PHASES  # loaded by the build by now
-
-            self._pending = list(PHASES.get(event.action, ()))
+            self._pending = list(self.phases.get(event.action, ()))
         elif isinstance(event, PhaseSkipped):
             self._drop(event.phase)
         elif isinstance(event, PhaseStarted):

@@ -205,7 +205,12 @@ class PhaseRunner(Vertical):
         """Start afresh for a new run: a live one, or the replay of the file named ``replay_of``."""
         self.reset()
         self.replay_of = replay_of
-        self.eta = None if replay_of else EtaTracker()
+        if replay_of:
+            self.eta = None
+        else:
+            from genpack_tui.engine.build.runner import PHASES  # the build is about to load it
+
+            self.eta = EtaTracker(None, PHASES)
         if self.event_count_total:  # the logs hold an earlier run: replace them
             self.run_number += 1
             switcher = self.query_one("#runner-logs", ContentSwitcher)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+from genpack_tui.engine.build.runner import PHASES
 from genpack_tui.engine.events import (
     BuildFinished,
     BuildStarted,
@@ -54,7 +55,7 @@ def build_until_hello(t0: float = 1000.0) -> list:
 
 
 def tracker(records, events) -> EtaTracker:
-    eta = EtaTracker(records)
+    eta = EtaTracker(records, PHASES)
     for event in events:
         eta.observe(event)
     return eta
