@@ -18,7 +18,7 @@ from genpack_tui.engine.events import WarningEvent
 from genpack_tui.engine.history.model import PhaseTiming
 from genpack_tui.engine.history.record_composition import read_composition
 from genpack_tui.engine.history.recorder import EMERGE_LOG, BuildRecorder
-from genpack_tui.engine.history.store import history_limit, previous_image, write_record
+from genpack_tui.engine.history.store import history_limit, latest_image, previous_image, write_record
 from genpack_tui.engine.runtime.confined import ConfinedDir
 from genpack_tui.engine.runtime.errors import RuntimeEngineError
 
@@ -67,12 +67,16 @@ def record_image(ctx: BuildContext, upper_mount: Path, upper_subdir: str, lower_
     recorder = ctx.history
     if recorder is None:
         return
+    def warn(text: str) -> None:
+        ctx.sink(WarningEvent(message=f"build history: {text}", phase=ctx.phase))
+
     try:
+        known = latest_image(ctx.paths.artifact_dir, recorder.arch, recorder.variant, warn)
         with ConfinedDir(upper_mount) as upper, upper.subdir(upper_subdir) as tree, \
                 ConfinedDir(lower_root, links="in_root") as lower:
-            recorder.image = read_composition(tree, lower, excludes=EXCLUDES, squashfs_size=squashfs.stat().st_size)
+            recorder.image = read_composition(tree, lower, excludes=EXCLUDES, squashfs_size=squashfs.stat().st_size,
+                                              known=known)
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 recorder.read_emerge_log(lower.read_text(EMERGE_LOG, follow=True))
     except (OSError, RuntimeEngineError, UnicodeDecodeError) as exc:
-        ctx.sink(WarningEvent(message=f"build history: the image's composition was not recorded: {exc}",
-                              phase=ctx.phase))
+        warn(f"the image's composition was not recorded: {exc}")

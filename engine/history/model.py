@@ -54,6 +54,7 @@ class FileEntry:
     uid: int
     gid: int
     sha256: str | None = None  # regular files only
+    mtime_ns: int = 0  # st_mtime_ns; lets the next build reuse the hash of a file it finds unchanged
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class ImageComposition:
                 "path": [f.path for f in files], "size": [f.size for f in files],
                 "mode": [f.mode for f in files], "uid": [f.uid for f in files],
                 "gid": [f.gid for f in files], "sha256": [f.sha256 for f in files],
+                "mtime_ns": [f.mtime_ns for f in files],
             },
             "packages": [{"cpv": p.cpv, "version": p.version, "use": list(p.use), "size": p.size,
                           "files": list(p.files)} for p in self.packages],
@@ -118,13 +120,16 @@ class ImageComposition:
         if any(len(column) != count for column in lists):
             raise RecordFormatError("image.files: its columns differ in length")
         paths, sizes, modes, uids, gids, hashes = lists
+        mtimes = _list(columns.get("mtime_ns", [0] * count), "image.files.mtime_ns")
+        if len(mtimes) != count:
+            raise RecordFormatError("image.files: its columns differ in length")
         for name, column, kind in (("path", paths, str), ("size", sizes, int), ("mode", modes, int),
-                                   ("uid", uids, int), ("gid", gids, int)):
-            if not all(type(v) is kind for v in column):
+                                   ("uid", uids, int), ("gid", gids, int), ("mtime_ns", mtimes, int)):
+            if not set(map(type, column)) <= {kind}:  # type() per item, in C: a big image has 100k
                 raise RecordFormatError(f"image.files.{name}: expected a list of {kind.__name__}")
-        if not all(v is None or type(v) is str for v in hashes):
+        if not set(map(type, hashes)) <= {str, type(None)}:
             raise RecordFormatError("image.files.sha256: expected a list of strings or null")
-        files = tuple(map(FileEntry, paths, sizes, modes, uids, gids, hashes))
+        files = tuple(map(FileEntry, paths, sizes, modes, uids, gids, hashes, mtimes))
         packages = []
         for n, item in enumerate(_list(data.get("packages"), "image.packages")):
             where = f"image.packages[{n}]"
@@ -264,6 +269,6 @@ def _bool(value: Any, where: str) -> bool:
 
 def _indexes(value: Any, count: int, where: str) -> tuple[int, ...]:
     items = _list(value, where)
-    if not all(type(i) is int and 0 <= i < count for i in items):
+    if items and (not set(map(type, items)) <= {int} or min(items) < 0 or max(items) >= count):
         raise RecordFormatError(f"{where}: expected indexes into image.files (0 to {count - 1})")
     return tuple(items)

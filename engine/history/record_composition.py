@@ -22,8 +22,7 @@ from genpack_tui.engine.runtime.confined import ConfinedDir
 from genpack_tui.engine.runtime.errors import RuntimeEngineError
 
 PACKAGE_DB = "var/db/pkg"
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # NONBLOCK: a FIFO is never opened
+_CHUNK = 1 << 20
 _VERSION = re.compile(r"-([0-9][^-/]*(?:-r[0-9]+)?)$")
 _MAX_LINKS = 40
 
@@ -35,15 +34,24 @@ class _Tree:
         self.files: list[FileEntry] = []
         self.links: dict[str, str] = {}
         self.directories: dict[str, int] = {}
+        self.known: dict[str, tuple[int, int, str | None]] = {}  # path: (size, mtime_ns, sha256)
 
 
 def read_composition(root: ConfinedDir, package_db: ConfinedDir | None, *, excludes: Sequence[str] = (),
-                     squashfs_size: int | None = None) -> ImageComposition:
+                     squashfs_size: int | None = None, known: ImageComposition | None = None) -> ImageComposition:
     """The composition of the tree at ``root``, without what ``excludes`` (mksquashfs ``-wildcards -e``
     patterns, relative to the root) leaves out; packages from ``package_db`` (an image's root, links
-    resolved inside it), none when it is None."""
+    resolved inside it), none when it is None. A regular file that ``known`` (the last build's image)
+    has with the same size and mtime keeps its hash there instead of being read again, as make and
+    rsync judge files unchanged; hashing every file is what a big image costs."""
     tree = _Tree()
-    patterns = [p.split("/") for p in excludes]
+    if known is not None:
+        tree.known = {f.path: (f.size, f.mtime_ns, f.sha256) for f in known.files
+                      if f.sha256 is not None and f.mtime_ns}
+    patterns: dict[int, list[list[str]]] = {}  # by depth: only entries that deep can match
+    for pattern in excludes:
+        parts = pattern.split("/")
+        patterns.setdefault(len(parts), []).append(parts)
     _walk(root.fileno(), "", [], patterns, tree)
     tree.files.sort(key=lambda f: f.path)
     for path in sorted(tree.directories, key=lambda p: p.count("/"), reverse=True):
@@ -60,53 +68,73 @@ def read_composition(root: ConfinedDir, package_db: ConfinedDir | None, *, exclu
 
 
 def _excluded(parts: list[str], patterns: list[list[str]]) -> bool:
-    return any(len(p) == len(parts) and all(fnmatch.fnmatchcase(n, w) for n, w in zip(parts, p, strict=True))
-               for p in patterns)
+    return any(all(fnmatch.fnmatchcase(n, w) for n, w in zip(parts, p, strict=True)) for p in patterns)
 
 
-def _walk(dir_fd: int, path: str, parts: list[str], patterns: list[list[str]], tree: _Tree) -> None:
-    """Record the entries below ``dir_fd`` (the directory ``path``, "" for the root) into ``tree``."""
+def _walk(dir_fd: int, path: str, parts: list[str], patterns: dict[int, list[list[str]]], tree: _Tree) -> None:
+    """Record the entries below ``dir_fd`` (the directory ``path``, "" for the root) into ``tree``.
+    The loop is the cost of a big image: one fstatat per entry, nothing per entry it can avoid."""
     own = 0
+    here = patterns.get(len(parts) + 1)
+    files, links, known = tree.files, tree.links, tree.known
     with os.scandir(dir_fd) as entries:
-        listed = sorted(entries, key=lambda e: e.name)
-    for entry in listed:
-        name = entry.name
-        child_parts = parts + [name]
-        if patterns and _excluded(child_parts, patterns):
-            continue
-        child = f"{path}/{name}"
-        st = entry.stat(follow_symlinks=False)
-        if stat.S_ISDIR(st.st_mode):
-            fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
-            try:
-                _walk(fd, child, child_parts, patterns, tree)
-            finally:
-                os.close(fd)
-            continue
-        digest = None
-        if stat.S_ISREG(st.st_mode):
-            digest = _sha256(dir_fd, name)
-        elif stat.S_ISLNK(st.st_mode):
-            tree.links[child] = os.readlink(name, dir_fd=dir_fd)
-        size = st.st_size if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode) else 0
-        tree.files.append(FileEntry(child, size, st.st_mode, st.st_uid, st.st_gid, digest))
-        own += size
+        for entry in entries:
+            name = entry.name
+            if here and _excluded(parts + [name], here):
+                continue
+            child = f"{path}/{name}"
+            st = entry.stat(follow_symlinks=False)
+            mode = st.st_mode
+            kind = stat.S_IFMT(mode)
+            if kind == stat.S_IFDIR:
+                fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+                try:
+                    _walk(fd, child, parts + [name], patterns, tree)
+                finally:
+                    os.close(fd)
+                continue
+            digest = None
+            size = st.st_size
+            if kind == stat.S_IFREG:
+                last = known.get(child)
+                if last is not None and last[0] == size and last[1] == st.st_mtime_ns:
+                    digest = last[2]
+                else:
+                    digest = _sha256(dir_fd, name, size)
+            elif kind == stat.S_IFLNK:
+                links[child] = os.readlink(name, dir_fd=dir_fd)
+            else:
+                size = 0  # a device's st_size means nothing; FIFOs and sockets have none
+            files.append(FileEntry(child, size, mode, st.st_uid, st.st_gid, digest, st.st_mtime_ns))
+            own += size
     tree.directories[path or "/"] = own
 
 
-def _sha256(dir_fd: int, name: str) -> str | None:
-    """The file's hash; None when what is there now is no longer a regular file (swapped meanwhile)."""
+def _sha256(dir_fd: int, name: str, size: int) -> str | None:
+    """The file's hash; None when what is there now is no longer a regular file (swapped meanwhile).
+    Read with plain ``os.read``: per-file overhead, not hashing, is what a 100k-file image costs."""
     try:
-        fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+        # O_NONBLOCK: what was swapped for a FIFO does not block the open
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENXIO):
             return None
         raise
-    with os.fdopen(fd, "rb") as f:
+    try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
         os.set_blocking(fd, True)
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        digest = hashlib.sha256()
+        wanted = min(size, _CHUNK) + 1
+        chunk = os.read(fd, wanted)
+        digest.update(chunk)
+        while len(chunk) == wanted:  # a short read of a regular file is its end
+            wanted = _CHUNK
+            chunk = os.read(fd, wanted)
+            digest.update(chunk)
+        return digest.hexdigest()
+    finally:
+        os.close(fd)
 
 
 def _packages(db: ConfinedDir, index: dict[str, int], tree: _Tree) -> list[PackageInImage]:

@@ -92,7 +92,7 @@ class History:
         for record in self.records:
             if record.id == which:
                 return record
-        raise HistoryError(f"no build {escape_controls(which)!r} in {self.directory}; its builds are "
+        raise HistoryError(f"no build '{escape_controls(which)}' in {self.directory}; its builds are "
                            + ", ".join(r.id for r in self.records[-5:]) + (" …" if len(self.records) > 5 else ""))
 
 
@@ -127,17 +127,24 @@ def _read(directory: ConfinedDir, name: str, warn: Warn) -> BuildRecord | None:
         return None
 
 
+def latest_image(artifact_dir: Path, arch: str, variant: str | None, warn: Warn) -> ImageComposition | None:
+    """The image of the newest record file; None when it has none or cannot be read."""
+    try:
+        with ConfinedDir(artifact_dir) as artifact, artifact.subdir(history_dir(arch, variant)) as directory:
+            names = record_names(directory)
+            record = _read(directory, names[-1], warn) if names else None
+    except (OSError, UnsafePathError):
+        return None
+    return record.image if record is not None else None
+
+
 def previous_image(artifact_dir: Path, arch: str, variant: str | None, squashfs: Path,
                    warn: Warn) -> ImageComposition | None:
     """The image of the newest record when it packed the squashfs that is there now (same size), for a
     build whose pack phase was up to date; None otherwise (an older record may describe another image)."""
     try:
         size = os.stat(squashfs).st_size
-        with ConfinedDir(artifact_dir) as artifact, artifact.subdir(history_dir(arch, variant)) as directory:
-            names = record_names(directory)
-            record = _read(directory, names[-1], warn) if names else None
-    except (OSError, UnsafePathError):
+    except OSError:
         return None
-    if record is None or record.image is None or record.image.squashfs_size != size:
-        return None
-    return record.image
+    image = latest_image(artifact_dir, arch, variant, warn)
+    return image if image is not None and image.squashfs_size == size else None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from genpack_tui.engine.history.model import FileEntry, ImageComposition
 from genpack_tui.engine.history.record_composition import read_composition
 from genpack_tui.engine.runtime.confined import ConfinedDir
 from tests.engine.planted import host  # noqa: F401
@@ -78,3 +79,21 @@ def test_without_package_database_everything_is_unowned(image):
     with ConfinedDir(tree) as root:
         comp = read_composition(root, None)
     assert comp.packages == () and len(comp.unowned) == comp.file_count == 7
+
+
+def test_a_file_unchanged_since_the_last_build_keeps_its_hash(image):
+    tree, _ = image
+    with ConfinedDir(tree) as root:
+        first = read_composition(root, None)
+    # what the last build said: hello's hash is a stand-in, so reuse is visible
+    planted = tuple(f if f.path != "/usr/bin/hello" else FileEntry(f.path, f.size, f.mode, f.uid, f.gid, "f" * 64,
+                                                                    f.mtime_ns) for f in first.files)
+    known = ImageComposition(first.file_count, first.byte_size, None, planted, (), (), {})
+    issue = tree / "etc/issue"
+    issue.write_text("Welkom!\n")  # the same size as before: only its mtime tells
+    os.utime(issue, ns=(1, 1))
+    with ConfinedDir(tree) as root:
+        again = read_composition(root, None, known=known)
+    by_path = {f.path: f for f in again.files}
+    assert by_path["/usr/bin/hello"].sha256 == "f" * 64
+    assert by_path["/etc/issue"].sha256 == hashlib.sha256(b"Welkom!\n").hexdigest()
