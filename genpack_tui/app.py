@@ -421,6 +421,9 @@ class WorkbenchApp(App[int]):
         res = self._last_resolution
         self._image_shown_for = (self.selection.arch, res.variant if res is not None else None)
         self._image_generation += 1
+        pane = self.panes.if_mounted("#image-pane")
+        if pane is not None and pane.view is None:
+            pane.loading = True  # rather than "no build recorded yet" while the records are read
         self._load_image(*self._image_shown_for, self._image_generation)
 
     def _image_selection_changed(self) -> bool:
@@ -437,6 +440,7 @@ class WorkbenchApp(App[int]):
         def show() -> None:
             pane = self.panes.if_mounted("#image-pane")
             if generation == self._image_generation and self.is_running and pane is not None:
+                pane.loading = False
                 pane.show(view)
 
         self._to_ui(show)

@@ -260,17 +260,27 @@ async def test_workbench_image_pane_shows_the_last_two_records(hello_artifact) -
 
 
 async def test_workbench_image_pane_empty_without_records(hello_artifact) -> None:
+    import threading
+
     from genpack_tui.app import WorkbenchApp
     from genpack_tui.parser import parse_args
     from tests.fixtures.app import wait_for
 
+    read = threading.Event()
+
+    def no_records(*_args):
+        read.wait(30)
+        return None, None
+
     args = parse_args(["-C", str(hello_artifact), "--arch", "x86_64"])
-    app = WorkbenchApp(hello_artifact, args, watch=False, image_records=lambda *_: (None, None))
+    app = WorkbenchApp(hello_artifact, args, watch=False, image_records=no_records)
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(lambda: app.resolution is not None)
         await pilot.press("f6")
         pane = await app.panes.mounted("#image-pane")
-        assert await wait_for(lambda: not any(w.is_running for w in app.workers if w.group == "image"))
+        assert await wait_for(lambda: pane.loading)  # while the history is read, not "no build recorded yet"
+        read.set()
+        assert await wait_for(lambda: not pane.loading)
         await pilot.pause()
         assert pane.has_class("-empty") and app.query_one("#image-empty").render().plain == EMPTY
 
