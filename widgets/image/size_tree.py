@@ -19,7 +19,7 @@ from genpack_tui.widgets.image.diff_marks import mark_text, size_delta
 from genpack_tui.widgets.image.view_model import ImageView, TreeEntry
 
 BAR_WIDTH = 10
-CHILD_PAGE = 200
+CHILD_PAGE = 100
 
 
 @dataclass(frozen=True)
