@@ -1,5 +1,5 @@
-"""The workbench's performance targets (issue 4) in one table: runs bench_log_view,
-bench_shell_pane and bench_workbench (their full output is printed as they go), then each
+"""The workbench's performance targets (issues 4 and 13) in one table: runs bench_log_view,
+bench_shell_pane, bench_image_pane and bench_workbench (their full output is printed as they go), then each
 target beside the figure measured and the baseline measured in the same run.
 
     .venv/bin/python -m benchmarks.bench_targets [--quick] [--corpus DIR]
@@ -38,6 +38,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         log = run("bench_log_view", Path(tmp) / "log.json", "--lines", lines)
         shell = run("bench_shell_pane", Path(tmp) / "shell.json")
+        image = run("bench_image_pane", Path(tmp) / "image.json")
         bench = run("bench_workbench", Path(tmp) / "workbench.json", *corpus,
                     "--saves", "30" if opts.quick else "100", "--runs", "7" if opts.quick else "15")
     n = f"{log['lines']:,}"
@@ -59,6 +60,11 @@ def main() -> None:
                      bench["first_paint_median_ms"] <= 500))
     rows.append((f"cat of {shell['lines']:,} lines in the shell pane", "≤ 5 s", f"{shell['cat_seconds']} s",
                  f"plain pty {shell['plain_pty_seconds']} s", shell["cat_seconds"] <= 5))
+    rows.append((f"Image pane, {image['image_files']:,}-file image: first paint", "≤ 500 ms",
+                 f"{image['image_first_paint_ms']} ms", f"records → view {image['image_adapter_ms']} ms (a thread)",
+                 image["image_first_paint_ms"] <= 500))
+    rows.append(("Image pane key latency p95", "≤ 100 ms", f"{image['image_key_p95_ms']} ms",
+                 f"7-file image {image['baseline_key_p95_ms']} ms", image["image_key_p95_ms"] <= 100))
     print("\n######## targets")
     widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
     for row in rows:

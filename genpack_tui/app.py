@@ -7,7 +7,7 @@ shell worker); the app only wires them to widgets:
     title bar        artifact · variant · arch · what runs
     SelectionBar     variant and arch → re-resolve (thread worker)
     PhaseBadges      engine/build/status.py per phase
-    Config / Diff / Build / Shell panes (F2-F5)
+    Config / Diff / Build / Shell / Image panes (F2-F6)
     Footer           key bindings; F1 help; Ctrl-P command palette
 
 The first frame carries the resolved tree (the first resolve runs at mount, on the UI thread);
@@ -18,7 +18,8 @@ watch, with a recheck for edits made before it was in place (``resolver.watching
 
 The app keeps the composition, the bindings and the handlers; the resolve pipeline is
 workbench/resolver.py, the deferred panes workbench/panes.py, the watch workbench/watch.py, build
-control workbench/build.py, the shell's command workbench/shell.py, the palette palette.py and the
+control workbench/build.py, the shell's command workbench/shell.py, the Image pane's records
+workbench/image.py, the palette palette.py and the
 title widgets/title_bar.py.
 
 ``run_app(artifact_dir, args)`` is what ``genpack-tui`` without ``--headless`` calls.
@@ -51,6 +52,7 @@ from genpack_tui.widgets.title_bar import TitleBar
 from genpack_tui.widgets.ui_thread import call_on_ui_thread
 from genpack_tui.workbench.build import BuildController, BuildStarter, engine_start_build
 from genpack_tui.workbench.events import EventQueue
+from genpack_tui.workbench.image import ImageRecords, engine_image_records
 from genpack_tui.workbench.panes import DeferredPanes
 from genpack_tui.workbench.resolver import Resolver
 from genpack_tui.workbench.shell import (
@@ -71,7 +73,7 @@ if TYPE_CHECKING:
     from genpack_tui.widgets.shell.host import ShellHost
     from genpack_tui.workbench.watch import InputsChanged
 
-PANES = ("config", "diff", "build", "shell")
+PANES = ("config", "diff", "build", "shell", "image")
 EVENTS_PER_TICK = 20_000
 RELEASE_WAIT_SECONDS = 120  # a worker unmounting after a build's end; normally well under a second
 
@@ -95,6 +97,7 @@ class WorkbenchApp(App[int]):
         Binding("f3", "show_pane('diff')", "Diff", priority=True, id="app.pane-diff"),
         Binding("f4", "show_pane('build')", "Build", priority=True, id="app.pane-build"),
         Binding("f5", "show_pane('shell')", "Shell", priority=True, id="app.pane-shell"),
+        Binding("f6", "show_pane('image')", "Image", priority=True, id="app.pane-image"),
         Binding("v", "cycle_variant", "Variant", tooltip="Next variant (default, each variant, none)",
                 id="app.variant"),
         Binding("a", "cycle_arch", "Arch", tooltip="Next target architecture", id="app.arch"),
@@ -120,6 +123,7 @@ class WorkbenchApp(App[int]):
         build_starter: BuildStarter = engine_start_build,
         shell_command: ShellCommandFactory = engine_shell_command,
         watch: bool = True,
+        image_records: ImageRecords = engine_image_records,
     ) -> None:
         super().__init__()
         self.artifact_dir = Path(artifact_dir).resolve()
@@ -131,11 +135,14 @@ class WorkbenchApp(App[int]):
         self.controller = BuildController([self.events], starter=build_starter)
         self.shell_command = shell_command
         self.watch_enabled = watch
+        self.image_records = image_records
         self.resolver = Resolver(self.artifact_dir, devel=self.args.devel)
         self.panes = DeferredPanes(self, self._mount_panes)
         self._after_first_tree_done = False
         self._events_stream: IO[str] | None = None
         self._diff_generation = 0
+        self._image_generation = 0
+        self._image_shown_for: tuple[str, str | None] | None = None
         self._build_idle = asyncio.Event()  # clear while an action runs, until its worker has returned
         self._build_idle.set()
         self._last_resolution: "Resolution | None" = None  # the newest shown, even when broken
@@ -157,6 +164,7 @@ class WorkbenchApp(App[int]):
             yield TabPane("Diff", id="diff")
             yield TabPane("Build", id="build")
             yield TabPane("Shell", id="shell")
+            yield TabPane("Image", id="image")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -166,13 +174,14 @@ class WorkbenchApp(App[int]):
         self.call_after_refresh(self._initial_action)
 
     def ensure_panes(self) -> "asyncio.Task[None]":
-        """The Diff, Build and Shell panes, mounted once (after the first frame, or on first need);
+        """The Diff, Build, Shell and Image panes, mounted once (after the first frame, or on first need);
         await the result before touching them."""
         return self.panes.ensure()
 
     async def _mount_panes(self) -> None:
         from genpack_tui.widgets.build.phase_runner import PhaseRunner
         from genpack_tui.widgets.config.diff import ConfigDiff
+        from genpack_tui.widgets.image.pane import ImagePane
         from genpack_tui.widgets.shell.host import ShellHost
 
         variants = self._known_variants()
@@ -185,6 +194,7 @@ class WorkbenchApp(App[int]):
         await self.query_one("#diff", TabPane).mount(diff)
         await self.query_one("#build", TabPane).mount(runner)
         await self.query_one("#shell", TabPane).mount(ShellHost(id="shell-host"))
+        await self.query_one("#image", TabPane).mount(ImagePane(id="image-pane"))
         latest = self._known_variants()  # a resolution may have arrived while mounting
         if latest is not None and latest != variants:
             diff.set_variants(*latest)
@@ -273,6 +283,8 @@ class WorkbenchApp(App[int]):
         self._update_title()
         if diff is not None and self.query_one(TabbedContent).active == "diff":
             diff.request()
+        if self.query_one(TabbedContent).active == "image" and self._image_selection_changed():
+            self.load_image()
         if not self._after_first_tree_done:  # the watch and the other panes, once the first tree is on screen
             self._after_first_tree_done = True
             if self.watch_enabled:
@@ -345,11 +357,16 @@ class WorkbenchApp(App[int]):
             self.query_one(ConfigTree).focus()
         elif pane == "build":
             (await self._mounted_runner()).shown_log.focus()
+        elif pane == "image":
+            (await self.panes.mounted("#image-pane")).query_one("#image-tree").focus()
 
     @on(TabbedContent.TabActivated, "#panes")
     async def _pane_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "diff":
             (await self.panes.mounted("#config-diff")).request()
+        elif event.pane.id == "image":
+            await self.panes.mounted("#image-pane")
+            self.load_image()
 
     def action_help(self) -> None:
         from genpack_tui.screens.help import HelpScreen
@@ -363,11 +380,12 @@ class WorkbenchApp(App[int]):
 
     def binding_help(self) -> list[tuple[str, str, str]]:
         from genpack_tui.widgets.build.phase_runner import PhaseRunner
+        from genpack_tui.widgets.image.package_table import PackageTable
         from genpack_tui.widgets.log.view import BuildLog
         from genpack_tui.widgets.shell.pane import ShellPane
 
         rows: list[tuple[str, str, str]] = []
-        for cls in (WorkbenchApp, ConfigTree, PhaseRunner, ShellPane, BuildLog):
+        for cls in (WorkbenchApp, ConfigTree, PhaseRunner, ShellPane, BuildLog, PackageTable):
             for binding in cls.BINDINGS:
                 if isinstance(binding, Binding):
                     key = binding.key_display or binding.key
@@ -403,6 +421,41 @@ class WorkbenchApp(App[int]):
 
         self._to_ui(show)
 
+    # --- image --- #
+
+    def load_image(self) -> None:
+        """Show the last recorded build of the resolved variant and arch, against the one before, in
+        the Image pane."""
+        res = self._last_resolution
+        self._image_shown_for = (self.selection.arch, res.variant if res is not None else None)
+        self._image_generation += 1
+        pane = self.panes.if_mounted("#image-pane")
+        if pane is not None and pane.view is None:
+            pane.loading = True  # rather than "no build recorded yet" while the records are read
+        self._load_image(*self._image_shown_for, self._image_generation)
+
+    def _image_selection_changed(self) -> bool:
+        res = self._last_resolution
+        return self._image_shown_for != (self.selection.arch, res.variant if res is not None else None)
+
+    @work(thread=True, exclusive=True, group="image", description="read the build history")
+    def _load_image(self, arch: str, variant: str | None, generation: int) -> None:
+        from genpack_tui.widgets.image.from_history import image_view
+
+        last, previous = self.image_records(self.artifact_dir, arch, variant, self._history_warning)
+        view = image_view(last, previous)
+
+        def show() -> None:
+            pane = self.panes.if_mounted("#image-pane")
+            if generation == self._image_generation and self.is_running and pane is not None:
+                pane.loading = False
+                pane.show(view)
+
+        self._to_ui(show)
+
+    def _history_warning(self, message: str) -> None:
+        self._to_ui(lambda: self.notify(message, severity="warning", title="Build history", markup=False))
+
     # --- building --- #
 
     def base_request(self) -> "BuildRequest":
@@ -436,6 +489,8 @@ class WorkbenchApp(App[int]):
                                       parallel=options.parallel, force=options.force,
                                       reuse_upper=options.reuse_upper)
         await runner.begin()
+        self._read_eta_records(runner.eta, request.arch, self._last_resolution.variant
+                               if self._last_resolution is not None else None)
         self.query_one(TabbedContent).active = "build"
         runner.shown_log.focus()
         self._open_events_file()
@@ -457,6 +512,19 @@ class WorkbenchApp(App[int]):
 
         self.controller.subscribe(JsonLinesWriter(self._events_stream))
 
+    @work(thread=True, group="eta", description="read the build history for the ETA")
+    def _read_eta_records(self, eta, arch: str, variant: str | None) -> None:
+        from genpack_tui.engine.report.eta import eta_records
+
+        records = eta_records(self.artifact_dir, arch, variant, self._history_warning)
+
+        def hand_over() -> None:
+            runner = self.runner_if_mounted()
+            if runner is not None and runner.eta is eta:  # still the same run
+                runner.set_eta_records(records)
+
+        self._to_ui(hand_over)
+
     @work(thread=True, group="build", description="run a build action")
     def _run_request(self, request: "BuildRequest") -> None:
         rc = self.controller.run(request)  # a phase action or archive, for the selected variant and arch
@@ -468,6 +536,8 @@ class WorkbenchApp(App[int]):
         self._update_title()
         self.query_one(PhaseBadges).set_running(None)
         self.request_resolve()
+        if self.query_one(TabbedContent).active == "image":
+            self.load_image()
         if rc == 0:
             self.notify(f"{action} finished.", title="genpack-tui")
         else:

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping, Protocol, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol, Sequence, TextIO
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.control import Control, ControlType
@@ -48,6 +48,7 @@ from genpack_tui.engine.events import (
     StepStarted,
     WarningEvent,
 )
+from genpack_tui.engine.report.eta import EtaTracker
 from genpack_tui.engine.report.format import human_duration, human_size
 from genpack_tui.options import ColorChoice
 from genpack_tui.report.ci_log import annotation_file, ci_log
@@ -55,7 +56,11 @@ from genpack_tui.report.console import is_interactive, output_console
 from genpack_tui.report.job_summary import RunSummary
 from genpack_tui.report.problem_location import located
 
+if TYPE_CHECKING:
+    from genpack_tui.engine.history.model import BuildRecord
+
 STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
+HistoryReader = Callable[[BuildStarted], Sequence["BuildRecord"]]
 _CLEAR_LINE = Control(ControlType.CARRIAGE_RETURN, (ControlType.ERASE_IN_LINE, 2))
 
 
@@ -107,11 +112,14 @@ def print_problems(problems: Sequence[PrintableProblem], stream: TextIO) -> None
 
 class HeadlessRenderer:
     """An event sink; call it with each event in order. ``tty`` forces (True) or forbids (False) the
-    status line and colour, as tests need; by default both follow ``color`` and the environment."""
+    status line and colour, as tests need; by default both follow ``color`` and the environment.
+    With ``history`` (the artifact's earlier builds for a BuildStarted) the progress line says the
+    expected remaining time (engine/report/eta.py)."""
 
     def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr, *, tty: bool | None = None,
                  color: ColorChoice = "auto", timestamps: bool = False,
-                 environ: Mapping[str, str] | None = None, artifact_dir: Path | None = None) -> None:
+                 environ: Mapping[str, str] | None = None, artifact_dir: Path | None = None,
+                 history: HistoryReader | None = None) -> None:
         environ = os.environ if environ is None else environ
         if tty is not None:
             color = "always" if tty else "never"
@@ -129,9 +137,17 @@ class HeadlessRenderer:
         self._failures: list[EmergeFailure] = []
         self._problems: list[_ReportedProblem] = []
         self._annotated = False  # an error annotation was made: the run's end needs none of its own
+        self.history = history
+        self.eta: EtaTracker | None = None
 
     def __call__(self, event: Event) -> None:
         self.summary(event)
+        if isinstance(event, BuildStarted) and self.history is not None:
+            from genpack_tui.engine.build.runner import PHASES  # loaded by the build already
+
+            self.eta = EtaTracker(self.history(event), PHASES)
+        if self.eta is not None:
+            self.eta.observe(event)
         if isinstance(event, (ErrorEvent, WarningEvent)) and event.phase == CONFIG_PHASE:
             self._problems.append(_ReportedProblem(isinstance(event, ErrorEvent), event.message))
             return
@@ -238,6 +254,9 @@ class HeadlessRenderer:
     def _on_emerge_progress(self, e: EmergeProgress) -> None:
         kind = "binary" if e.binary else "source"
         text = f"[{e.phase}] emerge {e.index}/{e.total} {safe(e.package)} ({kind}) {e.stage}"
+        eta = self.eta.text() if self.eta is not None else ""
+        if eta:
+            text += f" · {eta}"
         if self.tty:
             self._set_status(text)
         elif e.stage == "emerging":

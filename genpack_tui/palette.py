@@ -51,7 +51,7 @@ def workbench_commands(app: "WorkbenchApp") -> Iterable[SystemCommand]:
     yield SystemCommand("Show the build plan", "what a build of this variant and arch would run, step by step",
                         app.action_show_plan)
     yield SystemCommand("Replay an events file", "show a CI build recorded with --events", app.action_replay_prompt)
-    for pane in ("config", "diff", "build", "shell"):
+    for pane in ("config", "diff", "build", "shell", "image"):
         yield SystemCommand(f"Show the {pane} pane", f"switch to the {pane} pane",
                             partial(app.action_show_pane, pane))
     yield SystemCommand("Toggle overrides and removals", "show or hide overridden and removed values in the tree",

@@ -1,6 +1,7 @@
 """Regenerate screenshots/*.svg and *.png: the workbench's main screens.
 
     python scripts/screenshots.py [--events FILE] [--failed-events FILE] [--shell-artifact DIR] [--out DIR]
+                                  [--only NAME...]
 
 Each screen runs the real app headless (App.run_test) on a fresh copy of examples/hello, is saved
 with App.save_screenshot and converted to PNG with rsvg-convert (librsvg2-bin; install
@@ -11,6 +12,8 @@ fonts-firacode for the intended glyphs).
   them, streams are made from real emerge output in tests/data (tests/fixtures/app.py:
   recorded_build_events). A "running" picture is the successful stream cut off in the middle of
   lower's emerge.
+- The Image pane shows two build records made here (a USE change that adds a file to hello, a
+  package added, one removed), as the build history would hold them.
 - The shell pane runs ``upper-bash`` through the engine when ``--shell-artifact`` names a built
   artifact and we are root; otherwise /bin/sh stands in (the pane is the same widget).
 """
@@ -32,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from genpack_tui.app import WorkbenchApp  # noqa: E402
 from genpack_tui.engine.build.request import BuildRequest  # noqa: E402
 from genpack_tui.engine.events import EmergeProgress, read_json_lines  # noqa: E402
+from genpack_tui.engine.history.model import BuildRecord, FileEntry, ImageComposition, PackageInImage  # noqa: E402
 from genpack_tui.parser import parse_args  # noqa: E402
 from genpack_tui.widgets.config.selection import NONE_KEY, Selection  # noqa: E402
 from genpack_tui.workbench.shell import engine_shell_command  # noqa: E402
@@ -67,7 +71,12 @@ async def settle(app: WorkbenchApp, pilot) -> None:
     await pilot.pause()
 
 
+ONLY: set[str] = set()  # --only NAME...: just these pictures
+
+
 async def shoot(app: WorkbenchApp, size: tuple[int, int], out: Path, name: str, scenario) -> None:
+    if ONLY and name not in ONLY:
+        return
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         await scenario(app, pilot)
@@ -87,6 +96,49 @@ def running_cut(events: list) -> list:
     """The stream up to the middle of lower's emerge (what a person sees while it runs)."""
     progress = [i for i, e in enumerate(events) if isinstance(e, EmergeProgress)]
     return events[: progress[len(progress) // 2] + 1] if progress else events
+
+
+IMAGE_PACKAGES = {  # cpv: {path: size}
+    "sys-libs/glibc-2.39-r6": {"/usr/lib64/libc.so.6": 2_150_000, "/usr/lib64/libm.so.6": 930_000,
+                               "/usr/bin/ldd": 5_400, "/usr/share/locale/de/LC_MESSAGES/libc.mo": 140_000},
+    "app-shells/bash-5.2_p26": {"/bin/bash": 1_180_000, "/etc/bash/bashrc": 3_100,
+                                "/usr/share/man/man1/bash.1.bz2": 98_000},
+    "sys-apps/coreutils-9.4": {f"/bin/{name}": size for name, size in
+                               (("ls", 150_000), ("cp", 140_000), ("mv", 136_000), ("cat", 40_000))},
+    "app-misc/hello-1.0": {"/usr/bin/hello": 16_800, "/usr/share/hello/README": 1_200},
+    "app-editors/nano-7.2": {"/usr/bin/nano": 290_000, "/usr/share/nano/sh.nanorc": 2_300},
+}
+VERSIONS = {"sys-libs/glibc-2.39-r6": "2.39-r6", "app-shells/bash-5.2_p26": "5.2_p26",
+            "sys-apps/coreutils-9.4": "9.4", "app-misc/hello-1.0": "1.0", "app-editors/nano-7.2": "7.2",
+            "app-misc/mc-4.8.31": "4.8.31"}
+UNOWNED_FILES = {"/etc/hostname": 6, "/etc/systemd/system/hello.service": 240}
+
+
+def image_record(started: float, packages: dict[str, dict[str, int]]) -> BuildRecord:
+    files = dict(UNOWNED_FILES)
+    for owned in packages.values():
+        files.update(owned)
+    paths = sorted(files)
+    index = {path: i for i, path in enumerate(paths)}
+    image = ImageComposition(
+        file_count=len(paths), byte_size=sum(files.values()), squashfs_size=None,
+        files=tuple(FileEntry(path, files[path], 0o100644, 0, 0) for path in paths),
+        packages=tuple(PackageInImage(cpv, VERSIONS[cpv], (), sum(owned.values()),
+                                      tuple(index[p] for p in sorted(owned)))
+                       for cpv, owned in sorted(packages.items())),
+        unowned=tuple(index[p] for p in sorted(UNOWNED_FILES)))
+    return BuildRecord(id=f"r{started}", artifact="hello", variant=None, arch="x86_64", action="build",
+                       started=started, finished=started + 95, ok=True, image=image)
+
+
+def image_records(*_args):
+    """The last build (hello with USE=extra, nano added, coreutils' ls grown) and the one before."""
+    before = {cpv: dict(files) for cpv, files in IMAGE_PACKAGES.items() if not cpv.startswith("app-editors/")}
+    before["app-misc/mc-4.8.31"] = {"/usr/bin/mc": 1_020_000}
+    before["sys-apps/coreutils-9.4"]["/bin/ls"] = 138_000
+    after = {cpv: dict(files) for cpv, files in IMAGE_PACKAGES.items()}
+    after["app-misc/hello-1.0"]["/usr/share/hello/extra.txt"] = 5_300
+    return image_record(1_764_652_000, after), image_record(1_764_648_400, before)
 
 
 async def main(opts: argparse.Namespace) -> None:
@@ -152,6 +204,18 @@ async def main(opts: argparse.Namespace) -> None:
 
     await shoot(make_app(fresh_artifact(work, "help")), (100, 32), out, "help", help_screen)
 
+    async def image(app, pilot) -> None:
+        await pilot.press("f6")
+        pane = await app.panes.mounted("#image-pane")
+        assert await wait_for(lambda: pane.view is not None), "the Image pane never showed the records"
+        tree = pane.query_one("#image-tree")
+        tree.expand_path("/usr/share/hello")
+        tree.expand_path("/bin")
+        pane.select_package("app-misc/hello")
+
+    await shoot(make_app(fresh_artifact(work, "image"), image_records=image_records), (120, 36), out,
+                "image-pane", image)
+
     shell_artifact = opts.shell_artifact.resolve() if opts.shell_artifact else None
     real_shell = shell_artifact is not None and os.geteuid() == 0
     if real_shell:
@@ -177,11 +241,14 @@ async def main(opts: argparse.Namespace) -> None:
         await pilot.pause(2.0)
 
     await shoot(make_app(artifact, shell_command=shell_command), (110, 30), out, "shell-pane", shell)
-    if real_shell:
+    if ONLY and "shell-pane" not in ONLY:
+        app_note = ""
+    elif real_shell:
         app_note = "upper-bash in the upper layer of " + str(shell_artifact)
     else:
         app_note = "/bin/sh (no --shell-artifact, or not root)"
-    print(f"shell-pane: {app_note}")
+    if app_note:
+        print(f"shell-pane: {app_note}")
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -191,4 +258,8 @@ if __name__ == "__main__":
     parser.add_argument("--failed-events", type=Path, help="a recorded --events file of a failed build")
     parser.add_argument("--shell-artifact", type=Path, help="a built artifact: the shell pane runs upper-bash in it")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--only", nargs="+", metavar="NAME", default=[],
+                        help="regenerate only these pictures (e.g. image-pane)")
+    options = parser.parse_args()
+    ONLY.update(options.only)
+    asyncio.run(main(options))

@@ -22,6 +22,9 @@ Edit **genpack.json5** in your editor: the workbench reloads it on every save.
   `r` replays an `--events` file from CI.
 * **Shell** (F5): `bash` in the lower container (`s`) or `upper-bash` on the upper layer (`S`).
   Everything you type goes to the shell, Ctrl-C included; **Ctrl-]** leaves the pane.
+* **Image** (F6): the last build's image as a size tree (Enter expands a directory) and its
+  packages (`s` by size, `n` by name, again to reverse; Enter lists a package's files), marked
+  against the build before: `+` added, `-` removed, `▲` grown, `▼` shrunk.
 
 `p` shows the plan: what a build of the selected variant and arch would run, step by step.
 

@@ -4,7 +4,9 @@ It renders the same event stream as the headless renderer (engine/events.py), fo
 widgets/build/run_state.py's RunState: a header line per
 phase and step with durations, emerge and download progress as a progress bar, every output line
 with its colours in the log of its phase (one searchable BuildLog per phase), and, on failure, the
-failing package, its log path and the key that opens a shell in that container. Events arrive in
+failing package, its log path and the key that opens a shell in that container; while a live run
+goes on, the expected remaining time from the artifact's history (engine/report/eta.py, its records
+handed in through ``eta.records``), or "no history yet". Events arrive in
 batches on the UI thread through ``handle_events`` (live builds and replayed ``--events`` files alike).
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from textual.widgets import Button, Checkbox, ContentSwitcher, Input, ProgressBa
 
 from genpack_tui.engine.config.schema import COMPRESSIONS
 from genpack_tui.engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
+from genpack_tui.engine.report.eta import EtaTracker
 from genpack_tui.engine.report.format import human_duration, human_size
 from genpack_tui.widgets.build.options import RunOptions
 from genpack_tui.widgets.build.run_state import PHASE_LOGS, Failure, PhaseState, RunState
@@ -85,6 +88,7 @@ class PhaseRunner(Vertical):
         self.event_count_total = 0  # events shown in the current logs
         self.replay_of: str | None = None
         self._error_hunt: list[BuildLog] = []  # logs still to scan for "first error"
+        self.eta: EtaTracker | None = None  # a live run's; a replay has none
         self.reset()
 
     # --- state --- #
@@ -207,6 +211,12 @@ class PhaseRunner(Vertical):
         """Start afresh for a new run: a live one, or the replay of the file named ``replay_of``."""
         self.reset()
         self.replay_of = replay_of
+        if replay_of:
+            self.eta = None
+        else:
+            from genpack_tui.engine.build.runner import PHASES  # the build is about to load it
+
+            self.eta = EtaTracker(None, PHASES)
         if self.event_count_total:  # the logs hold an earlier run: replace them
             self.run_number += 1
             switcher = self.query_one("#runner-logs", ContentSwitcher)
@@ -222,6 +232,9 @@ class PhaseRunner(Vertical):
         """Apply a batch of events in order (UI thread): fold them into the state, feed the logs."""
         events = list(events)
         self.event_count_total += len(events)
+        if self.eta is not None:
+            for event in events:
+                self.eta.observe(event)
         ops, follow = self.state.apply(events)
         batch: dict[str, list[str]] = {}
         for op in ops:
@@ -257,6 +270,8 @@ class PhaseRunner(Vertical):
             elapsed = (s.last_ts or b.ts) - b.ts
             state = "recorded up to" if self.replay_of else "running"
             text.append(f"{state} {human_duration(max(elapsed, 0.0))}", "bold cyan")
+            if self.eta_text():
+                text.append(f" · {self.eta_text()}", "cyan")
         elif finished.ok:
             text.append(f"✓ finished in {human_duration(finished.duration)}", "bold green")
         else:
@@ -277,6 +292,16 @@ class PhaseRunner(Vertical):
                                   for o in self.finished.outputs), "green")
         return text
 
+    def eta_text(self) -> str:
+        """"about 1m05s left" or "no history yet" during a live run, once its history is read; else ""."""
+        return self.eta.text() if self.eta is not None else ""
+
+    def set_eta_records(self, records) -> None:
+        """The artifact's earlier builds of this run's variant and arch (UI thread)."""
+        if self.eta is not None:
+            self.eta.records = records
+            self._refresh_all()
+
     def _refresh_all(self) -> None:
         if not self.is_mounted:
             return
@@ -289,7 +314,8 @@ class PhaseRunner(Vertical):
             done = p.index if p.stage == "completed" else p.index - 1
             bar.update(total=p.total, progress=done)
             kind = "binary" if p.binary else "source"
-            label.update(f"emerge {p.index}/{p.total} {p.package} · {kind} · {p.stage}")
+            eta = f" · {self.eta_text()}" if self.eta_text() else ""
+            label.update(f"emerge {p.index}/{p.total} {p.package} · {kind} · {p.stage}{eta}")
             row.add_class("-active")
         elif self.state.download is not None:
             d = self.state.download
