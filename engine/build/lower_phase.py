@@ -22,6 +22,7 @@ from genpack_tui.engine.build.emerge_commands import (
 )
 from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, lower_fingerprint, source_components
+from genpack_tui.engine.build.profile_check import require_profile
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.events import PhaseSkipped, WarningEvent
 from genpack_tui.engine.runtime import privileged, work_area
@@ -53,6 +54,7 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
     with ctx.step("sources", "Checking stage3, Portage snapshot and genpack-overlay..."):
         identity = update_sources(paths.work_dir, ctx.resolution.arch, ctx.request.mirror,
                                   ctx.request.overlay_url, ctx.sink, keyring=ctx.request.keyring)
+    require_profile(ctx)  # before any image is created or changed
     recorded = load_identity(paths.lower_image) if paths.lower_image.exists() else None
     fingerprint = current_fingerprint(ctx, identity)
     done = paths.done_marker("lower")
