@@ -41,6 +41,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
              "command (put global options before 'bash'); a first word '--' is dropped, so "
              "'bash -- --help' runs '--help'. The exit status is the command's (0 for an interactive shell)."),
     "upper-bash": ("a shell in the upper layer", "Run bash on the upper layer, over the lower image."),
+    "upper-clean": ("not implemented, as in genpack (says so and exits with status 1)",
+                    "Accepted as genpack accepts it, and answered as genpack answers it: 'upper-clean is not "
+                    "implemented yet, use 'upper' and then remove upper directory manually.' on stderr, exit "
+                    "status 1. Nothing is read or written."),
     "archive": ("write genpack-<name>.tar.gz of the artifact definition",
                 "Write genpack-<name>.tar.gz with the config file and the artifact's directories "
                 "(links inside them are archived as links)."),
