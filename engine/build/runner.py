@@ -23,12 +23,13 @@ from genpack_tui.engine.events import (
     OutputLine,
     PhaseFinished,
     PhaseStarted,
+    WarningEvent,
 )
 from genpack_tui.engine.runtime.binfmt import check_cross_arch_executability, describe
 from genpack_tui.engine.runtime.errors import RuntimeEngineError
 from genpack_tui.engine.runtime.host import require_build_host
 from genpack_tui.engine.runtime.lock import acquire_build_lock
-from genpack_tui.engine.runtime.ownership import ensure_user_dir, invoking_user
+from genpack_tui.engine.runtime.ownership import ensure_user_dir, invoking_user, keep_users_tree
 from genpack_tui.engine.runtime.worker import run_job
 from genpack_tui.engine.sources.errors import SourceError
 
@@ -75,8 +76,18 @@ def run_build(sink: EventSink, request: dict[str, Any]) -> int:
     except BaseException:  # interrupted or terminated: the worker reports why; renderers still get an end
         sink(BuildFinished(ok=False, duration=time.monotonic() - started, message="Interrupted."))
         raise
+    finally:
+        if ctx is not None:
+            _keep_users_tree(ctx)
     sink(BuildFinished(ok=True, duration=time.monotonic() - started, outputs=outputs))
     return 0
+
+
+def _keep_users_tree(ctx: BuildContext) -> None:
+    try:
+        keep_users_tree(ctx.paths.work_dir, (ctx.paths.binpkgs_dir, ctx.paths.download_dir), ctx.user)
+    except (OSError, RuntimeEngineError) as exc:
+        ctx.sink(WarningEvent(message=f"could not give {ctx.paths.work_dir} back to {ctx.user.name}: {exc}"))
 
 
 def _remove_stale_temporaries(ctx: BuildContext) -> None:
