@@ -34,8 +34,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
               "Build a fresh upper[-<variant>].img over the lower layer: package scripts, groups, users, "
               "files/, files/build.d/ scripts, setup_commands, services, copy-up of the runtime packages."),
     "pack": ("make the squashfs image (and the EFI superfloppy .img when EFI loaders exist)",
-             "mksquashfs of the upper layer into <name>[-<variant>]-<arch>.squashfs (or the config's outfile), "
-             "plus an EFI superfloppy .img when the lower image has EFI loaders."),
+             "The upper layer into <name>[-<variant>]-<arch>.squashfs (or the config's outfile), plus an EFI "
+             "superfloppy .img when the lower image has EFI loaders: by the overlay's genpack-create-image in "
+             "the lower container, as genpack does, or by mksquashfs and mtools on the host when the lower "
+             "image has no genpack-create-image."),
     "bash": ("a shell, or the given command, in the lower container",
              "Run bash, or the given command, in the lower container. Every word after 'bash' belongs to the "
              "command (put global options before 'bash'); a first word '--' is dropped, so "
