@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from genpack_tui.engine.build import lower_phase, pack_phase, upper_phase
+from genpack_tui.engine.build.adoption import genpack_done
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint
 from genpack_tui.engine.build.paths import WorkPaths
@@ -129,6 +130,10 @@ def _run_phases(ctx: BuildContext, phases: tuple[str, ...]) -> list[dict[str, An
 
 def _recorded(ctx: BuildContext, phase: str) -> Fingerprint:
     stamp = read_stamp(ctx.paths.done_marker(phase))
+    if stamp is None and phase == "lower" and genpack_done(ctx.paths) is not None:
+        raise PhaseFailed(f"{ctx.paths.done_marker(phase)} was written by genpack: run 'lower' or 'build' once to "
+                          "adopt genpack's lower image (it is not rebuilt; docs/compatibility.md §19), then "
+                          f"'{ctx.phase}'.")
     if stamp is None:
         raise PhaseFailed(f"{phase} has not completed for this variant and arch "
                           f"({ctx.paths.done_marker(phase)} is missing). Please run '{phase}' first.")

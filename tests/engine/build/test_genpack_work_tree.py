@@ -86,6 +86,11 @@ def test_a_genpack_work_tree_is_adopted_and_stays_the_users(built_example, build
     monkeypatch.setenv("SUDO_USER", "ghost")
     monkeypatch.setenv("HOME", str(home))
 
+    upper_first = builder.run(artifact, "upper")
+    assert upper_first.returncode == 1
+    assert "lower.done was written by genpack: run 'lower' or 'build' once to adopt genpack's lower image" \
+        in upper_first.kinds("error")[0]["message"]
+
     run = builder.run(artifact, "build")
     assert run.returncode == 0, run.stdout[-3000:]
     assert "lower-image" not in [e["step"] for e in run.kinds("step_started")]
