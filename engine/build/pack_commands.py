@@ -1,8 +1,9 @@
 """The pack phase's commands (docs/genpack.md §7): mksquashfs and the EFI superfloppy.
 
-genpack runs these inside the lower container through genpack-create-image; genpack-tui runs the same
-commands on the host against the mounted upper layer (runtime/privileged.py make_squashfs and
-run_mtools), which spares a container start. Options, excludes and sizes are genpack's.
+genpack runs these inside the lower container through the overlay's genpack-create-image, and so does
+genpack-tui when the lower image has it (engine/build/pack_phase.py); for an overlay without it, these
+same commands run on the host against the mounted upper layer (runtime/privileged.py make_squashfs and
+run_mtools). Options, excludes and sizes are genpack's.
 """
 from __future__ import annotations
 

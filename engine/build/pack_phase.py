@@ -1,7 +1,9 @@
 """The pack phase (docs/genpack.md §7): squashfs of the upper layer, EFI superfloppy when possible.
 
-Outputs are written under a temporary name and renamed when complete, then handed back to the user
-who ran sudo. The EFI loaders are read from the lower image with its links resolved inside it and
+As genpack, by the overlay's genpack-create-image in the lower container when the lower image has it
+(docs/compatibility.md §13); else on the host. Outputs are written under a temporary name (or in a
+private scratch directory) and renamed when complete, then handed back to the user who ran sudo. On
+the host path the EFI loaders are read from the lower image with its links resolved inside it and
 copied to a private temporary directory first: mcopy follows links on the host, so it never gets a
 path into the image.
 """
