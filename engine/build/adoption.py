@@ -49,8 +49,13 @@ def source_headers(paths: WorkPaths) -> dict[str, str | None]:
 
 
 def is_genpack_image(paths: WorkPaths) -> bool:
-    """A lower image without our source record: genpack made it (or a genpack-tui older than the record)."""
-    return paths.lower_image.is_file() and not identity_path(paths.lower_image).exists()
+    """A lower image without our source record and with one of genpack's markers: its text ``lower.done``
+    or its ``lower.fresh`` (written once the image is extracted, removed when lower completes). An image
+    with neither is one whose creation was interrupted (ours records its sources when extracted, and
+    writes ``lower.fresh`` only after that): it is recreated, never adopted."""
+    if not paths.lower_image.is_file() or identity_path(paths.lower_image).exists():
+        return False
+    return genpack_done(paths) is not None or paths.lower_fresh.is_file()
 
 
 def genpack_done(paths: WorkPaths) -> os.stat_result | None:

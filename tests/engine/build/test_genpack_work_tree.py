@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from genpack_tui.engine.build.adoption import GENPACK_DONE_TEXT, adopt, source_headers
+from genpack_tui.engine.build.adoption import GENPACK_DONE_TEXT, adopt, is_genpack_image, source_headers
 from genpack_tui.engine.build.paths import WorkPaths
 from genpack_tui.engine.runtime.mounts import mounted_image
 from genpack_tui.engine.sources.identity import SourceIdentity, SourceRecord
@@ -35,6 +35,18 @@ def _genpack_tree(tmp_path: Path) -> WorkPaths:
         tarball.with_name(tarball.name + ".headers").write_text(f"Last-Modified:x ETag:{tarball.name} Content-Length:1\n")
     paths.done_marker("lower").write_text(GENPACK_DONE_TEXT + "\n")
     return paths
+
+
+def test_only_an_image_with_genpacks_markers_is_genpacks(tmp_path: Path) -> None:
+    paths = _genpack_tree(tmp_path)
+    assert is_genpack_image(paths)
+    paths.done_marker("lower").unlink()  # genpack stopped after extracting: its lower.fresh is there
+    paths.lower_fresh.write_bytes(b"")
+    assert is_genpack_image(paths)
+    paths.lower_fresh.unlink()  # neither marker: an image whose creation was interrupted, never adopted
+    assert not is_genpack_image(paths)
+    paths.done_marker("lower").write_text('{"phase": "lower"}')  # our own marker without our record
+    assert not is_genpack_image(paths)
 
 
 def test_genpacks_records_decide_what_is_adopted(tmp_path: Path) -> None:
