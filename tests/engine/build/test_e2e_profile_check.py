@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from genpack_tui.engine.build.profile_check import _tarball_listing
+from genpack_tui.engine.build.profile_check import _override_listing, _tarball_listing
 from tests.fixtures.build import copy_example, edited
 
 
@@ -34,6 +34,15 @@ def test_the_tarball_listing_finds_a_profile_directory_without_extracting(tmp_pa
     assert missing == set()
     assert _tarball_listing(tarball, "profiles/genpack/amd64/weston")[0] == {"profiles/genpack/amd64/weston"}
     assert list(tmp_path.iterdir()) == [tarball]
+
+
+def test_an_overlay_override_is_looked_at_as_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "profiles/genpack/amd64/paravirt").mkdir(parents=True)
+    (tmp_path / "profiles/profiles.desc").write_text("amd64 genpack/amd64/paravirt stable\n")
+    (tmp_path / "profiles/genpack/arm64").mkdir()
+    (tmp_path / "profiles/genpack/arm64/weston").symlink_to("/usr")  # a link out of the override is not followed
+    assert _override_listing(tmp_path, "profiles/genpack/amd64/paravirt")[0] == {"profiles/genpack/amd64/paravirt"}
+    assert _override_listing(tmp_path, "profiles/genpack/arm64/weston/share")[0] == set()
 
 
 @pytest.mark.root
