@@ -4,9 +4,15 @@
   (upper and pack rerun, as genpack's), no-op build with --reuse-upper (every phase skipped) and
   services-edit build of the example artifact, with ratios against the cold build;
 - systemd-nspawn starts per phase (from the events);
-- pack time against a raw ``mksquashfs`` of the same upper tree with the same options.
+- pack time against a raw ``mksquashfs`` of the same upper tree with the same options;
+- both pack paths: the overlay's genpack-create-image in the lower container (as genpack packs) and
+  the host fallback (mksquashfs and mtools on the host, taken when the lower image has no
+  genpack-create-image; moved aside in the image for that run).
 
-    sudo .venv/bin/python -m benchmarks.bench_build
+    sudo .venv/bin/python -m benchmarks.bench_build [--pack-only]
+
+``--pack-only`` skips the cold build (which moves the shared binary-package cache aside) and measures
+the two pack paths on a build made with the cache as it is.
 """
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ from genpack_tui.engine.runtime.ownership import invoking_user
 from genpack_tui.engine.testbed import MirrorServer, build_testbed
 
 REPO = Path(__file__).resolve().parents[1]
+CREATE_IMAGE = "usr/bin/genpack-create-image"
 
 
 def run(mirror: MirrorServer, artifact: Path, *args: str) -> tuple[float, list[dict]]:
@@ -49,11 +56,43 @@ def phase_time(events: list[dict], phase: str) -> float:
     return next(e["duration"] for e in events if e["kind"] == "phase_finished" and e["phase"] == phase)
 
 
+def pack_paths(mirror: MirrorServer, artifact: Path, rounds: int = 3) -> None:
+    """Time the pack phase both ways, ``rounds`` times each, on the same built artifact."""
+    lower = artifact / "work/x86_64/lower.img"
+    figures: dict[str, list[float]] = {"genpack-create-image in the lower container": [], "host mksquashfs": []}
+    starts: dict[str, int] = {}
+    for label, aside in (("genpack-create-image in the lower container", False), ("host mksquashfs", True)):
+        if aside:
+            with mounted_image(lower) as root:
+                os.rename(root / CREATE_IMAGE, root / f"{CREATE_IMAGE}.bench-aside")
+        try:
+            for _ in range(rounds):
+                _, events = run(mirror, artifact, "pack")
+                figures[label].append(phase_time(events, "pack"))
+                starts[label] = next(e.get("containers", 0) for e in events if e["kind"] == "phase_finished")
+        finally:
+            if aside:
+                with mounted_image(lower) as root:
+                    os.rename(root / f"{CREATE_IMAGE}.bench-aside", root / CREATE_IMAGE)
+    for label, seconds in figures.items():
+        print(f"pack via {label:45} median {sorted(seconds)[len(seconds) // 2]:6.2f} s   "
+              f"(runs: {', '.join(f'{t:.2f}' for t in seconds)}; containers: {starts[label]})")
+
+
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pack-only", action="store_true", help="only the two pack paths (no cold build)")
+    args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root")
     artifacts = build_testbed()
+    if args.pack_only:
+        with MirrorServer(artifacts) as mirror, tempfile.TemporaryDirectory(prefix="bench-pack-") as tmp:
+            artifact = Path(tmp) / "hello"
+            shutil.copytree(REPO / "examples" / "hello", artifact)
+            run(mirror, artifact, "build")
+            pack_paths(mirror, artifact)
+        return
     binpkgs = invoking_user().binpkgs_dir("x86_64")
     aside = binpkgs.with_name("binpkgs.bench-aside")
     with MirrorServer(artifacts) as mirror, tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
@@ -87,6 +126,7 @@ def main() -> None:
                            capture_output=True)
             raw = time.monotonic() - started
         print(f"pack phase           {pack_seconds:8.2f} s   raw mksquashfs {raw:.2f} s   ratio {pack_seconds / raw:.2f}")
+        pack_paths(mirror, artifact)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,9 @@ def dispatch(invocation: Invocation) -> int:
     if invocation.action == "completion":
         from genpack_tui.parser import build_parser
         return run_completion(build_parser(), invocation.shell or "bash", sys.stdout)
+    if invocation.action == "upper-clean":
+        from genpack_tui.commands.upper_clean import run_upper_clean
+        return run_upper_clean(sys.stderr)
     if invocation.action == "doctor":  # also where the artifact directory does not exist yet
         from genpack_tui.commands.doctor import run_doctor
         keyring = Path(request.keyring) if request.keyring else None

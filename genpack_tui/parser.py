@@ -35,13 +35,19 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
               "Build a fresh upper[-<variant>].img over the lower layer: package scripts, groups, users, "
               "files/, files/build.d/ scripts, setup_commands, services, copy-up of the runtime packages."),
     "pack": ("make the squashfs image (and the EFI superfloppy .img when EFI loaders exist)",
-             "mksquashfs of the upper layer into <name>[-<variant>]-<arch>.squashfs (or the config's outfile), "
-             "plus an EFI superfloppy .img when the lower image has EFI loaders."),
+             "The upper layer into <name>[-<variant>]-<arch>.squashfs (or the config's outfile), plus an EFI "
+             "superfloppy .img when the lower image has EFI loaders: by the overlay's genpack-create-image in "
+             "the lower container, as genpack does, or by mksquashfs and mtools on the host when the lower "
+             "image has no genpack-create-image."),
     "bash": ("a shell, or the given command, in the lower container",
              "Run bash, or the given command, in the lower container. Every word after 'bash' belongs to the "
              "command (put global options before 'bash'); a first word '--' is dropped, so "
              "'bash -- --help' runs '--help'. The exit status is the command's (0 for an interactive shell)."),
     "upper-bash": ("a shell in the upper layer", "Run bash on the upper layer, over the lower image."),
+    "upper-clean": ("not implemented, as in genpack (says so and exits with status 1)",
+                    "Accepted as genpack accepts it, and answered as genpack answers it: 'upper-clean is not "
+                    "implemented yet, use 'upper' and then remove upper directory manually.' on stderr, exit "
+                    "status 1. Nothing is read or written."),
     "archive": ("write genpack-<name>.tar.gz of the artifact definition",
                 "Write genpack-<name>.tar.gz with the config file and the artifact's directories "
                 "(links inside them are archived as links)."),

@@ -81,11 +81,13 @@ class BuildContext:
     def container(self, root: Path, command: Sequence[str], *, step: str, stdin: bytes | None = None,
                   env: dict[str, str] | None = None, binpkgs: bool = False, download: bool = False,
                   overlay_override: bool = True, overlay_upper: Path | None = None,
+                  host_dir: Path | None = None, extra_dir: Path | None = None,
                   parser: EmergeOutputParser | None = None,
                   on_text: Callable[[str], None] | None = None, quiet: bool = False) -> int:
-        """Run ``command`` in a container on ``root``; every output line becomes an event."""
+        """Run ``command`` in a container on ``root``; every output line becomes an event. ``host_dir``
+        is bound at /mnt/host instead of the artifact directory; ``extra_dir`` at /mnt/extra."""
         spec = NspawnSpec(
-            root=root, command=list(command), artifact_dir=self.paths.artifact_dir,
+            root=root, command=list(command), artifact_dir=host_dir or self.paths.artifact_dir, extra_dir=extra_dir,
             binpkgs_dir=self.paths.binpkgs_dir if binpkgs and not self.derived_independent else None,
             download_dir=self.paths.download_dir if download else None,
             overlay_override=self.request.overlay_override_path if overlay_override else None,

@@ -5,12 +5,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from genpack_tui.engine.build import portage_config
+from genpack_tui.engine.build import adoption, portage_config
 from genpack_tui.engine.build.artifact_trees import LOWER_TREES, require_real_trees
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.emerge_output import EmergeOutputParser
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, lower_fingerprint, source_components
 from genpack_tui.engine.build.plan import PlanStep
+from genpack_tui.engine.build.profile_check import require_profile
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.events import PhaseSkipped, WarningEvent
 from genpack_tui.engine.runtime import privileged, work_area
@@ -40,13 +41,31 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
     require_real_trees(paths.artifact_dir, LOWER_TREES)  # before anything is fetched or copied
     create_work_root(paths.work_dir)
     _in_work(paths.arch_dir, ConfinedDir.make_dirs)
+    genpack_image = adoption.is_genpack_image(paths)
+    headers_before = adoption.source_headers(paths) if genpack_image else {}
     with ctx.host_step("sources"):
         identity = update_sources(paths.work_dir, ctx.resolution.arch, ctx.request.mirror,
                                   ctx.request.overlay_url, ctx.sink, keyring=ctx.request.keyring)
+    require_profile(ctx)  # before any image is created or changed
     recorded = load_identity(paths.lower_image) if paths.lower_image.exists() else None
     fingerprint = current_fingerprint(ctx, identity)
     done = paths.done_marker("lower")
     stamp = read_stamp(done)
+    if genpack_image:
+        taken = adoption.adopt(paths, ctx.resolution.config_file, headers_before, identity)
+        for line in taken.said:
+            ctx.say(line, "adoption")
+        recorded = taken.recorded
+        if recorded is not None and taken.done_mtime is not None and not always:
+            with mounted_image(paths.lower_image, readonly=True) as root:
+                world_newer = _world_newer_than(portage_config.lower_image(root), done)
+            if not world_newer:
+                save_identity(paths.lower_image, identity)
+                write_stamp(done, fingerprint)
+                ctx.sink(PhaseSkipped(phase="lower", reason="adopted genpack's completed lower image"))
+                return False
+            ctx.say("The image's world file is newer than genpack's lower.done: lower runs on the adopted image",
+                    "adoption")
     new_image = recorded is None or recorded.stage3 != identity.stage3 or not paths.lower_image.exists()
 
     if not always and not new_image and stamp is not None and not fingerprint.changes_since(stamp):

@@ -1,8 +1,9 @@
 """The pack phase's commands (docs/genpack.md §7): mksquashfs and the EFI superfloppy.
 
-genpack runs these inside the lower container through genpack-create-image; genpack-tui runs the same
-commands on the host against the mounted upper layer (runtime/privileged.py make_squashfs and
-run_mtools), which spares a container start. Options, excludes and sizes are genpack's.
+genpack runs these inside the lower container through the overlay's genpack-create-image, and so does
+genpack-tui when the lower image has it (engine/build/pack_phase.py); for an overlay without it, these
+same commands run on the host against the mounted upper layer (runtime/privileged.py make_squashfs and
+run_mtools). Options, excludes and sizes are genpack's.
 """
 from __future__ import annotations
 
@@ -18,6 +19,15 @@ EXCLUDES = ["build", "build.d", "build.d/*", "var/log/*.log", "var/tmp/*"]
 SUPERFLOPPY_MAX_SQUASHFS = 4 * 1024 ** 3
 SUPERFLOPPY_HEADROOM = 100 * 1024 * 1024
 MIB = 1024 * 1024
+CREATE_IMAGE = "genpack-create-image"
+CREATE_IMAGE_PATH = f"usr/bin/{CREATE_IMAGE}"
+UPPER_IN_LOWER_CONTAINER = "/mnt/extra/upper"  # the upper image is bound at /mnt/extra; its layer is upper/
+
+
+def create_image_argv(outfile: str, compression: str) -> list[str]:
+    """genpack's pack in the lower container: ``genpack-create-image <upper> /mnt/host/<name> --compression C``."""
+    name = Path(outfile).name.removesuffix(".squashfs")
+    return [CREATE_IMAGE, UPPER_IN_LOWER_CONTAINER, f"/mnt/host/{name}", "--compression", compression]
 
 
 def mksquashfs_options(compression: str) -> list[str]:

@@ -1,7 +1,9 @@
 """The pack phase (docs/genpack.md §7): squashfs of the upper layer, EFI superfloppy when possible.
 
-Outputs are written under a temporary name and renamed when complete, then handed back to the user
-who ran sudo. The EFI loaders are read from the lower image with its links resolved inside it and
+As genpack, by the overlay's genpack-create-image in the lower container when the lower image has it
+(docs/compatibility.md §13); else on the host. Outputs are written under a temporary name (or in a
+private scratch directory) and renamed when complete, then handed back to the user who ran sudo. On
+the host path the EFI loaders are read from the lower image with its links resolved inside it and
 copied to a private temporary directory first: mcopy follows links on the host, so it never gets a
 path into the image.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -17,6 +20,8 @@ from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, pack_fingerprint
 from genpack_tui.engine.build.history_hook import record_image
 from genpack_tui.engine.build.pack_commands import (
+    CREATE_IMAGE,
+    CREATE_IMAGE_PATH,
     SUPERFLOPPY_MAX_SQUASHFS,
     superfloppy_argvs,
     superfloppy_size,
@@ -25,9 +30,10 @@ from genpack_tui.engine.build.plan import squashfs_options
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.build.upper_phase import UPPER_SUBDIR
 from genpack_tui.engine.events import PhaseSkipped
-from genpack_tui.engine.runtime import privileged
+from genpack_tui.engine.runtime import privileged, work_area
 from genpack_tui.engine.runtime.confined import ConfinedDir, UnsafePathError
 from genpack_tui.engine.runtime.mounts import mounted_image
+from genpack_tui.engine.runtime.nspawn import HOST_DIR
 from genpack_tui.engine.runtime.ownership import give_back
 
 EFI_LOADER_DIR = "usr/lib/genpack-install"
@@ -75,6 +81,83 @@ def run_pack(ctx: BuildContext, upper: Fingerprint, *, rerun: str | None) -> tup
         reason = f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
     ctx.say(f"Packing... ({reason})")
     clear_stamp(done)
+    with mounted_image(paths.lower_image, readonly=True) as lower_root:
+        in_container = has_create_image(ConfinedDir(lower_root, links="in_root"))
+    if in_container:
+        ctx.say(f"Packing with the overlay's {CREATE_IMAGE} in the lower container (as genpack does)", "pack-path")
+        outputs = _create_image_in_container(ctx, squashfs, superfloppy)
+    else:
+        ctx.say(f"The lower image has no /{CREATE_IMAGE_PATH} (an overlay without it): packing with mksquashfs "
+                "and mtools on the host", "pack-path")
+        outputs = _pack_on_host(ctx, squashfs, superfloppy)
+    for output in outputs:
+        give_back(output, ctx.user)
+    write_stamp(done, dataclasses.replace(fingerprint, outputs=tuple(_relative(ctx, o) for o in outputs)))
+    return True, outputs
+
+
+def has_create_image(lower: ConfinedDir) -> bool:
+    """The overlay's genpack-progs installed genpack-create-image (the real overlay does)."""
+    return lower.is_file(CREATE_IMAGE_PATH, follow=True)
+
+
+def _create_image_in_container(ctx: BuildContext, squashfs: Path, superfloppy: Path) -> list[Path]:
+    """genpack's pack (docs/compatibility.md §13): ``genpack-create-image /mnt/extra/upper
+    /mnt/host/<name> --compression C`` in the lower container, the upper image at /mnt/extra.
+
+    /mnt/host is a fresh private directory under work/<arch>, not the artifact: the container sees
+    nothing of the artifact, and what it made is moved into place only when it is a regular file, so
+    an interrupted or hostile run leaves no half-written or linked output."""
+    paths = ctx.paths
+    scratch = paths.arch_dir / (f".pack-{paths.variant}.tmp" if paths.variant else ".pack.tmp")
+    work, scratch_relative = work_area.confined(scratch)
+    name = squashfs.name.removesuffix(".squashfs")
+    step = ctx.plan.find("pack", "create-image")
+    outputs = []
+    with work:
+        work.remove_tree(scratch_relative)
+        work.mkdir(scratch_relative, mode=0o700)
+        try:
+            with mounted_image(paths.upper_image, readonly=True) as upper_mount, \
+                    mounted_image(paths.lower_image) as lower_root, \
+                    ctx.step(step.name, step.title):
+                rc = ctx.container(lower_root, step.argv, step=step.name, host_dir=scratch, extra_dir=upper_mount,
+                                   overlay_override=False)
+                ctx.check(rc, CREATE_IMAGE)
+                made = {f"{name}.squashfs": squashfs, f"{name}.img": superfloppy}
+                found = {entry: _kind(work, f"{scratch_relative}/{entry}") for entry in made}
+                for entry, kind in found.items():
+                    if kind != "a regular file" and (kind != "nothing" or entry.endswith(".squashfs")):
+                        raise PhaseFailed(f"{CREATE_IMAGE} left {kind} as {entry} in the lower container's "
+                                          f"{HOST_DIR}, where a regular file was expected; no output was written")
+                record_image(ctx, upper_mount, UPPER_SUBDIR, lower_root, scratch / f"{name}.squashfs")
+            for entry, target in made.items():
+                if found[entry] == "a regular file":
+                    _move_into_artifact(ctx, scratch / entry, target)
+                    outputs.append(target)
+        finally:
+            work.remove_tree(scratch_relative)
+    return outputs
+
+
+def _kind(work: ConfinedDir, relative: str) -> str:
+    try:
+        mode = work.lstat(relative).st_mode
+    except FileNotFoundError:
+        return "nothing"
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    return "a symbolic link" if stat.S_ISLNK(mode) else "a directory" if stat.S_ISDIR(mode) else "a special file"
+
+
+def _move_into_artifact(ctx: BuildContext, made: Path, target: Path) -> None:
+    with ConfinedDir(ctx.paths.artifact_dir) as artifact:
+        artifact.rename(str(made.relative_to(ctx.paths.artifact_dir)), _relative(ctx, target))
+
+
+def _pack_on_host(ctx: BuildContext, squashfs: Path, superfloppy: Path) -> list[Path]:
+    """The fallback for overlays without genpack-create-image: the same commands run on the host."""
+    paths = ctx.paths
     outputs = []
     with mounted_image(paths.upper_image, readonly=True) as upper_mount, \
             mounted_image(paths.lower_image, readonly=True) as lower_root, \
@@ -92,10 +175,7 @@ def run_pack(ctx: BuildContext, upper: Fingerprint, *, rerun: str | None) -> tup
                 with ctx.host_step("superfloppy"):
                     _make_superfloppy(ctx, efi_loaders, squashfs, superfloppy)
                     outputs.append(superfloppy)
-    for output in outputs:
-        give_back(output, ctx.user)
-    write_stamp(done, dataclasses.replace(fingerprint, outputs=tuple(_relative(ctx, o) for o in outputs)))
-    return True, outputs
+    return outputs
 
 
 def _missing_outputs(ctx: BuildContext, stamp: Fingerprint | None, squashfs: Path) -> list[str]:

@@ -24,7 +24,7 @@ from genpack_tui.engine.build.emerge_commands import (
     main_emerge_step,
     post_emerge_steps,
 )
-from genpack_tui.engine.build.pack_commands import mksquashfs_options
+from genpack_tui.engine.build.pack_commands import CREATE_IMAGE, create_image_argv, mksquashfs_options
 from genpack_tui.engine.build.request import BuildRequest
 from genpack_tui.engine.build.upper_commands import FILES_AND_BUILD_SCRIPTS, groupadd_argv, upper_env, useradd_argv
 from genpack_tui.engine.config import Derived
@@ -48,7 +48,10 @@ CONDITIONS = {
     "fresh-or-forced": "a freshly extracted lower image (lower.fresh), or --break-circular-deps",
     "breaker-available": "genpack-break-circular-dep exists in the lower image (the 'which' before succeeded)",
     "depclean-failed": "the plain depclean failed",
-    "efi-loaders": "the lower image has /usr/lib/genpack-install/*.efi and the squashfs is under 4 GiB",
+    "create-image": f"the lower image has /usr/bin/{CREATE_IMAGE} (genpack's pack, docs/compatibility.md §13)",
+    "no-create-image": f"the lower image has no /usr/bin/{CREATE_IMAGE}: pack runs on the host",
+    "efi-loaders": f"pack runs on the host (no {CREATE_IMAGE}), the lower image has /usr/lib/genpack-install/*.efi "
+                   "and the squashfs is under 4 GiB",
 }
 
 
@@ -270,8 +273,10 @@ def upper_steps(derived: Derived, *, emulated: bool) -> list[PlanStep]:
 def pack_steps(outfile: str, compression: str) -> list[PlanStep]:
     image = str(Path(outfile).with_suffix(".img"))
     return [
+        PlanStep("create-image", f"Creating SquashFS image: {Path(outfile).name} ({compression}) with {CREATE_IMAGE}",
+                 LOWER, tuple(create_image_argv(outfile, compression)), when="create-image"),
         PlanStep("squashfs", f"Creating SquashFS image: {Path(outfile).name} ({compression})", HOST,
-                 ("mksquashfs", UPPER_LAYER, f"{outfile}.tmp", *squashfs_options(compression))),
+                 ("mksquashfs", UPPER_LAYER, f"{outfile}.tmp", *squashfs_options(compression)), when="no-create-image"),
         PlanStep("superfloppy", f"Creating EFI superfloppy image: {Path(image).name}", HOST, when="efi-loaders"),
     ]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from genpack_tui.engine.build import lower_phase, pack_phase, upper_phase
+from genpack_tui.engine.build.adoption import genpack_done
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
 from genpack_tui.engine.build.fingerprint import Fingerprint
 from genpack_tui.engine.build.history_hook import recording_history
@@ -24,12 +25,13 @@ from genpack_tui.engine.events import (
     OutputLine,
     PhaseFinished,
     PhaseStarted,
+    WarningEvent,
 )
 from genpack_tui.engine.runtime.binfmt import check_cross_arch_executability, describe
 from genpack_tui.engine.runtime.build_host import require_build_host
 from genpack_tui.engine.runtime.errors import RuntimeEngineError
 from genpack_tui.engine.runtime.lock import acquire_build_lock
-from genpack_tui.engine.runtime.ownership import ensure_user_dir, invoking_user
+from genpack_tui.engine.runtime.ownership import ensure_user_dir, invoking_user, keep_users_tree
 from genpack_tui.engine.runtime.worker import run_job
 from genpack_tui.engine.sources.errors import SourceError
 
@@ -77,8 +79,18 @@ def run_build(sink: EventSink, request: dict[str, Any]) -> int:
     except BaseException:  # interrupted or terminated: the worker reports why; renderers still get an end
         sink(BuildFinished(ok=False, duration=time.monotonic() - started, message="Interrupted."))
         raise
+    finally:
+        if ctx is not None:
+            _keep_users_tree(ctx)
     sink(BuildFinished(ok=True, duration=time.monotonic() - started, outputs=outputs))
     return 0
+
+
+def _keep_users_tree(ctx: BuildContext) -> None:
+    try:
+        keep_users_tree(ctx.paths.work_dir, (ctx.paths.binpkgs_dir, ctx.paths.download_dir), ctx.user)
+    except (OSError, RuntimeEngineError) as exc:
+        ctx.sink(WarningEvent(message=f"could not give {ctx.paths.work_dir} back to {ctx.user.name}: {exc}"))
 
 
 def _remove_stale_temporaries(ctx: BuildContext) -> None:
@@ -142,6 +154,10 @@ def _pack_rerun(req: BuildRequest, upper_ran: bool) -> str | None:
 
 def _recorded(ctx: BuildContext, phase: str) -> Fingerprint:
     stamp = read_stamp(ctx.paths.done_marker(phase))
+    if stamp is None and phase == "lower" and genpack_done(ctx.paths) is not None:
+        raise PhaseFailed(f"{ctx.paths.done_marker(phase)} was written by genpack: run 'lower' or 'build' once to "
+                          "adopt genpack's lower image (it is not rebuilt; docs/compatibility.md §19), then "
+                          f"'{ctx.phase}'.")
     if stamp is None:
         raise PhaseFailed(f"{phase} has not completed for this variant and arch "
                           f"({ctx.paths.done_marker(phase)} is missing). Please run '{phase}' first.")

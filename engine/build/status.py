@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from genpack_tui.engine.build.adoption import genpack_done, is_genpack_image
 from genpack_tui.engine.build.fingerprint import (
     describe_changes,
     lower_fingerprint,
@@ -64,6 +65,9 @@ def phase_statuses(resolution: Resolution, *, devel: bool = False, compression: 
     statuses = []
     for fingerprint in (lower, upper, pack):
         stamp = read_stamp(paths.done_marker(fingerprint.phase))
+        if stamp is None and fingerprint.phase == "lower" and is_genpack_image(paths) and genpack_done(paths):
+            statuses.append(PhaseStatus("lower", WILL_RERUN, "built by genpack: adopted by the next build"))
+            continue
         if stamp is None:
             statuses.append(PhaseStatus(fingerprint.phase, NEVER_BUILT, "never built"))
             continue

@@ -46,6 +46,8 @@ _ACCOUNT = r"^[A-Za-z_][A-Za-z0-9_.-]*\$?$"  # values.check_account
 _UNIT = r"^[A-Za-z0-9:_.\\@-]+$"  # values.check_unit
 _ABSOLUTE = r"^/[^:\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
 _NO_COLON = r"^[^:\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+# values.check_command_text: a shell command may span lines and hold tabs
+_COMMAND = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]*$"
 
 _BLOCK_DEF = {TOP: None, ARCH: "archBlock", VARIANT: "variantBlock", VARIANT_ARCH: "variantArchBlock"}
 
@@ -89,9 +91,9 @@ def _user() -> dict[str, Any]:
     name = {"type": "string", "pattern": _ACCOUNT, "maxLength": 32}
     keys: dict[str, dict[str, Any]] = {
         "name": name,
-        "uid": {"type": "integer", "minimum": 0},
+        "uid": {"type": ["number", "string"], "minimum": 0},
         "comment": {"type": "string", "pattern": _NO_COLON},
-        "home": {"type": "string", "pattern": _ABSOLUTE},
+        "home": {"type": "string", "pattern": _NO_COLON},
         "shell": {"type": "string", "pattern": _ABSOLUTE},
         "initial_group": {"oneOf": [{"type": "integer", "minimum": 0}, name]},
         "additional_groups": {"oneOf": [{"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_.$,-]*$"},
@@ -142,7 +144,7 @@ def _kind(kind: str, place: str) -> dict[str, Any]:
         return {"type": "array", "items": {"type": "string", "pattern": _UNIT}}
     if kind == "commands":
         return {"type": "array", "items": {"oneOf": [
-            _text(),
+            {"type": "string", "pattern": _COMMAND},
             {"type": "object", "description": "Not supported: skipped with a warning, as genpack skips it."},
         ]}}
     if kind == "keywords_dict":

@@ -252,6 +252,7 @@ class _Validator:
                 spec, errors = v.parse_use(item)
                 for msg in errors:
                     self.error(kpath, msg)
+                self._ignored_use(spec, kpath, "USE")
                 if spec.expand:
                     self.error(kpath, "USE_EXPAND groups ('NAME:') cannot be used here: the value becomes the USE variable")
                 if not errors and not spec.expand:
@@ -302,8 +303,22 @@ class _Validator:
     def k_atom_list(self, value: Any, path: PathParts) -> Any:
         return self._list(value, path, self._atom)
 
+    def _mask(self, item: Any, path: PathParts) -> Any:
+        if isinstance(item, str) and item.startswith("-"):
+            if not self.text(item, path):
+                return _INVALID
+            msg = v.check_atom(item[1:], wildcard=True)
+            if msg:
+                return self.error(path, f"entry {item!r}: {msg}")
+            # written to package.mask as it is, as genpack does (docs/compatibility.md §4)
+            self.report("warning", path, f"{item!r} is written to package.mask as it is: Portage then only drops "
+                        f"the same atom {item[1:]!r} from the profiles' masks; '-' does not remove a mask given "
+                        "in genpack.json5 (only packages has removal entries)")
+            return item
+        return self._atom(item, path, wildcard=True)
+
     def k_mask_list(self, value: Any, path: PathParts) -> Any:
-        return self._list(value, path, lambda item, p: self._atom(item, p, wildcard=True))
+        return self._list(value, path, self._mask)
 
     def _checked_string(self, what: str, checker: Callable[[str], str | None]) -> Callable[[Any, PathParts], Any]:
         """An item check: a string (``what``) that ``checker`` accepts (it returns an error message or None)."""
@@ -334,9 +349,10 @@ class _Validator:
                 self.report("warning", ipath, "object entries in setup_commands are not supported and are skipped "
                             "(as in genpack); write the command as a string")
                 return _INVALID
-            if not self.text(item, ipath, "a shell command string"):
+            if not self.expect(item, str, ipath, "a shell command string"):
                 return _INVALID
-            return item
+            msg = v.check_command_text(item)
+            return self.error(ipath, msg.replace("line breaks and control", "control")) if msg else item
 
         return self._list(value, path, check)
 
@@ -417,6 +433,7 @@ class _Validator:
                 self.error(kpath, msg)
             if errors:
                 return _INVALID
+            self._ignored_use(spec, kpath, "package.use")
             for group, flags in spec.expand.items():
                 if not flags:
                     self.report("warning", kpath, f"USE_EXPAND group '{group}:' has no values")
@@ -425,6 +442,12 @@ class _Validator:
             return item
 
         return self._atom_dict(value, path, check_value)
+
+    def _ignored_use(self, spec: v.UseSpec, path: PathParts, where: str) -> None:
+        """'+flag' is written as given, as genpack does; Portage skips it (docs/compatibility.md §4)."""
+        for token in spec.ignored:
+            self.report("warning", path, f"{token!r}: Portage ignores a '+' flag in {where} ('Invalid USE flag'), "
+                        f"so it has no effect; write {token[1:]!r} to enable it")
 
     # users and groups
     def _account(self, item: Any, path: PathParts, keys: tuple[str, ...], what: str,
@@ -460,16 +483,34 @@ class _Validator:
                 return False
             msg = v.check_account(value)
         elif key == "uid":
-            if not self.expect(value, int, path, "a numeric user id"):
+            if value is None:
+                return True  # genpack: no -u, the next free id
+            if isinstance(value, int) and not isinstance(value, bool):
+                msg = None if value >= 0 else "must not be negative"
+            elif isinstance(value, (str, float)):
+                if isinstance(value, str) and not self.text(value, path):
+                    return False
+                # passed on as `useradd -u <text>`, as genpack does (docs/compatibility.md §4)
+                fate = ("useradd takes it as the id" if isinstance(value, str) and value.isdigit() and value.isascii()
+                        else "useradd refuses anything but a whole number, so the upper phase will fail")
+                self.report("warning", path, f"uid {_show(value)} is not a whole number: it is passed as "
+                            f"'useradd -u {value}' ({fate}); write a number, e.g. 1000")
+                msg = None
+            else:
+                self.error(path, f"expected a numeric user id, found {_type_name(value)}")
                 return False
-            msg = None if value >= 0 else "must not be negative"
         elif key in ("create_home", "empty_password"):
             return self.expect(value, bool, path, "true or false")
         elif key in ("comment", "home", "shell"):
             if not self.text(value, path):
                 return False
             msg = "must not contain ':'" if ":" in value else None
-            if msg is None and key != "comment" and not value.startswith("/"):
+            if msg is None and key == "home" and not value.startswith("/"):
+                # passed on as `useradd -d <home>`, as genpack does (docs/compatibility.md §4)
+                self.report("warning", path, f"home {value!r} is not an absolute path: it is passed as "
+                            f"'useradd -d {value}', which refuses it ('invalid home directory'), so the upper "
+                            f"phase will fail; write '/{value}'")
+            elif msg is None and key == "shell" and not value.startswith("/"):
                 msg = f"expected an absolute path, found {value!r}"
         elif key == "initial_group":
             if isinstance(value, int) and not isinstance(value, bool):

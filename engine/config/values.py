@@ -37,6 +37,12 @@ def check_text(value: str) -> str | None:
     return None
 
 
+def check_command_text(value: str) -> str | None:
+    """A shell command passed to ``sh -c`` as one argument: tabs and line breaks are part of a
+    multi-line script (docs/compatibility.md §4); other controls, and NUL above all, are not."""
+    return check_text(value.replace("\t", " ").replace("\n", " "))
+
+
 def check_atom(value: str, *, wildcard: bool = False, set_reference: bool = False) -> str | None:
     """A Portage package atom (``>=cat/pkg-1.2:slot::repo[use]``); ``*/*``-style wildcards if allowed."""
     if not value:
@@ -70,10 +76,12 @@ class UseSpec:
 
     flags: list[str] = field(default_factory=list)
     expand: dict[str, list[str]] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)  # '+flag' tokens, which Portage ignores in package.use
 
 
 def parse_use(text: str) -> tuple[UseSpec, list[str]]:
-    """Tokenise a USE value such as ``"wayland -X VIDEO_CARDS: virgl zink"``; returns (spec, errors)."""
+    """Tokenise a USE value such as ``"wayland -X VIDEO_CARDS: virgl zink"``; returns (spec, errors).
+    A ``+flag`` is kept out of the flags, in ``spec.ignored``: it is written as given, and Portage skips it."""
     spec = UseSpec()
     errors: list[str] = []
     group: str | None = None
@@ -82,14 +90,15 @@ def parse_use(text: str) -> tuple[UseSpec, list[str]]:
             group = token[:-1]
             spec.expand.setdefault(group, [])
             continue
-        name = token[1:] if token.startswith("-") else token
+        name = token[1:] if token[:1] in ("-", "+") else token
         if not _USE_FLAG.fullmatch(name):
             hint = ""
-            if token.startswith("+"):
-                hint = f" (Portage ignores '+' flags in package.use; write '{token[1:]}')"
-            elif ":" in token:
+            if ":" in token:
                 hint = " (a USE_EXPAND group is written 'NAME:' followed by a space, e.g. 'VIDEO_CARDS: virgl')"
             errors.append(f"{token!r} is not a valid USE flag{hint}")
+            continue
+        if token.startswith("+"):
+            spec.ignored.append(token)
             continue
         if group is None:
             spec.flags.append(token)

@@ -128,8 +128,9 @@ class NspawnSpec:
             raise _fail(None, f"invalid machine name {self.machine!r}")
         if not self.command:
             raise _fail(self.root, "no command given")
-        for word in self.command:
-            _plain(word, "command argument")
+        for word in self.command:  # execve's own words: only NUL cannot be passed (a script may span lines)
+            if "\0" in word:
+                raise _fail(None, f"command argument contains a NUL character: {word!r}")
         if self.command[0].startswith("-"):
             raise _fail(self.root, f"command must not start with an option: {self.command[0]!r}")
         if self.console is not None and self.console not in CONSOLE_MODES:

@@ -83,3 +83,18 @@ def give_back(path: Path, user: InvokingUser | None = None, *, recursive: bool =
             parent.chown_tree(path.name, user.uid, user.gid)
         else:
             parent.chown(path.name, user.uid, user.gid)
+
+
+def keep_users_tree(work_dir: Path, cache_dirs: tuple[Path, ...], user: InvokingUser) -> None:
+    """What genpack leaves, under sudo too (docs/compatibility.md §14): ``work/`` and everything in it
+    (images, markers, tarballs, their ``.headers``) and the cache directories themselves belong to the
+    invoking user. genpack runs as that user and its helper refuses a binary-package or download
+    directory that is not theirs, so a tree left to root would lock the user out of going back to genpack.
+    The packages inside the caches stay as the containers wrote them, as with genpack."""
+    if user.is_root or os.geteuid() != 0:
+        return
+    if work_dir.is_dir() and not work_dir.is_symlink():
+        give_back(work_dir, user, recursive=True)
+    for directory in cache_dirs:
+        if directory.is_dir() and not directory.is_symlink():
+            give_back(directory, user)

@@ -222,7 +222,7 @@ def _step_finished_ok(events: Path, step: str) -> bool:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-@pytest.mark.parametrize("phase,step", [("lower", "emerge-world"), ("upper", "setup-commands"), ("pack", "squashfs")])
+@pytest.mark.parametrize("phase,step", [("lower", "emerge-world"), ("upper", "setup-commands"), ("pack", "create-image")])
 def test_interrupted_build_leaves_nothing_behind(builder, tmp_path, phase, step, sig):
     artifact = copy_example(tmp_path)
     config = artifact / "genpack.json5"

@@ -39,3 +39,17 @@ def test_badges_follow_edits(tmp_path: Path):
 def test_no_badges_for_a_broken_config(tmp_path: Path):
     (tmp_path / "genpack.json5").write_text("{ packages: [1] }")
     assert phase_statuses(resolve(tmp_path, arch="x86_64")) == []
+
+
+def test_a_genpack_lower_image_is_shown_as_adopted_by_the_next_build(tmp_path: Path):
+    artifact = tmp_path / "hello"
+    shutil.copytree(EXAMPLE, artifact)
+    resolution = resolve(artifact, arch="x86_64")
+    paths = work_paths_for(resolution, tmp_path / "cache")
+    paths.arch_dir.mkdir(parents=True)
+    paths.lower_image.write_bytes(b"")
+    paths.done_marker("lower").write_text("lower build complete\n")
+    statuses = phase_statuses(resolution, paths=paths)
+    assert [(s.phase, s.state, s.reason) for s in statuses] == [
+        ("lower", WILL_RERUN, "built by genpack: adopted by the next build"),
+        ("upper", NEVER_BUILT, "never built"), ("pack", NEVER_BUILT, "never built")]

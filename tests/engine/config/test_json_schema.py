@@ -150,6 +150,11 @@ GOOD = {
     "an object in setup_commands (a warning)": '{setup_commands: [{run: "x"}]}',
     "an empty default_variant": '{default_variant: ""}',
     "a user name ending in $": '{users: ["machine$"]}',
+    "a relative home (a warning)": '{users: [{name: "u", home: "home/u"}]}',
+    "a uid as a string (a warning)": '{users: [{name: "u", uid: "1000"}]}',
+    "a multi-line command with a tab": '{setup_commands: ["if true; then\\n\\techo a\\nfi"]}',
+    "a '+flag' in use (a warning)": '{use: {"a/b": "+x y"}}',
+    "a '-atom' in mask (a warning)": '{mask: ["-dev-db/mysql"]}',
 }
 
 BAD = {
@@ -160,7 +165,6 @@ BAD = {
     "a capacity as a string": '{"lower-layer-capacity": "64"}',
     "a user without a name": '{users: [{uid: 1000}]}',
     "a negative uid": '{users: [{name: "u", uid: -1}]}',
-    "a relative home": '{users: [{name: "u", home: "home/u"}]}',
     "a user name with a space": '{users: ["bad name"]}',
     "a group id as a string": '{groups: [{name: "g", gid: "10"}]}',
     "a group as a number": '{groups: [10]}',
@@ -179,7 +183,8 @@ BAD = {
     "devel as a string": '{devel: "yes"}',
     "circulardep_breaker packages as a string": '{circulardep_breaker: {packages: "a/b"}}',
     "a number in setup_commands": '{setup_commands: [1]}',
-    "a command with a line break": '{setup_commands: ["a\\nb"]}',
+    "a command with an escape character": '{setup_commands: ["echo \\u001b[2J"]}',
+    "a shell that is relative": '{users: [{name: "u", shell: "bin/sh"}]}',
     "an empty package": '{packages: [""]}',
     "the top level is a list": '[{packages: []}]',
 }

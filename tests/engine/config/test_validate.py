@@ -65,7 +65,6 @@ def test_valid_config_has_no_problem() -> None:
     ("packages: ['-nope']", "packages[0]", "removal entry '-nope'"),
     ("packages: ['*/*']", "packages[0]", "not a valid package atom"),
     ("buildtime_packages: ['-a/b']", "buildtime_packages[0]", "'-' removal works only in packages"),
-    ("mask: ['-a/b']", "mask[0]", "'-' removal works only in packages"),
     ("accept_keywords: ['a/b']", "accept_keywords", "expected an object mapping package atoms"),
     ("accept_keywords: {'a/b': true}", 'accept_keywords["a/b"]', "expected a string or list of keywords, or null"),
     ("accept_keywords: {'a/b': '~amd64 !x'}", 'accept_keywords["a/b"]', "'!x' is not a valid keyword"),
@@ -73,7 +72,6 @@ def test_valid_config_has_no_problem() -> None:
     ("use: {'a/b': null}", 'use["a/b"]', "expected a string or list of USE flags, found null"),
     ("use: {'a/b': 'VIDEO_CARDS:virgl'}", 'use["a/b"]', "'NAME:' followed by a space"),
     ("use: {'a/b': 'fo%o'}", 'use["a/b"]', "'fo%o' is not a valid USE flag"),
-    ("use: {'a/b': '+mysql'}", 'use["a/b"]', "Portage ignores '+' flags in package.use; write 'mysql'"),
     ("use: {'a/b': '-*'}", 'use["a/b"]', "'-*' is not a valid USE flag"),
     ("use: {'a/b': ['x', 1]}", 'use["a/b"][1]', "expected a string, found a number"),
     ("license: {'a/b': null}", 'license["a/b"]', "expected a string or list of licenses"),
@@ -85,8 +83,10 @@ def test_valid_config_has_no_problem() -> None:
     ("users: [3]", "users[0]", "expected a user name or an object"),
     ("users: [{uid: 1}]", "users[0]", "needs a 'name'"),
     ("users: [{name: 'a', uid: -1}]", "users[0].uid", "must not be negative"),
-    ("users: [{name: 'a', uid: '1000'}]", "users[0].uid", "expected a numeric user id"),
-    ("users: [{name: 'a', home: 'rel'}]", "users[0].home", "expected an absolute path"),
+    ("users: [{name: 'a', uid: true}]", "users[0].uid", "expected a numeric user id, found a boolean"),
+    ("users: [{name: 'a', shell: 'bin/sh'}]", "users[0].shell", "expected an absolute path"),
+    ("mask: ['-a']", "mask[0]", "entry '-a': 'a' is not a valid package atom"),
+    ("use: {'a/b': '+'}", 'use["a/b"]', "'+' is not a valid USE flag"),
     ("users: [{name: 'a', comment: 'a:b'}]", "users[0].comment", "must not contain ':'"),
     ("users: [{name: 'a', create_home: 'no'}]", "users[0].create_home", "expected true or false"),
     ("users: [{name: 'a', additional_groups: 5}]", "users[0].additional_groups", "expected a group name or a list"),
@@ -132,7 +132,10 @@ def test_nested_levels_are_validated_even_when_not_selected(text: str, path: str
 def test_control_characters_are_rejected_everywhere() -> None:
     for fragment, path in [("name: 'a\\nb'", "name"), ("packages: ['a/b\\n']", "packages[0]"),
                            ("use: {'a/b': 'x\\ty'}", 'use["a/b"]'), ("use: {'a/b\\u0000': 'x'}", 'use["a/b\\u0000"]'),
-                           ("setup_commands: ['echo 1\\nrm -rf /']", "setup_commands[0]"),
+                           ("setup_commands: ['echo 1\\u001b[2J']", "setup_commands[0]"),
+                           ("setup_commands: ['echo 1\\u0000rm -rf /']", "setup_commands[0]"),
+                           ("setup_commands: ['echo 1\\rrm -rf /']", "setup_commands[0]"),
+                           ("mask: ['a/b\\n']", "mask[0]"), ("use: {'a/b': 'x\\ny'}", 'use["a/b"]'),
                            ("services: ['a\\u2028b']", "services[0]"),
                            ("users: [{name: 'a', comment: 'x\\ry'}]", "users[0].comment")]:
         found = errors("{" + fragment + "}")
@@ -250,3 +253,58 @@ def test_invalid_values_are_dropped_from_the_merge() -> None:
     assert merged["packages"] == ["a/b", "c/d"]
     assert merged["use"] == {"c/d": "x"}
     assert merged["name"] == "demo"
+
+
+# -- what genpack and Portage accept stays accepted, with a warning saying what happens -------------
+
+def test_plus_flag_in_use_is_a_warning_and_is_written_as_given() -> None:
+    text = "{use: {'dev-lang/php': '+mysql curl'}, circulardep_breaker: {packages: ['a/b'], use: '+x'}}"
+    assert errors(text) == []
+    assert warnings(text) == [
+        "use[\"dev-lang/php\"]: '+mysql': Portage ignores a '+' flag in package.use ('Invalid USE flag'), "
+        "so it has no effect; write 'mysql' to enable it",
+        "circulardep_breaker.use: '+x': Portage ignores a '+' flag in USE ('Invalid USE flag'), "
+        "so it has no effect; write 'x' to enable it"]
+    merged, _ = check(text)
+    assert merged["use"] == {"dev-lang/php": "+mysql curl"}
+
+
+def test_non_integer_uid_is_a_warning_passed_to_useradd_as_text() -> None:
+    text = "{users: [{name: 'a', uid: '1000'}, {name: 'b', uid: 'abc'}, {name: 'c', uid: 1000.5}, {name: 'd', uid: null}]}"
+    assert errors(text) == []
+    assert warnings(text) == [
+        "users[0].uid: uid '1000' is not a whole number: it is passed as 'useradd -u 1000' (useradd takes it as "
+        "the id); write a number, e.g. 1000",
+        "users[1].uid: uid 'abc' is not a whole number: it is passed as 'useradd -u abc' (useradd refuses anything "
+        "but a whole number, so the upper phase will fail); write a number, e.g. 1000",
+        "users[2].uid: uid 1000.5 is not a whole number: it is passed as 'useradd -u 1000.5' (useradd refuses "
+        "anything but a whole number, so the upper phase will fail); write a number, e.g. 1000"]
+    merged, _ = check(text)
+    assert [u["uid"] for u in merged["users"]] == ["1000", "abc", 1000.5, None]
+
+
+def test_relative_home_is_a_warning() -> None:
+    text = "{users: [{name: 'a', home: 'var/lib/a'}]}"
+    assert errors(text) == []
+    assert warnings(text) == [
+        "users[0].home: home 'var/lib/a' is not an absolute path: it is passed as 'useradd -d var/lib/a', which "
+        "refuses it ('invalid home directory'), so the upper phase will fail; write '/var/lib/a'"]
+
+
+def test_minus_atom_in_mask_is_a_warning_and_is_written_as_given() -> None:
+    text = "{mask: ['dev-db/mysql', '-dev-lang/ruby'], variants: {v: {mask: ['-dev-db/mysql']}}}"
+    assert errors(text, variant="v") == []
+    found = warnings(text, variant="v")
+    assert len(found) == 2 and all("is written to package.mask as it is" in f for f in found)
+    assert found[0].startswith("mask[1]: '-dev-lang/ruby'") and found[1].startswith("variants.v.mask[0]:")
+    merged, _ = check(text, variant="v")
+    assert merged["mask"] == ["dev-db/mysql", "-dev-lang/ruby", "-dev-db/mysql"]
+
+
+def test_multi_line_setup_command_with_tabs_is_one_argument() -> None:
+    script = "if [ -d /etc/x ]; then\n\techo yes\nfi"
+    text = "{setup_commands: ['" + script.replace("\n", "\\n").replace("\t", "\\t") + "']}"
+    _, problems = check(text)
+    assert problems == []
+    merged, _ = check(text)
+    assert merged["setup_commands"] == [script]

@@ -128,6 +128,12 @@ def test_machine_names_are_unique_per_spec(dirs: dict[str, Path]) -> None:
     assert a.machine != b.machine and a.machine.startswith("genpack-")
 
 
+def test_a_multi_line_script_is_one_command_argument(dirs: dict[str, Path]) -> None:
+    script = "if true; then\n\techo a\nfi"
+    argv = NspawnSpec(root=dirs["root"], command=["sh", "-c", script]).argv(NO_SYSTEMD)
+    assert argv[-3:] == ["sh", "-c", script]
+
+
 def test_escape_bind_path() -> None:
     assert escape_bind_path("/a:b\\c") == "/a\\:b\\\\c"
 
@@ -137,7 +143,7 @@ def test_escape_bind_path() -> None:
     [
         ({"command": []}, "no command given"),
         ({"command": ["--help"]}, "must not start with an option"),
-        ({"command": ["echo", "a\nb"]}, "NUL or newline"),
+        ({"command": ["echo", "a\0b"]}, "command argument contains a NUL character"),
         ({"console": "tty"}, "console mode 'tty' is not one of"),
         ({"volatile": "maybe"}, "volatile mode 'maybe'"),
         ({"env": {"BAD-KEY": "1"}}, "invalid environment variable name 'BAD-KEY'"),

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from genpack_tui.engine.runtime.ownership import InvokingUser, ensure_user_dir, give_back, invoking_user
+from genpack_tui.engine.runtime.ownership import (
+    InvokingUser,
+    ensure_user_dir,
+    give_back,
+    invoking_user,
+    keep_users_tree,
+)
 
 pytestmark = pytest.mark.root
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to chown")
@@ -64,3 +70,31 @@ def test_give_back_to_root_changes_nothing(tmp_path: Path) -> None:
     f.write_text("")
     give_back(f, InvokingUser(0, 0, "root", Path("/root")))
     assert f.stat().st_uid == 0
+
+
+@root_only
+def test_keep_users_tree_gives_work_and_the_cache_directories_back(tmp_path: Path) -> None:
+    user = InvokingUser(uid=65534, gid=65534, name="nobody", home=tmp_path)
+    work = tmp_path / "artifact" / "work"
+    (work / "x86_64").mkdir(parents=True)
+    for name in ("x86_64/lower.img", "x86_64/lower.done", "portage.tar.xz.headers", ".lock"):
+        (work / name).write_text("x")
+    os.symlink("/etc/passwd", work / "x86_64" / "planted")
+    cache = tmp_path / ".cache" / "genpack" / "x86_64" / "binpkgs"
+    (cache / "app-misc").mkdir(parents=True)
+    (cache / "app-misc" / "hello.gpkg.tar").write_text("built by a container")
+    keep_users_tree(work, (cache, tmp_path / "missing"), user)
+    for path in [work, *work.rglob("*")]:
+        assert (os.lstat(path).st_uid, os.lstat(path).st_gid) == (65534, 65534), path
+    assert os.stat("/etc/passwd").st_uid == 0
+    assert cache.stat().st_uid == 65534
+    assert (cache / "app-misc").stat().st_uid == 0  # the packages stay as the containers wrote them
+    assert (tmp_path / "artifact").stat().st_uid == 0
+
+
+@root_only
+def test_keep_users_tree_does_nothing_without_sudo(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    keep_users_tree(work, (), InvokingUser(uid=0, gid=0, name="root", home=Path("/root")))
+    assert work.stat().st_uid == 0
