@@ -34,7 +34,7 @@ def bad_config(tmp_path) -> Path:
     workspace = tmp_path / "repo"
     artifact = copy_example(workspace / "images")
     config = artifact / "genpack.json5"
-    text = config.read_text().replace("uid: 1000", 'uid: "x"').replace('  profile: "paravirt",',
+    text = config.read_text().replace("uid: 1000", 'uid: -5').replace('  profile: "paravirt",',
                                                                        '  profile: "paravirt",\n  profile: "paravirt",')
     config.write_text(text)
     return artifact
@@ -59,7 +59,7 @@ def test_config_errors_under_github_actions_are_annotations_and_a_summary(bad_co
                             f"{p.path}: {p.message}") for p in expected}
     lines = (bad_config / "genpack.json5").read_text().splitlines()
     uid = next(p for p in expected if p.is_error)
-    assert 'uid: "x"' in lines[uid.line - 1] and uid.path == "users[0].uid"
+    assert 'uid: -5' in lines[uid.line - 1] and uid.path == "users[0].uid"
     assert ESC not in proc.stdout + proc.stderr  # a log, not a terminal
     # people still read them, in order with the groups: a CI service gets one stream
     assert "genpack.json5:" in proc.stdout and "users[0].uid" in proc.stdout and proc.stderr == ""

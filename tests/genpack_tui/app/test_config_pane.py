@@ -84,7 +84,7 @@ async def test_broken_edit_keeps_last_good_tree_and_fix_clears(hello_artifact: P
         assert "app-misc/hello  ← top :7:5" in labels(app)  # the last good tree is still there
         assert "config error" in str(app.query_one("#title-bar").content)
 
-        save_atomically(config, good.replace("uid: 1000", 'uid: "x"'))  # parses, fails validation
+        save_atomically(config, good.replace("uid: 1000", 'uid: -5'))  # parses, fails validation
         # the error is shown on the field it concerns, with its config path
         assert await wait_for(lambda: any(l.startswith("✖ error users[0].uid") for l in labels(app)))
         assert any(l.startswith("✖ users") for l in labels(app))
@@ -113,7 +113,7 @@ async def test_label_widths_match_what_the_tree_would_render(hello_artifact: Pat
     from textual.widgets import Tree
 
     config = hello_artifact / "genpack.json5"
-    config.write_text(config.read_text().replace("uid: 1000", 'uid: "x"'))
+    config.write_text(config.read_text().replace("uid: 1000", 'uid: -5'))
     app = make_app(hello_artifact, "--variant", "quiet")
     async with app.run_test(size=(100, 40)) as pilot:
         await resolved(app)
