@@ -45,7 +45,7 @@ def test_errors_in_place_keep_last_good_tree(snap_compare, hello_artifact: Path)
     async def run_before(pilot) -> None:
         await settle(pilot)
         app = pilot.app
-        config.write_text(config.read_text().replace("uid: 1000", 'uid: "x"').replace(
+        config.write_text(config.read_text().replace("uid: 1000", 'uid: -5').replace(
             'profile: "paravirt",', 'profile: "paravirt",\n  setup_command: [],'))
         app.request_resolve()
         assert await wait_for(lambda: bool(app.query_one("#problems").problems))
