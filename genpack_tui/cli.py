@@ -55,6 +55,9 @@ def dispatch(invocation: Invocation) -> int:
     if invocation.action == "check":
         from genpack_tui.commands.check import run_check
         return run_check((), invocation.directory, sys.stdout)
+    if invocation.action == "binhost":
+        from genpack_tui.commands.binhost import run_binhost_serve
+        return run_binhost_serve(request, invocation.bind, invocation.port)
     if invocation.action == "testbed":
         from genpack_tui.commands.testbed import run_testbed
         return run_testbed(invocation.port)

@@ -31,6 +31,7 @@ class Invocation:
     timestamps: bool = False  # --headless --timestamps
     files: tuple[Path, ...] = ()  # check FILE ...
     shell: str | None = None  # completion SHELL
+    bind: str = "127.0.0.1"  # binhost serve --bind
 
     @property
     def action(self) -> str:
@@ -47,7 +48,8 @@ class Invocation:
         return cls(request=build_request(args.directory.resolve(), args), directory=args.directory,
                    action_given=args.action_given, headless=args.headless, events=args.events,
                    json=args.json, port=args.port, color=args.color, timestamps=args.timestamps,
-                   files=tuple(getattr(args, "files", ())), shell=getattr(args, "shell", None))
+                   files=tuple(getattr(args, "files", ())), shell=getattr(args, "shell", None),
+                   bind=args.bind)
 
     @property
     def namespace(self) -> argparse.Namespace:
@@ -63,7 +65,7 @@ class Invocation:
             break_circular_deps=r.break_circular_deps, keyring=Path(r.keyring) if r.keyring else None,
             headless=self.headless, directory=self.directory, mirror=r.mirror, overlay_url=r.overlay_url,
             force=r.force, events=self.events, json=self.json, port=self.port, shell=self.shell,
-            color=self.color, timestamps=self.timestamps,
+            color=self.color, timestamps=self.timestamps, binhost=r.binhost, distcc=r.distcc, bind=self.bind,
         )
 
 
@@ -79,4 +81,5 @@ def build_request(artifact_dir: Path, args: argparse.Namespace) -> BuildRequest:
         break_circular_deps=args.break_circular_deps, mirror=args.mirror, overlay_url=args.overlay_url,
         keyring=str(args.keyring.absolute()) if args.keyring else None,  # the worker runs in /
         force=args.force, command=list(args.command),
+        binhost=getattr(args, "binhost", None), distcc=getattr(args, "distcc", None),
     )

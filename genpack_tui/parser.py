@@ -52,6 +52,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                 "Build (the first time, a few minutes) or reuse the offline test bed and serve it on "
                 "127.0.0.1 (--port N, default: a free port); prints the --mirror, --overlay-url and "
                 "--keyring options a build should use."),
+    "binhost": ("binhost serve: serve the binary package cache to other machines' --binhost",
+                "binhost serve: Portage regenerates the Packages index of the binary package cache "
+                "(~/.cache/genpack/<arch>/binpkgs, or the lower image's with --independent-binpkgs) in the "
+                "lower container, then the cache is served read-only over HTTP (GET and HEAD; no links, no "
+                "listing) on --bind ADDR (default 127.0.0.1) and --port N, one line per request, until "
+                "Ctrl-C. Other machines build with --binhost http://ADDR:N/. docs/binhost.md puts a static "
+                "web server in front of the same directory instead."),
     "check": ("validate genpack.json5 files: one 'file:line:col: severity: message' line per problem",
               "Validate the given configuration files (default: the artifact's) and print one line per "
               "problem, 'file:line:col: severity: path: message'. Exit status 0 when no file has an "
@@ -74,6 +81,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                "every needed check passes, 1 otherwise."),
 }
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
+BINHOST_ACTIONS = ("serve",)
 
 EXIT_STATUS = """\
 exit status:
@@ -91,6 +99,8 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("GENPACK_MIRROR", "Gentoo mirror base URL when --mirror is not given"),
     ("GENPACK_OVERLAY_URL", "genpack-overlay tarball URL when --overlay-url is not given"),
     ("GENPACK_KEYRING", "OpenPGP keyring when --keyring is not given"),
+    ("GENPACK_BINHOST", "binhost URL for build/lower when --binhost is not given"),
+    ("GENPACK_DISTCC_HOSTS", "distcc hosts for build/lower when --distcc is not given"),
     ("XDG_CACHE_HOME", "the test bed's cache is $XDG_CACHE_HOME/genpack-tui/testbed (default: ~/.cache)"),
     ("SUDO_UID, SUDO_GID, SUDO_USER", "under sudo, outputs and caches are given to this user"),
     ("NO_COLOR", "--headless and config print without colour (unless --color always)"),
@@ -142,6 +152,12 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
                                  help="artifact directory (default: the current directory)")),
     (("--mirror",), dict(metavar="URL", help="Gentoo mirror base URL (env GENPACK_MIRROR)")),
     (("--overlay-url",), dict(metavar="URL", help="genpack-overlay tarball URL (env GENPACK_OVERLAY_URL)")),
+    (("--binhost",), dict(metavar="URL", help="build/lower: fetch binary packages from this binhost (emerge "
+                                              "--getbinpkg; env GENPACK_BINHOST); see docs/binhost.md")),
+    (("--distcc",), dict(metavar="HOSTS", help="build/lower: compile with distcc on HOSTS, e.g. '10.0.0.2/8' "
+                                               "(FEATURES=distcc; env GENPACK_DISTCC_HOSTS)")),
+    (("--bind",), dict(metavar="ADDR", default="127.0.0.1",
+                       help="binhost serve: address to listen on (default: 127.0.0.1)")),
     (("-f", "--force"), dict(action="store_true", help="rerun phases even when up to date")),
     (("--events",), dict(metavar="FILE", type=Path, help="write the build's events as JSON lines to FILE")),
     (("--color",), dict(choices=COLOR_CHOICES, default="auto",
@@ -149,7 +165,8 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
                              "NO_COLOR is set or TERM=dumb; FORCE_COLOR forces it)")),
     (("--timestamps",), dict(action="store_true", help="--headless: prefix each output line with its UTC time")),
     (("--json",), dict(action="store_true", help="config: print one JSON object")),
-    (("--port",), dict(type=int, default=0, help="testbed: port to serve on (default: a free one)")),
+    (("--port",), dict(type=int, default=0, help="testbed, binhost serve: port to serve on (default: a free "
+                                                 "one)")),
 ]
 _ALL_OPTIONS = _GENPACK_OPTIONS + _TUI_OPTIONS
 # the options that take the next word as their value: needed to find where the subcommand sits in argv
@@ -194,11 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      usage=f"genpack-tui [global options] {name}"
                                            + {"bash": " [--] [command ...]",
                                               "check": " [global options] [FILE ...]",
-                                              "completion": f" {{{','.join(COMPLETION_SHELLS)}}}"}
+                                              "completion": f" {{{','.join(COMPLETION_SHELLS)}}}",
+                                              "binhost": " serve [global options]"}
                                            .get(name, " [global options]"))
         if name == "check":
             sub.add_argument("files", nargs="*", type=Path, metavar="FILE",
                              help="configuration files to check (default: the artifact's)")
+        if name == "binhost":
+            sub.add_argument("binhost_action", choices=BINHOST_ACTIONS, metavar="serve",
+                             help="what to do with the binary package cache (serve)")
         if name == "completion":
             sub.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete for")
         if name == "bash":  # what follows 'bash' is never parsed (parse_args splits it off): the command only

@@ -2,6 +2,11 @@
 
 Line shapes are those listed in docs/test-bed.md §3, seen from the real
 Portage 3.0.83.
+
+Each package's origin (EmergeProgress.origin): "source" for an ebuild; a binary is "cache" (the local
+binary package cache) until the fetch of its file from the binhost is seen, a line naming the binhost's
+URL or Portage's download directory for binhosts, then "binhost". A binary that fails Portage's
+digest check is remembered in ``rejected`` (the lower phase rebuilds it from source).
 """
 from __future__ import annotations
 
@@ -26,7 +31,19 @@ _ERROR = re.compile(r"^ \* ERROR: (\S+?)::(\S+) failed \((\w+) phase\):")
 _FAILED = re.compile(r"^>>> Failed to emerge (\S+?)(?:::\S+)?, Log file:")
 _LOG_PATH = re.compile(r"^>>>\s+'(.+build\.log)'")
 _SUMMARY_LOG = re.compile(r"^ \*\s+'(.+/build\.log)'")
-_SUMMARY_PKG = re.compile(r"^ \*\s+\((\S+?):\S*::\S+, (?:ebuild|binary) scheduled for merge\)")
+_SUMMARY_PKG = re.compile(r"^ \*\s+\((\S+?):\S*::\S+, (ebuild|binary) scheduled for merge\)")
+_BUILD_ID = re.compile(r"-\d+$")  # a binary's cpv in the summary carries its BUILD_ID
+_DIGEST_FAILED = re.compile(r"^!!! Digest verification failed:")
+_DIGEST_REASON = re.compile(r"^!!! Reason: (.+)$")
+BINHOST_DOWNLOADS = "/var/cache/binhost/"  # where Portage puts what it fetches from a binrepos.conf entry
+
+SOURCE, CACHE, BINHOST = "source", "cache", "binhost"
+_VERSION = re.compile(r"-\d+(\.\d+)*[a-z]?(_(alpha|beta|pre|rc|p)\d*)*(-r\d+)?$")  # PMS 3.2
+
+
+def cpv_name(cpv: str) -> str:
+    """``app-misc/hello-1.0-r1`` → ``app-misc/hello``."""
+    return _VERSION.sub("", cpv)
 
 
 @dataclass
@@ -34,7 +51,11 @@ class EmergeOutputParser:
     """Feed lines in order; ``feed`` returns the events each line implies."""
 
     phase: str
+    binhost_url: str | None = None  # emerge --getbinpkg: a binary may come from this binhost
     _current: tuple[int, int, str, bool] | None = None
+    _origin: dict[str, str] = field(default_factory=dict)
+    _rejecting: str | None = None  # a digest check failed for this binary; its reason line follows
+    rejected: dict[str, str] = field(default_factory=dict)  # binary package -> why Portage refused it
     _failed_pending: str | None = None
     _error_phase: dict[str, str] = field(default_factory=dict)
     _summary_pkg: str | None = None
@@ -46,6 +67,7 @@ class EmergeOutputParser:
             binary = bool(m.group(1))
             index, total, package = int(m.group(2)), int(m.group(3)), m.group(4)
             self._current = (index, total, package, binary)
+            self._origin.pop(package, None)
             return [self._progress("emerging")]
         if m := _INSTALLING.match(line):
             return [self._at(m, "installing")]
@@ -55,6 +77,20 @@ class EmergeOutputParser:
             word = m.group(1)
             stage = _STAGE_NAMES.get(word) or _STAGE_NAMES.get(word.split()[0], word)
             return [self._progress(stage)]
+        if self._current and self._current[3] and self._fetch_from_binhost(line):
+            package = self._current[2]
+            if self._origin.get(package) != BINHOST:
+                self._origin[package] = BINHOST
+                return [self._progress("fetch")]
+            return []
+        if self._current and self._current[3] and _DIGEST_FAILED.match(line):
+            self._rejecting = self._current[2]
+            self.rejected[self._rejecting] = "digest verification failed"
+            return []
+        if self._rejecting and (m := _DIGEST_REASON.match(line)):
+            self.rejected[self._rejecting] = f"digest verification failed: {m.group(1)}"
+            self._rejecting = None
+            return []
         if m := _ERROR.match(line):
             self._error_phase[m.group(1)] = m.group(3)
             return []
@@ -64,13 +100,22 @@ class EmergeOutputParser:
         if self._failed_pending and (m := _LOG_PATH.match(line)):
             return [self._failure(self._failed_pending, m.group(1))]
         if m := _SUMMARY_PKG.match(line):
-            self._summary_pkg = m.group(1)
+            package = m.group(1)
+            if m.group(2) == "binary" and not any(f.package == package for f in self.failures):
+                package = _BUILD_ID.sub("", package)
+            self._summary_pkg = package
             return []
         if self._summary_pkg and (m := _SUMMARY_LOG.match(line)):
             package, self._summary_pkg = self._summary_pkg, None
             if not any(f.package == package for f in self.failures):
                 return [self._failure(package, m.group(1))]
         return []
+
+    def _fetch_from_binhost(self, line: str) -> bool:
+        return bool(self.binhost_url and self.binhost_url in line) or BINHOST_DOWNLOADS in line
+
+    def origin(self, package: str, binary: bool) -> str:
+        return self._origin.get(package, CACHE) if binary else SOURCE
 
     def _at(self, m: re.Match[str], stage: str) -> EmergeProgress:
         index, total, package = int(m.group(1)), int(m.group(2)), m.group(3)
@@ -82,11 +127,11 @@ class EmergeOutputParser:
         assert self._current is not None
         index, total, package, binary = self._current
         return EmergeProgress(phase=self.phase, index=index, total=total, package=package,
-                              binary=binary, stage=stage)
+                              binary=binary, stage=stage, origin=self.origin(package, binary))
 
     def _failure(self, package: str, log_path: str | None) -> EmergeFailure:
         self._failed_pending = None
         failure = EmergeFailure(phase=self.phase, package=package, log_path=log_path,
-                                ebuild_phase=self._error_phase.get(package))
+                                ebuild_phase=self._error_phase.get(package), reason=self.rejected.get(package, ""))
         self.failures.append(failure)
         return failure

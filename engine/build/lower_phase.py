@@ -8,7 +8,9 @@ from typing import Any
 
 from genpack_tui.engine.build import portage_config
 from genpack_tui.engine.build.artifact_trees import LOWER_TREES, require_real_trees
+from genpack_tui.engine.build.binhost import Binhost, BinhostError, chosen_binhost, probe
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
+from genpack_tui.engine.build.distcc import MASQUERADE_CHECK, Distcc, DistccError, chosen_distcc, merged_features
 from genpack_tui.engine.build.emerge_commands import (
     EmergeOptions,
     Step,
@@ -20,7 +22,7 @@ from genpack_tui.engine.build.emerge_commands import (
     main_emerge_step,
     post_emerge_steps,
 )
-from genpack_tui.engine.build.emerge_output import EmergeOutputParser
+from genpack_tui.engine.build.emerge_output import EmergeOutputParser, cpv_name
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, lower_fingerprint, source_components
 from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.events import PhaseSkipped, WarningEvent
@@ -37,7 +39,24 @@ GIB = 1024 ** 3
 def lower_inputs(ctx: BuildContext) -> dict[str, Any]:
     inputs = dict(ctx.derived.phase_inputs["lower"])
     inputs["devel"] = ctx.request.devel
+    binhost = _binhost(ctx)
+    if binhost is not None:  # only when given, so a build without one keeps its old fingerprint
+        inputs["binhost"] = binhost.url
     return inputs
+
+
+def _binhost(ctx: BuildContext) -> Binhost | None:
+    try:
+        return chosen_binhost(ctx.request.binhost)
+    except BinhostError as exc:
+        raise PhaseFailed(str(exc)) from None
+
+
+def _distcc(ctx: BuildContext) -> Distcc | None:
+    try:
+        return chosen_distcc(ctx.request.distcc)
+    except DistccError as exc:
+        raise PhaseFailed(str(exc)) from None
 
 
 def current_fingerprint(ctx: BuildContext, identity: SourceIdentity | None) -> Fingerprint:
@@ -48,6 +67,7 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
     """Bring the lower image up to date; returns False when it was already (and ``always`` is false)."""
     paths = ctx.paths
     require_real_trees(paths.artifact_dir, LOWER_TREES)  # before anything is fetched or copied
+    binhost, distcc = _binhost(ctx), _distcc(ctx)  # a bad URL or host list stops here, before any work
     create_work_root(paths.work_dir)
     _in_work(paths.arch_dir, ConfinedDir.make_dirs)
     with ctx.step("sources", "Checking stage3, Portage snapshot and genpack-overlay..."):
@@ -86,8 +106,11 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
             portage_config.set_profile(ctx, image)
             portage_config.write_portage_files(ctx, image)
             portage_config.sync_portage_dirs(ctx, image)
+            portage_config.write_binrepos(image, binhost.binrepos_conf() if binhost else None)
         _regenerate_local_manifests(ctx, image)
-        _emerge_sequence(ctx, root)
+        usable_binhost = binhost if binhost is not None and _binhost_answers(ctx, binhost) else None
+        distcc = distcc if distcc is None else _distcc_usable(ctx, root, distcc)
+        _emerge_sequence(ctx, root, binhost=usable_binhost, distcc=distcc)
     write_stamp(done, fingerprint)
     _in_work(paths.lower_fresh, ConfinedDir.unlink)
     return True
@@ -173,8 +196,31 @@ def _regenerate_local_manifests(ctx: BuildContext, image: ConfinedDir) -> None:
                     ctx.sink(WarningEvent(message=f"ebuild manifest failed for {package} (exit {rc})", phase="lower"))
 
 
-def _emerge_options(ctx: BuildContext) -> EmergeOptions:
+def _binhost_answers(ctx: BuildContext, binhost: Binhost) -> bool:
+    with ctx.step("binhost", f"Checking the binhost {binhost.url}..."):
+        problem = probe(binhost)
+    if problem is None:
+        ctx.say(f"Binary packages from {binhost.url} (emerge --getbinpkg)", "binhost")
+        return True
+    ctx.sink(WarningEvent(phase="lower", message=f"binhost {binhost.url} ({binhost.origin}) is not usable: "
+                          f"{problem}; building from the local cache and from source"))
+    return False
+
+
+def _distcc_usable(ctx: BuildContext, root: Path, distcc: Distcc) -> Distcc | None:
+    """``distcc`` when the lower has distcc and its masquerade directory; else a warning and None."""
+    if ctx.container(root, ["sh", "-c", MASQUERADE_CHECK], step="distcc", quiet=True) == 0:
+        ctx.say(f"Compiling with distcc on {' '.join(distcc.hosts)} ({distcc.origin})", "distcc")
+        return distcc
+    ctx.sink(WarningEvent(phase="lower", message=f"{distcc.origin}: distcc is not installed in the lower image "
+                          "(no distcc program or /usr/lib*/distcc masquerade directory; the genpack-overlay "
+                          "profile or buildtime_packages must provide sys-devel/distcc); compiling locally"))
+    return None
+
+
+def _emerge_options(ctx: BuildContext, *, getbinpkg: bool = False) -> EmergeOptions:
     return EmergeOptions(
+        getbinpkg=getbinpkg,
         parallel_jobs=(os.cpu_count() or 1) if ctx.request.parallel else None,
         binpkg_excludes=tuple(ctx.derived.binpkg_excludes),
         deep_depclean=ctx.request.deep_depclean,
@@ -182,9 +228,10 @@ def _emerge_options(ctx: BuildContext) -> EmergeOptions:
     )
 
 
-def _run_step(ctx: BuildContext, root: Path, step: Step, *, parser: EmergeOutputParser | None = None) -> int:
+def _run_step(ctx: BuildContext, root: Path, step: Step, *, parser: EmergeOutputParser | None = None,
+              distcc: Distcc | None = None) -> int:
     with ctx.step(step.name, step.title):
-        env = {**ctx.emulation_env(), **step.setenv}
+        env = merged_features({**ctx.emulation_env(), **step.setenv}, distcc)
         rc = ctx.container(root, step.argv, step=step.name, env=env, binpkgs=True, parser=parser)
         if step.check and rc != 0:
             failed = [f.package for f in (parser.failures if parser else [])]
@@ -193,28 +240,52 @@ def _run_step(ctx: BuildContext, root: Path, step: Step, *, parser: EmergeOutput
         return rc
 
 
-def _emerge_sequence(ctx: BuildContext, root: Path) -> None:
-    opts = _emerge_options(ctx)
+def _rebuilding_rejected(ctx: BuildContext, step: Step, rejected: dict[str, str]) -> Step:
+    """``step`` again, the binary packages Portage refused excluded, so they are built from source."""
+    names = sorted({cpv_name(package) for package in rejected})
+    for package, why in sorted(rejected.items()):
+        ctx.sink(WarningEvent(phase="lower", message=f"Portage refused the binary package of {package} ({why}); "
+                              "building it from source"))
+    argv = [*step.argv[:-1], "--usepkg-exclude", " ".join(names), step.argv[-1]]
+    return Step(f"{step.name}-rebuild", f"{step.title.rstrip('.')}, refused binary packages from source...",
+                argv, setenv=step.setenv, check=step.check)
+
+
+def _emerge_sequence(ctx: BuildContext, root: Path, *, binhost: Binhost | None = None,
+                    distcc: Distcc | None = None) -> None:
+    """genpack's emerge sequence; with a binhost that answered, emerge takes its binary packages too."""
+    opts = _emerge_options(ctx, getbinpkg=binhost is not None)
+    binhost_url = binhost.url if binhost else None
+
+    def emerge_step(step: Step) -> int:
+        parser = EmergeOutputParser("lower", binhost_url=binhost_url)
+        try:
+            return _run_step(ctx, root, step, parser=parser, distcc=distcc)
+        except PhaseFailed:
+            if not parser.rejected or not step.check:
+                raise
+        return _run_step(ctx, root, _rebuilding_rejected(ctx, step, parser.rejected),
+                         parser=EmergeOutputParser("lower", binhost_url=binhost_url), distcc=distcc)
+
     breaker = ctx.derived.circulardep_breaker or {}
     if breaker.get("packages"):
         if not breaker.get("use"):
             ctx.sink(WarningEvent(message="circulardep_breaker use is not set, proceeding without setting USE flags.",
                                   phase="lower"))
-        _run_step(ctx, root, circulardep_breaker_step(list(breaker["packages"]), breaker.get("use"), opts),
-                  parser=EmergeOutputParser("lower"))
+        emerge_step(circulardep_breaker_step(list(breaker["packages"]), breaker.get("use"), opts))
     if ctx.paths.lower_fresh.exists() or ctx.request.break_circular_deps:
-        _run_step(ctx, root, genpack_progs_step(), parser=EmergeOutputParser("lower"))
+        emerge_step(genpack_progs_step(opts))
         if ctx.container(root, ["which", "genpack-break-circular-dep"], step="break-circular-deps",
                          quiet=True) == 0:
-            _run_step(ctx, root, automatic_breaker_step(opts))
+            _run_step(ctx, root, automatic_breaker_step(opts), distcc=distcc)
         else:
             ctx.sink(WarningEvent(phase="lower", message="genpack-break-circular-dep not available (genpack-progs "
                                   "too old?), skipping automatic circular dependency check."))
     if ctx.derived.buildtime_packages_first and ctx.derived.buildtime_packages:
-        _run_step(ctx, root, buildtime_first_step(opts), parser=EmergeOutputParser("lower"))
-    _run_step(ctx, root, main_emerge_step(opts), parser=EmergeOutputParser("lower"))
+        emerge_step(buildtime_first_step(opts))
+    emerge_step(main_emerge_step(opts))
     for step in post_emerge_steps(opts):
-        rc = _run_step(ctx, root, step, parser=EmergeOutputParser("lower") if step.argv[0] == "emerge" else None)
+        rc = emerge_step(step) if step.argv[0] == "emerge" else _run_step(ctx, root, step)
         if step.name == "depclean" and rc != 0:
             ctx.sink(WarningEvent(message="emerge --depclean failed; retrying with --with-bdeps=n", phase="lower"))
             _run_step(ctx, root, depclean_fallback_step())

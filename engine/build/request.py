@@ -31,6 +31,8 @@ class BuildRequest:
     overlay_url: str | None = None
     keyring: str | None = None  # absolute path; None: GENPACK_KEYRING, else the Gentoo release key if present
     force: bool = False
+    binhost: str | None = None  # --binhost URL; None: GENPACK_BINHOST (engine/build/binhost.py)
+    distcc: str | None = None  # --distcc HOSTS; None: GENPACK_DISTCC_HOSTS (engine/build/distcc.py)
     command: list[str] = field(default_factory=list)
 
     @property
