@@ -123,6 +123,11 @@ class EmergeProgress(Event):
     stage: str  # "emerging", "fetch" (from the binhost), "installing", "completed", or an ebuild phase
     origin: str = ""  # "source", "cache" or "binhost"; "" in files of schema 1.0
 
+    @property
+    def where(self) -> str:
+        """``origin``; for a schema 1.0 event, which did not say, "source" or "binary"."""
+        return self.origin or ("binary" if self.binary else "source")
+
 
 @dataclass(frozen=True)
 class EmergeFailure(Event):

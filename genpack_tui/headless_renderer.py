@@ -236,11 +236,10 @@ class HeadlessRenderer:
         self._print(e.text, err=e.stream == "stderr", own=False)
 
     def _on_emerge_progress(self, e: EmergeProgress) -> None:
-        kind = "binary" if e.binary else "source"
-        text = f"[{e.phase}] emerge {e.index}/{e.total} {safe(e.package)} ({kind}) {e.stage}"
+        text = f"[{e.phase}] emerge {e.index}/{e.total} {safe(e.package)} ({safe(e.where)}) {e.stage}"
         if self.tty:
             self._set_status(text)
-        elif e.stage == "emerging":
+        elif e.stage in ("emerging", "fetch"):  # fetch: the package turned out to come from the binhost
             self._print(text)
 
     def _on_emerge_failure(self, e: EmergeFailure) -> None:

@@ -22,7 +22,9 @@ ALLOWED = "GET, HEAD"
 
 def request_path(target: str) -> str | None:
     """The relative path a request target names, or None when it may not name one (``..``, NUL)."""
-    path = unquote(urlsplit(target).path)
+    # origin form (/path?query) as Portage sends it; absolute form (http://host/path) as proxies do
+    raw = urlsplit(target).path if "://" in target else target.split("?", 1)[0].split("#", 1)[0]
+    path = unquote(raw)
     if "\0" in path or "\\" in path:
         return None
     parts = [p for p in path.split("/") if p not in ("", ".")]

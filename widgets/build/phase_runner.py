@@ -9,6 +9,7 @@ batches on the UI thread through ``handle_events`` (live builds and replayed ``-
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
@@ -24,7 +25,7 @@ from genpack_tui.engine.config.schema import COMPRESSIONS
 from genpack_tui.engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
 from genpack_tui.engine.report.format import human_duration, human_size
 from genpack_tui.widgets.build.options import RunOptions
-from genpack_tui.widgets.build.run_state import PHASE_LOGS, Failure, PhaseState, RunState
+from genpack_tui.widgets.build.run_state import ORIGIN_LABELS, PHASE_LOGS, Failure, PhaseState, RunState
 from genpack_tui.widgets.log.view import BuildLog, SearchError
 from genpack_tui.widgets.safe_select import SafeSelect
 
@@ -264,6 +265,10 @@ class PhaseRunner(Vertical):
             if phase.state == "skipped":
                 detail = f"skipped ({phase.reason})"
             text.append(f"{mark} {phase.phase} {detail}", style)
+        if s.origins:
+            counts = Counter(s.origins.values())
+            text.append("\npackages: ", "bold")
+            text.append(" · ".join(f"{counts[where]} {ORIGIN_LABELS.get(where, where)}" for where in sorted(counts)))
         if self.finished is not None and self.finished.ok and self.finished.outputs:
             text.append("\n")
             text.append("image: ", "bold")
@@ -282,8 +287,7 @@ class PhaseRunner(Vertical):
             p = self.progress
             done = p.index if p.stage == "completed" else p.index - 1
             bar.update(total=p.total, progress=done)
-            kind = "binary" if p.binary else "source"
-            label.update(f"emerge {p.index}/{p.total} {p.package} · {kind} · {p.stage}")
+            label.update(f"emerge {p.index}/{p.total} {p.package} · {ORIGIN_LABELS.get(p.where, p.where)} · {p.stage}")
             row.add_class("-active")
         elif self.state.download is not None:
             d = self.state.download

@@ -31,6 +31,9 @@ from genpack_tui.engine.report.format import human_duration, human_size
 
 PHASE_LOGS = ("setup", "lower", "upper", "pack")  # one log per phase; "setup" takes everything else
 SHELL_FOR_PHASE = {"lower": "bash", "upper": "upper-bash", "pack": "upper-bash"}
+# EmergeProgress.where as the runner says it (engine/build/emerge_output.py)
+ORIGIN_LABELS = {"source": "built from source", "cache": "from the local binary cache", "binhost": "from the binhost",
+                 "binary": "binary package"}
 
 
 def log_for(phase: str | None) -> str:
@@ -74,6 +77,7 @@ class RunState:
     phases: dict[str, PhaseState] = field(default_factory=dict)
     steps: dict[tuple[str, str], str] = field(default_factory=dict)
     progress: EmergeProgress | None = None
+    origins: dict[str, str] = field(default_factory=dict)  # package -> source, cache, binhost (or binary)
     download: DownloadProgress | None = None
     failure: Failure | None = None
     errors: list[str] = field(default_factory=list)
@@ -134,6 +138,9 @@ class RunState:
             elif isinstance(event, EmergeProgress):
                 self.progress = event
                 self.download = None
+                self.origins[event.package] = event.where
+                if event.stage == "completed":
+                    out(event.phase, f"\x1b[2m   {event.package}: {ORIGIN_LABELS.get(event.where, event.where)}\x1b[0m")
             elif isinstance(event, EmergeFailure):
                 self.failure = Failure(event.phase, event.package, event.log_path, event.ebuild_phase)
                 where = f" in {event.ebuild_phase}" if event.ebuild_phase else ""
