@@ -63,3 +63,26 @@ def test_distcc_environment_and_matching_makeopts():
 def test_a_bad_distcc_host_list_is_refused(value):
     with pytest.raises(DistccError, match=r"expected distcc hosts separated by spaces"):
         parse_distcc(value, "--distcc")
+
+
+def test_the_binhost_is_in_the_lower_fingerprint_only_when_given(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from genpack_tui.engine.build.fingerprint import describe_changes, lower_fingerprint
+    from genpack_tui.engine.build.lower_phase import lower_inputs
+    from genpack_tui.engine.build.request import BuildRequest
+
+    monkeypatch.delenv("GENPACK_BINHOST", raising=False)
+
+    def fingerprint(binhost):
+        request = BuildRequest(action="build", artifact_dir=str(tmp_path), binhost=binhost)
+        ctx = SimpleNamespace(request=request, derived=SimpleNamespace(phase_inputs={"lower": {"use": {}}}))
+        return lower_fingerprint(lower_inputs(ctx), tmp_path, {})
+
+    without = fingerprint(None)
+    assert "config.binhost" not in without.components  # builds without one keep the fingerprint they had
+    first, other = fingerprint("http://10.0.0.1:8080/"), fingerprint("http://10.0.0.2:8080/")
+    assert describe_changes(first.changes_since(without)) == "binhost changed"
+    assert describe_changes(other.changes_since(first)) == "binhost changed"
+    monkeypatch.setenv("GENPACK_BINHOST", "http://10.0.0.1:8080")
+    assert fingerprint(None).components == first.components  # the variable counts like the option

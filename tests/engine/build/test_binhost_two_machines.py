@@ -5,45 +5,24 @@ Each machine runs its own test-bed mirror on its loopback; B reaches A only over
 """
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.fixtures.build import CliRun, copy_example, squashfs_listing
-from tests.fixtures.netns import Machine, MachinePair, read_until, mirror_on_machine
+from tests.fixtures.build import copy_example, squashfs_listing
+from tests.fixtures.netns import (
+    MachinePair,
+    build_on,
+    cli_env,
+    completed_origins,
+    fresh_cache,
+    mirror_on_machine,
+    read_until,
+)
 
 BINHOST_PORT = 8765
 REFUSED = "app-misc/hello-1.0"
 IMAGE = "hello-x86_64.squashfs"
-
-
-def cli_env() -> dict[str, str]:
-    env = dict(os.environ)
-    repo = str(Path(__file__).resolve().parents[3])
-    env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
-
-
-def build_on(machine: Machine, mirror: list[str], artifact: Path, *args: str, timeout: float = 1200) -> CliRun:
-    events = artifact.parent / f"events-{artifact.name}-{len(list(artifact.parent.glob('events-*')))}.jsonl"
-    argv = [sys.executable, "-m", "genpack_tui", "--headless", "-C", str(artifact), *mirror,
-            "--events", str(events), *args, "build"]
-    proc = machine.run(argv, timeout=timeout, env=cli_env())
-    loaded = [json.loads(line) for line in events.read_text().splitlines()] if events.exists() else []
-    return CliRun(proc.returncode, proc.stdout, proc.stderr, loaded)
-
-
-def completed_origins(run: CliRun) -> dict[str, str]:
-    return {e["package"]: e["origin"] for e in run.kinds("emerge_progress") if e["stage"] == "completed"}
-
-
-def fresh_cache(machine: Machine) -> None:
-    shutil.rmtree(machine.cache)
-    machine.cache.mkdir()
 
 
 @pytest.fixture(scope="module")
