@@ -30,6 +30,7 @@ from genpack_tui.engine.runtime.images import create_ext4_image, create_work_roo
 from genpack_tui.engine.runtime.mounts import mounted_image
 from genpack_tui.engine.sources.fetch_all import update_sources
 from genpack_tui.engine.sources.identity import SourceIdentity, load_identity, save_identity
+from genpack_tui.engine.sources.locations import distfiles_mirror_env
 
 GIB = 1024 ** 3
 
@@ -168,7 +169,8 @@ def _regenerate_local_manifests(ctx: BuildContext, image: ConfinedDir) -> None:
                 ebuilds = []
             for name in ebuilds[:1]:
                 inside = f"/{pkg_dir}/{name}"
-                rc = ctx.container(image.path, ["ebuild", inside, "manifest"], step="manifests")
+                rc = ctx.container(image.path, ["ebuild", inside, "manifest"], step="manifests",
+                                   env=distfiles_mirror_env(ctx.request.mirror))
                 if rc != 0:
                     ctx.sink(WarningEvent(message=f"ebuild manifest failed for {package} (exit {rc})", phase="lower"))
 
@@ -184,7 +186,7 @@ def _emerge_options(ctx: BuildContext) -> EmergeOptions:
 
 def _run_step(ctx: BuildContext, root: Path, step: Step, *, parser: EmergeOutputParser | None = None) -> int:
     with ctx.step(step.name, step.title):
-        env = {**ctx.emulation_env(), **step.setenv}
+        env = {**ctx.emulation_env(), **distfiles_mirror_env(ctx.request.mirror), **step.setenv}
         rc = ctx.container(root, step.argv, step=step.name, env=env, binpkgs=True, parser=parser)
         if step.check and rc != 0:
             failed = [f.package for f in (parser.failures if parser else [])]
