@@ -129,6 +129,7 @@ class EmergeFailure(Event):
     package: str
     log_path: str | None = None
     ebuild_phase: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ def _run_step(ctx: BuildContext, root: Path, step: Step, *, parser: EmergeOutput
         env = {**ctx.emulation_env(), **distfiles_mirror_env(ctx.request.mirror), **step.setenv}
         rc = ctx.container(root, step.argv, step=step.name, env=env, binpkgs=True, parser=parser)
         if step.check and rc != 0:
-            failed = [f.package for f in (parser.failures if parser else [])]
+            failed = [f"{f.package} ({f.reason})" if f.reason else f.package for f in (parser.failures if parser else [])]
             detail = f" (failed: {', '.join(failed)})" if failed else ""
             raise PhaseFailed(f"{step.title.rstrip('.')} failed with exit status {rc}{detail}")
         return rc
