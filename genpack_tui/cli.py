@@ -55,6 +55,9 @@ def dispatch(invocation: Invocation) -> int:
     if invocation.action == "check":
         from genpack_tui.commands.check import run_check
         return run_check((), invocation.directory, sys.stdout)
+    if invocation.action == "matrix":
+        from genpack_tui.commands.matrix import run_matrix
+        return run_matrix(request.artifact_path, invocation.arches, invocation.json, sys.stdout, sys.stderr)
     if invocation.action == "testbed":
         from genpack_tui.commands.testbed import run_testbed
         return run_testbed(invocation.port)

@@ -31,6 +31,7 @@ class Invocation:
     timestamps: bool = False  # --headless --timestamps
     files: tuple[Path, ...] = ()  # check FILE ...
     shell: str | None = None  # completion SHELL
+    arches: tuple[str, ...] = ()  # matrix --arch ...
 
     @property
     def action(self) -> str:
@@ -47,7 +48,8 @@ class Invocation:
         return cls(request=build_request(args.directory.resolve(), args), directory=args.directory,
                    action_given=args.action_given, headless=args.headless, events=args.events,
                    json=args.json, port=args.port, color=args.color, timestamps=args.timestamps,
-                   files=tuple(getattr(args, "files", ())), shell=getattr(args, "shell", None))
+                   files=tuple(getattr(args, "files", ())), shell=getattr(args, "shell", None),
+                   arches=tuple(getattr(args, "matrix_arches", ())))
 
     @property
     def namespace(self) -> argparse.Namespace:
