@@ -136,7 +136,7 @@ class EmergeFailure(Event):
     package: str
     log_path: str | None = None
     ebuild_phase: str | None = None
-    reason: str = ""  # e.g. why Portage refused a binary package ("digest verification failed: ...")
+    reason: str | None = None  # why, when emerge said more: a distfile's or a refused binary's digest check
 
 
 @dataclass(frozen=True)

@@ -285,9 +285,10 @@ class HeadlessRenderer:
         self._print(f"Failed after {human_duration(e.duration)}.{why}", bold=True, err=True)
         for failure in self._failures:
             phase = f" in {failure.ebuild_phase} phase" if failure.ebuild_phase else ""
+            reason = f": {safe(failure.reason)}" if failure.reason else ""
             log = f", log: {safe(failure.log_path)} (inside the lower image)" if failure.log_path else ""
-            self._print(f"  failed package: {safe(failure.package)}{phase}{log}", err=True)
-            self._raw(self.ci.package_failed(f"{safe(failure.package)} failed{phase}",
+            self._print(f"  failed package: {safe(failure.package)}{phase}{reason}{log}", err=True)
+            self._raw(self.ci.package_failed(f"{safe(failure.package)} failed{phase}{reason}",
                                              f"build log: {safe(failure.log_path)} (inside the lower image)"
                                              if failure.log_path else "no build log was named"))
         if not self._annotated and not self._failures and e.message:

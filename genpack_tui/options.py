@@ -32,6 +32,7 @@ class Invocation:
     files: tuple[Path, ...] = ()  # check FILE ...
     shell: str | None = None  # completion SHELL
     bind: str = "127.0.0.1"  # binhost serve --bind
+    arches: tuple[str, ...] = ()  # matrix --arch ...
 
     @property
     def action(self) -> str:
@@ -49,7 +50,7 @@ class Invocation:
                    action_given=args.action_given, headless=args.headless, events=args.events,
                    json=args.json, port=args.port, color=args.color, timestamps=args.timestamps,
                    files=tuple(getattr(args, "files", ())), shell=getattr(args, "shell", None),
-                   bind=args.bind)
+                   bind=args.bind, arches=tuple(getattr(args, "matrix_arches", ())))
 
     @property
     def namespace(self) -> argparse.Namespace:

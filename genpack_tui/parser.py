@@ -73,6 +73,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                    "bash: eval \"$(genpack-tui completion bash)\"; zsh: genpack-tui completion zsh > "
                    "\"${fpath[1]}/_genpack-tui\"; fish: genpack-tui completion fish > "
                    "~/.config/fish/completions/genpack-tui.fish."),
+    "matrix": ("print the (variant, arch) builds as a CI matrix (--json for GitHub Actions' fromJSON)",
+               "Print the builds a CI matrix should run: one per variant and arch, and one without "
+               "--variant (no variant key) unless default_variant is set. The arches are those given with --arch (repeatable), else this "
+               "machine's and every arch named in an 'arch' block of the configuration. --json prints "
+               "{\"include\": [{\"variant\": ..., \"arch\": ...}, ...]} for GitHub Actions' fromJSON and "
+               "GitLab's parallel:matrix (docs/ci.md); without it, a table. Exit status 1 when the "
+               "configuration has an error for any of them."),
     "doctor": ("check that this host can build (root, loop devices, nspawn, filesystems, disk, keyring)",
                "Check this host: root (and not in a user namespace, as in an unprivileged container), loop "
                "devices, systemd-nspawn, the ext4/overlay/squashfs filesystems, binfmt_misc for the other "
@@ -120,7 +127,7 @@ Global options may come before or after the subcommand, except after 'bash'. 'ge
 
 Without --headless the TUI workbench opens on the artifact (and runs the subcommand, if one was named);
 it needs a terminal: with stdin or stdout not a terminal, or TERM=dumb, genpack-tui exits with status 2
-and asks for --headless (config, check, schema, testbed, doctor and completion print without it).
+and asks for --headless (config, check, schema, matrix, testbed, doctor and completion print without it).
 
 """ + EXIT_STATUS + "\n" + ENVIRONMENT_HELP
 
@@ -164,7 +171,7 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
                         help="colour the output of --headless and config (default auto: on a terminal, unless "
                              "NO_COLOR is set or TERM=dumb; FORCE_COLOR forces it)")),
     (("--timestamps",), dict(action="store_true", help="--headless: prefix each output line with its UTC time")),
-    (("--json",), dict(action="store_true", help="config: print one JSON object")),
+    (("--json",), dict(action="store_true", help="config, matrix: print one JSON object")),
     (("--port",), dict(type=int, default=0, help="testbed, binhost serve: port to serve on (default: a free "
                                                  "one)")),
 ]
@@ -182,12 +189,14 @@ def version() -> str:
         return "unknown (not installed)"
 
 
-def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    """The global options on ``parser``. A subcommand's copies default to SUPPRESS, so an option given
-    before the subcommand is not reset by the subcommand's parser."""
+def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool, skip: tuple[str, ...] = ()) -> None:
+    """The global options on ``parser`` (but ``skip``). A subcommand's copies default to SUPPRESS, so an
+    option given before the subcommand is not reset by the subcommand's parser."""
     for title, options in (("genpack options", _GENPACK_OPTIONS), ("genpack-tui options", _TUI_OPTIONS)):
         group = parser.add_argument_group(title)
         for flags, keywords in options:
+            if flags[0] in skip:
+                continue
             keywords = dict(keywords)
             if suppress:
                 keywords["default"] = argparse.SUPPRESS
@@ -225,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "bash":  # what follows 'bash' is never parsed (parse_args splits it off): the command only
             sub.add_argument("command", nargs="*", help="the command to run in the lower container "
                                                         "(default: an interactive bash)")
+        elif name == "matrix":  # its --arch takes several: the global one (before 'matrix') still counts
+            sub.add_argument("--arch", dest="matrix_arches", action="append", choices=sorted(ARCHES),
+                             default=argparse.SUPPRESS, metavar="ARCH",
+                             help="an arch of the matrix (repeatable; default: this machine's and those "
+                                  "named in 'arch' blocks)")
+            _add_global_options(sub, suppress=True, skip=("--arch",))
         else:
             _add_global_options(sub, suppress=True)
     return parser
@@ -284,6 +299,8 @@ def _parsed(argv: Sequence[str]) -> argparse.Namespace:
     args.action_given = at is not None
     args.action = args.action or "build"
     args.command = command
-    if args.json and args.action != "config":
-        parser.error("--json is only supported with the 'config' subcommand")
+    if args.json and args.action not in ("config", "matrix"):
+        parser.error("--json is only supported with the 'config' and 'matrix' subcommands")
+    if args.action == "matrix":
+        args.matrix_arches = ([args.arch] if args.arch else []) + getattr(args, "matrix_arches", [])
     return args

@@ -34,8 +34,16 @@ _SUMMARY_LOG = re.compile(r"^ \*\s+'(.+/build\.log)'")
 _SUMMARY_PKG = re.compile(r"^ \*\s+\((\S+?):\S*::\S+, (ebuild|binary) scheduled for merge\)")
 _BUILD_ID = re.compile(r"-\d+$")  # a binary's cpv in the summary carries its BUILD_ID
 _DIGEST_FAILED = re.compile(r"^!!! Digest verification failed:")
-_DIGEST_REASON = re.compile(r"^!!! Reason: (.+)$")
 BINHOST_DOWNLOADS = "/var/cache/binhost/"  # where Portage puts what it fetches from a binrepos.conf entry
+
+# Fetching a distfile (portage/package/ebuild/fetch.py): a file whose digests or size do not match
+# the Manifest, and the end of a fetch that found no good copy; with --jobs only the last line
+# reaches the console (the rest is in the build log).
+_VERIFY_FAILED = re.compile(r"^!!! Fetched file: (\S+) VERIFY FAILED!")
+_VERIFY_REASON = re.compile(r"^!!! Reason: (.+)$")
+_NOT_DOWNLOADED = re.compile(r"^!!! Couldn't download '(.+)'\. Aborting\.")
+_FETCH_FAILED = re.compile(r"^ \* Fetch failed for '(\S+?)'(?:, Log file:)?")
+_FETCH_LOG = re.compile(r"^ \*\s+'(.+)'")
 
 SOURCE, CACHE, BINHOST = "source", "cache", "binhost"
 _VERSION = re.compile(r"-\d+(\.\d+)*[a-z]?(_(alpha|beta|pre|rc|p)\d*)*(-r\d+)?$")  # PMS 3.2
@@ -59,6 +67,10 @@ class EmergeOutputParser:
     _failed_pending: str | None = None
     _error_phase: dict[str, str] = field(default_factory=dict)
     _summary_pkg: str | None = None
+    _verify_failed: str | None = None  # the distfile whose "VERIFY FAILED" awaits its reason
+    _fetch_failed: str | None = None   # the package whose " * Fetch failed" awaits its log line
+    _reasons: dict[str, str] = field(default_factory=dict)
+    _completed: set[str] = field(default_factory=set)
     failures: list[EmergeFailure] = field(default_factory=list)
 
     def feed(self, line: str) -> list[Event]:
@@ -72,6 +84,7 @@ class EmergeOutputParser:
         if m := _INSTALLING.match(line):
             return [self._at(m, "installing")]
         if m := _COMPLETED.match(line):
+            self._completed.add(m.group(3))
             return [self._at(m, "completed")]
         if (m := _STAGE.match(line)) and self._current:
             word = m.group(1)
@@ -87,10 +100,12 @@ class EmergeOutputParser:
             self._rejecting = self._current[2]
             self.rejected[self._rejecting] = "digest verification failed"
             return []
-        if self._rejecting and (m := _DIGEST_REASON.match(line)):
+        if self._rejecting and (m := _VERIFY_REASON.match(line)):
             self.rejected[self._rejecting] = f"digest verification failed: {m.group(1)}"
             self._rejecting = None
             return []
+        if (fetch_events := self._fetch_line(line)) is not None:
+            return fetch_events
         if m := _ERROR.match(line):
             self._error_phase[m.group(1)] = m.group(3)
             return []
@@ -117,6 +132,36 @@ class EmergeOutputParser:
     def origin(self, package: str, binary: bool) -> str:
         return self._origin.get(package, CACHE) if binary else SOURCE
 
+    def _fetch_line(self, line: str) -> list[Event] | None:
+        """The events of a line about a failed fetch ([] when it only changes state), else None."""
+        # With --jobs, emerge prints a failed package's log (and these lines) only at the end, while
+        # the package shown last has completed: they are not that package's.
+        package = self._current[2] if self._current and self._current[2] not in self._completed else None
+        if m := _VERIFY_FAILED.match(line):
+            self._verify_failed = m.group(1)
+            return []
+        if self._verify_failed and (m := _VERIFY_REASON.match(line)):
+            if package:
+                self._reasons.setdefault(package, f"digest verification failed for {self._verify_failed}: {m.group(1)}")
+            self._verify_failed = None
+            return []
+        if m := _NOT_DOWNLOADED.match(line):
+            if package:
+                self._error_phase.setdefault(package, "fetch")
+                self._reasons.setdefault(package, f"could not download {m.group(1)}")
+            return []
+        if m := _FETCH_FAILED.match(line):
+            self._fetch_failed = m.group(1)
+            self._error_phase.setdefault(self._fetch_failed, "fetch")
+            self._reasons.setdefault(self._fetch_failed, "its distfiles could not be fetched (the build log says why)")
+            return []
+        if self._fetch_failed and (m := _FETCH_LOG.match(line)):
+            package, self._fetch_failed = self._fetch_failed, None
+            if not any(f.package == package for f in self.failures):
+                return [self._failure(package, m.group(1))]
+            return []
+        return None
+
     def _at(self, m: re.Match[str], stage: str) -> EmergeProgress:
         index, total, package = int(m.group(1)), int(m.group(2)), m.group(3)
         binary = bool(self._current and self._current[2] == package and self._current[3])
@@ -132,6 +177,7 @@ class EmergeOutputParser:
     def _failure(self, package: str, log_path: str | None) -> EmergeFailure:
         self._failed_pending = None
         failure = EmergeFailure(phase=self.phase, package=package, log_path=log_path,
-                                ebuild_phase=self._error_phase.get(package), reason=self.rejected.get(package, ""))
+                                ebuild_phase=self._error_phase.get(package),
+                                reason=self.rejected.get(package) or self._reasons.get(package))
         self.failures.append(failure)
         return failure

@@ -32,6 +32,7 @@ from genpack_tui.engine.runtime.images import create_ext4_image, create_work_roo
 from genpack_tui.engine.runtime.mounts import mounted_image
 from genpack_tui.engine.sources.fetch_all import update_sources
 from genpack_tui.engine.sources.identity import SourceIdentity, load_identity, save_identity
+from genpack_tui.engine.sources.locations import distfiles_mirror_env
 
 GIB = 1024 ** 3
 
@@ -191,7 +192,8 @@ def _regenerate_local_manifests(ctx: BuildContext, image: ConfinedDir) -> None:
                 ebuilds = []
             for name in ebuilds[:1]:
                 inside = f"/{pkg_dir}/{name}"
-                rc = ctx.container(image.path, ["ebuild", inside, "manifest"], step="manifests")
+                rc = ctx.container(image.path, ["ebuild", inside, "manifest"], step="manifests",
+                                   env=distfiles_mirror_env(ctx.request.mirror))
                 if rc != 0:
                     ctx.sink(WarningEvent(message=f"ebuild manifest failed for {package} (exit {rc})", phase="lower"))
 
@@ -231,10 +233,11 @@ def _emerge_options(ctx: BuildContext, *, getbinpkg: bool = False) -> EmergeOpti
 def _run_step(ctx: BuildContext, root: Path, step: Step, *, parser: EmergeOutputParser | None = None,
               distcc: Distcc | None = None) -> int:
     with ctx.step(step.name, step.title):
-        env = merged_features({**ctx.emulation_env(), **step.setenv}, distcc)
+        env = merged_features({**ctx.emulation_env(), **distfiles_mirror_env(ctx.request.mirror), **step.setenv},
+                              distcc)
         rc = ctx.container(root, step.argv, step=step.name, env=env, binpkgs=True, parser=parser)
         if step.check and rc != 0:
-            failed = [f.package for f in (parser.failures if parser else [])]
+            failed = [f"{f.package} ({f.reason})" if f.reason else f.package for f in (parser.failures if parser else [])]
             detail = f" (failed: {', '.join(failed)})" if failed else ""
             raise PhaseFailed(f"{step.title.rstrip('.')} failed with exit status {rc}{detail}")
         return rc

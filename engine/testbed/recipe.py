@@ -71,6 +71,7 @@ def stage3_hash() -> str:
 def trees_hash() -> str:
     return _digest_values(
         digest_tree(GENTOO_REPO_DATA, OVERLAY_DATA), _source("snapshot"), _source("overlay"),
+        _source("distfiles"), _source("compiled_packages"), _source("treetar"),
     )[:16]
 
 

@@ -90,6 +90,7 @@ class RunSummary:
             lines += [f"- error: {md(error)}" for error in self.errors]
             for failure in self.failures:
                 phase = f" in the {md(failure.ebuild_phase)} phase" if failure.ebuild_phase else ""
+                reason = f": {md(failure.reason)}" if failure.reason else ""
                 log = f"; log: {md(failure.log_path)} (inside the lower image)" if failure.log_path else ""
-                lines.append(f"- failed package: {md(failure.package)}{phase}{log}")
+                lines.append(f"- failed package: {md(failure.package)}{phase}{reason}{log}")
         return "\n".join(lines).rstrip("\n") + "\n\n"

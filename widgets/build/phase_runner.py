@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, ContentSwitcher, Input, ProgressBar, Select, Static, Tab, Tabs
 
+from genpack_tui.engine.config.printable import escape_controls
 from genpack_tui.engine.config.schema import COMPRESSIONS
 from genpack_tui.engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
 from genpack_tui.engine.report.format import human_duration, human_size
@@ -317,6 +318,8 @@ class PhaseRunner(Vertical):
             text.append(f"{failure.package}", "bold")
             text.append(f" failed{f' in {failure.ebuild_phase}' if failure.ebuild_phase else ''}"
                         f" during {failure.phase or 'the build'}")
+            if failure.reason:
+                text.append(f"\n  {escape_controls(failure.reason)}")
             if failure.log_path:
                 text.append("\n  log: ")
                 text.append(failure.log_path, "underline")

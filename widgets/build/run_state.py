@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from genpack_tui.engine.config.printable import escape_controls
 from genpack_tui.engine.events import (
     BuildFinished,
     BuildStarted,
@@ -55,6 +56,7 @@ class Failure:
     log_path: str | None = None
     ebuild_phase: str | None = None
     messages: tuple[str, ...] = ()
+    reason: str | None = None  # what emerge said beyond the phase (a distfile failing its digests, ...)
 
     @property
     def shell_action(self) -> str:
@@ -142,10 +144,12 @@ class RunState:
                 if event.stage == "completed":
                     out(event.phase, f"\x1b[2m   {event.package}: {ORIGIN_LABELS.get(event.where, event.where)}\x1b[0m")
             elif isinstance(event, EmergeFailure):
-                self.failure = Failure(event.phase, event.package, event.log_path, event.ebuild_phase)
+                self.failure = Failure(event.phase, event.package, event.log_path, event.ebuild_phase,
+                                       reason=event.reason)
                 where = f" in {event.ebuild_phase}" if event.ebuild_phase else ""
+                why = f": {escape_controls(event.reason)}" if event.reason else ""
                 log = f"; log: {event.log_path}" if event.log_path else ""
-                out(event.phase, f"\x1b[1;31m✖ {event.package} failed{where}{log}\x1b[0m")
+                out(event.phase, f"\x1b[1;31m✖ {event.package} failed{where}{why}{log}\x1b[0m")
             elif isinstance(event, DownloadProgress):
                 self.download = event
             elif isinstance(event, DownloadFinished):

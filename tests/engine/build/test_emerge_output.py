@@ -100,3 +100,45 @@ def test_package_names_without_their_version():
     assert [cpv_name(c) for c in ("app-misc/hello-1.0", "app-misc/hello-1.0-r2", "genpack/genpack-progs-20260101",
                                   "dev-libs/lib3d-2.0_rc1-r3", "app-misc/foo2-1.0b")] == [
         "app-misc/hello", "app-misc/hello", "genpack/genpack-progs", "dev-libs/lib3d", "app-misc/foo2"]
+
+
+def test_distfile_failing_digest_verification_names_the_package_and_the_reason():
+    # recorded from the test bed: the mirror served tbcalc's tarball with one byte changed
+    parser, events = parse("emerge-fetch-verify-failed.log")
+    failures = [e for e in events if isinstance(e, EmergeFailure)]
+    assert [(f.package, f.ebuild_phase, f.reason, f.log_path) for f in failures] == [
+        ("app-misc/tbcalc-1.0", "fetch",
+         "digest verification failed for tbcalc-1.0.tar.gz: Failed on BLAKE2B verification",
+         "/var/tmp/portage/app-misc/tbcalc-1.0/temp/build.log")]
+    assert parser.failures == failures
+
+
+def test_a_size_mismatch_and_a_download_that_never_came_are_reasons_too():
+    parser = EmergeOutputParser(phase="lower")
+    for line in (">>> Emerging (1 of 2) dev-libs/libtbmath-1.0::gentoo",
+                 "!!! Fetched file: libtbmath-1.0.tar.gz VERIFY FAILED!",
+                 "!!! Reason: Filesize does not match recorded size",
+                 "!!! Got:      631",
+                 "!!! Expected: 632",
+                 "!!! Couldn't download 'libtbmath-1.0.tar.gz'. Aborting.",
+                 ">>> Failed to emerge dev-libs/libtbmath-1.0, Log file:",
+                 ">>>  '/var/tmp/portage/dev-libs/libtbmath-1.0/temp/build.log'",
+                 ">>> Emerging (2 of 2) app-misc/tbcalc-1.0::gentoo",
+                 "!!! Couldn't download 'tbcalc-1.0.tar.gz'. Aborting.",
+                 ">>> Failed to emerge app-misc/tbcalc-1.0, Log file:",
+                 ">>>  '/var/tmp/portage/app-misc/tbcalc-1.0/temp/build.log'"):
+        parser.feed(line)
+    assert [(f.package, f.ebuild_phase, f.reason) for f in parser.failures] == [
+        ("dev-libs/libtbmath-1.0", "fetch",
+         "digest verification failed for libtbmath-1.0.tar.gz: Filesize does not match recorded size"),
+        ("app-misc/tbcalc-1.0", "fetch", "could not download tbcalc-1.0.tar.gz")]
+
+
+def test_with_jobs_the_fetch_failure_is_named_without_a_reason_and_not_pinned_on_another_package():
+    # recorded with --jobs: emerge keeps fetch messages in the build log and prints it at the end,
+    # after another package completed; the reason cannot be told apart from that package's
+    parser, events = parse("emerge-fetch-verify-failed-jobs.log")
+    failures = [e for e in events if isinstance(e, EmergeFailure)]
+    assert [(f.package, f.log_path) for f in failures] == [
+        ("app-misc/tbcalc-1.0", "/var/tmp/portage/app-misc/tbcalc-1.0/temp/build.log")]
+    assert "genpack/paravirt-20260101" not in parser._reasons
