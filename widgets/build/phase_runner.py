@@ -288,7 +288,7 @@ class PhaseRunner(Vertical):
             p = self.progress
             done = p.index if p.stage == "completed" else p.index - 1
             bar.update(total=p.total, progress=done)
-            label.update(f"emerge {p.index}/{p.total} {p.package} · {ORIGIN_LABELS.get(p.where, p.where)} · {p.stage}")
+            label.update(f"emerge {p.index}/{p.total} {p.package} · {p.where} · {p.stage}")
             row.add_class("-active")
         elif self.state.download is not None:
             d = self.state.download
