@@ -81,7 +81,10 @@ def main() -> None:
                 a.stop(serve)
 
                 plain, plain_events = build(b, mirror_b, args.artifact, workdir, "b-plain")
-                log = workdir / "distccd.log"
+                log = workdir / "distccd.log"  # written by distccd as nobody
+                workdir.chmod(0o755)
+                log.touch(mode=0o666)
+                log.chmod(0o666)
                 distccd = a.start(["distccd", "--no-detach", "--daemon", "--listen", a.address, "--port",
                                    str(DISTCC_PORT), "--allow", f"{b.address}/32", "--log-file", str(log),
                                    "--log-level", "info", "--jobs", "2", "--user", "nobody"])

@@ -134,6 +134,22 @@ def _configure(root: Path) -> None:
     os.chown(root / "var/cache/distfiles", 250, 250)
 
 
+def _distcc_masquerade(root: Path) -> None:
+    """distcc's masquerade links for the root's compilers, as Debian's update-distcc-symlinks makes them:
+    in debootstrap distcc is configured before gcc, and finds none (Portage's FEATURES=distcc puts
+    /usr/lib/distcc first in PATH, so each compiler name there must run distcc)."""
+    masquerade = root / "usr/lib/distcc"
+    if not (root / "usr/bin/distcc").exists():
+        return
+    masquerade.mkdir(parents=True, exist_ok=True)
+    names = {"cc", "c++", "gcc", "g++"} | {p.name for p in (root / "usr/bin").glob("*-linux-gnu-gcc*")}
+    names |= {p.name for p in (root / "usr/bin").glob("gcc-[0-9]*")}
+    for name in sorted(names):
+        link = masquerade / name
+        if (root / "usr/bin" / name).exists() and not link.is_symlink():
+            link.symlink_to("../../bin/distcc")
+
+
 def _slim(root: Path) -> None:
     for pattern in _SLIM_GLOBS:
         for p in root.glob(pattern):
@@ -178,6 +194,7 @@ def build_stage3(cache_root: Path, on_line: LineSink | None = None) -> Path:
         wheel = portage_wheel(cache_root, on_line)
         timed("portage install", lambda: _install_portage(root, wheel, on_line))
         _configure(root)
+        _distcc_masquerade(root)
         _slim(root)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         tarball = work / stage3_name(stamp)

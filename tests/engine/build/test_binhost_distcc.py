@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -36,10 +37,20 @@ def artifact_in(directory: Path) -> Path:
     return artifact
 
 
+@pytest.fixture
+def distccd_log(tmp_path_factory) -> Path:
+    """distccd writes its log after giving up root (to nobody): a directory it can reach, outside the
+    tests' private temporary tree."""
+    directory = Path(tempfile.mkdtemp(prefix="genpack-tui-distccd-"))
+    directory.chmod(0o755)
+    log = directory / "distccd.log"
+    log.touch()
+    log.chmod(0o666)
+    yield log
+    shutil.rmtree(directory)
+
+
 def start_distccd(pair: MachinePair, log: Path) -> subprocess.Popen[str]:
-    log.touch(mode=0o666)
-    log.chmod(0o666)  # distccd writes it after giving up root
-    log.parent.chmod(0o755)
     proc = pair.a.start(["distccd", "--no-detach", "--daemon", "--listen", pair.a.address, "--port",
                          str(DISTCC_PORT), "--allow", f"{pair.b.address}/32", "--log-file", str(log),
                          "--log-level", "info", "--jobs", "2", "--user", "nobody"])
@@ -56,9 +67,9 @@ def start_distccd(pair: MachinePair, log: Path) -> subprocess.Popen[str]:
     raise AssertionError(f"distccd did not start on {pair.a.address}:{DISTCC_PORT}: {log.read_text()[-2000:]}")
 
 
-def test_b_sends_compile_jobs_to_distccd_on_a(distcc_machines, tmp_path):
+def test_b_sends_compile_jobs_to_distccd_on_a(distcc_machines, distccd_log, tmp_path):
     pair, mirror = distcc_machines
-    log = tmp_path / "distccd.log"
+    log = distccd_log
     distccd = start_distccd(pair, log)
     try:
         fresh_cache(pair.b)
