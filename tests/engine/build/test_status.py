@@ -39,3 +39,14 @@ def test_badges_follow_edits(tmp_path: Path):
 def test_no_badges_for_a_broken_config(tmp_path: Path):
     (tmp_path / "genpack.json5").write_text("{ packages: [1] }")
     assert phase_statuses(resolve(tmp_path, arch="x86_64")) == []
+
+
+def test_the_binhost_a_build_would_use_counts_in_the_lower_badge(tmp_path: Path):
+    artifact = tmp_path / "hello"
+    shutil.copytree(EXAMPLE, artifact)
+    resolution = resolve(artifact, arch="x86_64")
+    paths = work_paths_for(resolution, tmp_path / "cache")
+    record_successful_build(resolution, paths)
+    binhost = "http://10.0.0.1:8080/"
+    statuses = phase_statuses(resolution, paths=paths, binhost=binhost)
+    assert (statuses[0].state, statuses[0].reason) == (WILL_RERUN, "binhost changed → lower")
