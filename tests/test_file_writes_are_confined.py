@@ -61,6 +61,8 @@ ALLOWED: dict[Key, tuple[int, str]] = {
     ("engine/testbed/stage3.py", "_configure", "Path.unlink"): (1, TESTBED_CACHE),
     ("engine/testbed/stage3.py", "_configure", "os.chown"): (1, TESTBED_CACHE),
     ("engine/testbed/stage3.py", "_configure", "shutil.copytree"): (1, TESTBED_CACHE),
+    ("engine/testbed/stage3.py", "_distcc_masquerade", "Path.mkdir"): (1, TESTBED_CACHE),
+    ("engine/testbed/stage3.py", "_distcc_masquerade", "Path.symlink_to"): (1, TESTBED_CACHE),
     ("engine/testbed/stage3.py", "_install_portage", "Path.chmod"): (1, TESTBED_CACHE),
     ("engine/testbed/stage3.py", "_install_portage", "Path.mkdir"): (1, TESTBED_CACHE),
     ("engine/testbed/stage3.py", "_install_portage", "Path.symlink_to"): (1, TESTBED_CACHE),
