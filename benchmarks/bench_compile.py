@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 import time
@@ -76,6 +77,8 @@ def emerge_twice(artifacts, mirror: MirrorServer, work: Path) -> None:
 
 
 def main() -> None:
+    argparse.ArgumentParser(prog="python -m benchmarks.bench_compile", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     artifacts = build_testbed()
     with MirrorServer(artifacts) as mirror, tempfile.TemporaryDirectory(prefix="bench-compile-") as tmp:
         work = Path(tmp)
