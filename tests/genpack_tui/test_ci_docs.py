@@ -1,6 +1,6 @@
 """docs/ci.md's GitHub Actions workflow and GitLab CI pipeline: both YAML blocks parse and have the
 parts the page promises, and their genpack-tui commands run here as the CI would run them (in bash,
-in the artifact's checkout): check and matrix for real, every build command of the matrix up to its
+in the artifact's checkout): check, matrix and doctor for real, every build command of the matrix up to its
 parsed arguments, and one build for real on the test bed."""
 from __future__ import annotations
 
