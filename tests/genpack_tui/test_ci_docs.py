@@ -1,6 +1,6 @@
 """docs/ci.md's GitHub Actions workflow and GitLab CI pipeline: both YAML blocks parse and have the
 parts the page promises, and their genpack-tui commands run here as the CI would run them (in bash,
-in the artifact's checkout): check and matrix for real, every build command of the matrix up to its
+in the artifact's checkout): check, matrix and doctor for real, every build command of the matrix up to its
 parsed arguments, and one build for real on the test bed."""
 from __future__ import annotations
 
@@ -205,3 +205,20 @@ def test_the_pipelines_matrix_job_runs_and_its_child_jobs_commands_parse(gitlab,
         assert invocation.headless and invocation.action == "build"
         assert invocation.request.arch == entry["arch"]
         assert (invocation.request.variant if "variant" in entry else None) == entry.get("variant")
+
+
+@pytest.mark.root
+def test_the_doctor_steps_run(github, gitlab, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("doctor's checks of root, loop devices and nspawn need root")
+    artifact = checkout(tmp_path, EXAMPLE)
+    env = {"RECORDED": str(tmp_path / "recorded"),
+           "PATH": f"{_shims(tmp_path)}{os.pathsep}{GENPACK_TUI.parent}{os.pathsep}{os.environ['PATH']}"}
+    run = shell(step(github["jobs"]["build"], " doctor")["run"], artifact, env)
+    assert run.returncode == 0 and "this host can build" in run.stdout, run.stdout + run.stderr
+    run = shell("\n".join(gitlab["matrix"]["script"]), artifact, env)
+    assert run.returncode == 0, run.stderr
+    child = YAML(typ="safe").load((artifact / "builds.yml").read_text())["build"]
+    (doctor,) = [line for line in child["script"] if line.split()[-1] == "doctor"]
+    run = shell(doctor, artifact, env)
+    assert run.returncode == 0 and "this host can build" in run.stdout, run.stdout + run.stderr

@@ -142,3 +142,12 @@ def test_with_jobs_the_fetch_failure_is_named_without_a_reason_and_not_pinned_on
     assert [(f.package, f.log_path) for f in failures] == [
         ("app-misc/tbcalc-1.0", "/var/tmp/portage/app-misc/tbcalc-1.0/temp/build.log")]
     assert "genpack/paravirt-20260101" not in parser._reasons
+
+
+def test_a_fetch_failed_eerror_names_the_package_and_its_log():
+    # _emerge/EbuildFetcher.py's message when the fetch ran in the background
+    parser = EmergeOutputParser(phase="lower")
+    parser.feed(" * Fetch failed for 'app-misc/tbcalc-1.0', Log file:")
+    events = parser.feed(" *  '/var/tmp/portage/app-misc/tbcalc-1.0/temp/build.log'")
+    assert [(e.package, e.ebuild_phase, e.log_path) for e in events] == [
+        ("app-misc/tbcalc-1.0", "fetch", "/var/tmp/portage/app-misc/tbcalc-1.0/temp/build.log")]
