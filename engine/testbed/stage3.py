@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -136,6 +137,10 @@ def _configure(root: Path) -> None:
     os.chown(root / "var/cache/distfiles", 250, 250)
 
 
+# the compilers distcc masquerades as (not gcc-ar, gcc-nm, gcc-ranlib): cc, gcc-12, x86_64-linux-gnu-g++
+_COMPILER = re.compile(r"(?:[a-z0-9_]+-linux-gnu-)?(?:cc|c\+\+|gcc|g\+\+)(?:-[0-9]+)?")
+
+
 def _distcc_masquerade(root: Path) -> None:
     """distcc's masquerade links for the root's compilers, as Debian's update-distcc-symlinks makes them:
     in debootstrap distcc is configured before gcc, and finds none (Portage's FEATURES=distcc puts
@@ -144,11 +149,9 @@ def _distcc_masquerade(root: Path) -> None:
     if not (root / "usr/bin/distcc").exists():
         return
     masquerade.mkdir(parents=True, exist_ok=True)
-    names = {"cc", "c++", "gcc", "g++"} | {p.name for p in (root / "usr/bin").glob("*-linux-gnu-gcc*")}
-    names |= {p.name for p in (root / "usr/bin").glob("gcc-[0-9]*")}
-    for name in sorted(names):
+    for name in sorted(p.name for p in (root / "usr/bin").iterdir() if _COMPILER.fullmatch(p.name)):
         link = masquerade / name
-        if (root / "usr/bin" / name).exists() and not link.is_symlink():
+        if not link.is_symlink():
             link.symlink_to("../../bin/distcc")
 
 
