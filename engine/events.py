@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable, ClassVar, Iterable, Iterator
 
 SCHEMA_KIND = "schema"
-SCHEMA_VERSION = "1.0"  # a minor bump adds kinds or defaulted fields; anything else is a major bump
+SCHEMA_VERSION = "1.1"  # a minor bump adds kinds or defaulted fields; anything else is a major bump
 UNVERSIONED = "1.0"  # what a file without a schema line is: the format as it was before it had one
 
 _REGISTRY: dict[str, type["Event"]] = {}
@@ -111,7 +111,8 @@ class OutputLine(Event):
 
 @dataclass(frozen=True)
 class EmergeProgress(Event):
-    """One package of an emerge run: ``index`` of ``total``, built from source or installed binary."""
+    """One package of an emerge run: ``index`` of ``total``, built from source or installed binary;
+    ``origin`` says from where: "source", "cache" (the local binary package cache) or "binhost"."""
 
     kind: ClassVar[str] = "emerge_progress"
     phase: str
@@ -119,7 +120,13 @@ class EmergeProgress(Event):
     total: int
     package: str
     binary: bool
-    stage: str  # "emerging", "installing", "completed", or an ebuild phase such as "compile"
+    stage: str  # "emerging", "fetch" (from the binhost), "installing", "completed", or an ebuild phase
+    origin: str = ""  # "source", "cache" or "binhost"; "" in files of schema 1.0
+
+    @property
+    def where(self) -> str:
+        """``origin``; for a schema 1.0 event, which did not say, "source" or "binary"."""
+        return self.origin or ("binary" if self.binary else "source")
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,7 @@ class EmergeFailure(Event):
     package: str
     log_path: str | None = None
     ebuild_phase: str | None = None
+    reason: str | None = None  # why, when emerge said more: a distfile's or a refused binary's digest check
 
 
 @dataclass(frozen=True)

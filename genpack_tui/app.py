@@ -136,7 +136,7 @@ class WorkbenchApp(App[int]):
         self.shell_command = shell_command
         self.watch_enabled = watch
         self.image_records = image_records
-        self.resolver = Resolver(self.artifact_dir, devel=self.args.devel)
+        self.resolver = Resolver(self.artifact_dir, devel=self.args.devel, binhost=getattr(self.args, "binhost", None))
         self.panes = DeferredPanes(self, self._mount_panes)
         self._after_first_tree_done = False
         self._events_stream: IO[str] | None = None

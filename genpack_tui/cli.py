@@ -69,6 +69,12 @@ def dispatch(invocation: Invocation) -> int:
         from genpack_tui.commands.diff_builds import run_diff_builds
         return run_diff_builds(request.artifact_path, request.variant, request.arch, invocation.builds,
                                invocation.json, sys.stdout, sys.stderr)
+    if invocation.action == "binhost":
+        from genpack_tui.commands.binhost import run_binhost_serve
+        return run_binhost_serve(request, invocation.bind, invocation.port)
+    if invocation.action == "matrix":
+        from genpack_tui.commands.matrix import run_matrix
+        return run_matrix(request.artifact_path, invocation.arches, invocation.json, sys.stdout, sys.stderr)
     if invocation.action == "testbed":
         from genpack_tui.commands.testbed import run_testbed
         return run_testbed(invocation.port)

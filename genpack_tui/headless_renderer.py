@@ -252,14 +252,13 @@ class HeadlessRenderer:
         self._print(e.text, err=e.stream == "stderr", own=False)
 
     def _on_emerge_progress(self, e: EmergeProgress) -> None:
-        kind = "binary" if e.binary else "source"
-        text = f"[{e.phase}] emerge {e.index}/{e.total} {safe(e.package)} ({kind}) {e.stage}"
+        text = f"[{e.phase}] emerge {e.index}/{e.total} {safe(e.package)} ({safe(e.where)}) {e.stage}"
         eta = self.eta.text() if self.eta is not None else ""
         if eta:
             text += f" · {eta}"
         if self.tty:
             self._set_status(text)
-        elif e.stage == "emerging":
+        elif e.stage in ("emerging", "fetch"):  # fetch: the package turned out to come from the binhost
             self._print(text)
 
     def _on_emerge_failure(self, e: EmergeFailure) -> None:
@@ -305,9 +304,10 @@ class HeadlessRenderer:
         self._print(f"Failed after {human_duration(e.duration)}.{why}", bold=True, err=True)
         for failure in self._failures:
             phase = f" in {failure.ebuild_phase} phase" if failure.ebuild_phase else ""
+            reason = f": {safe(failure.reason)}" if failure.reason else ""
             log = f", log: {safe(failure.log_path)} (inside the lower image)" if failure.log_path else ""
-            self._print(f"  failed package: {safe(failure.package)}{phase}{log}", err=True)
-            self._raw(self.ci.package_failed(f"{safe(failure.package)} failed{phase}",
+            self._print(f"  failed package: {safe(failure.package)}{phase}{reason}{log}", err=True)
+            self._raw(self.ci.package_failed(f"{safe(failure.package)} failed{phase}{reason}",
                                              f"build log: {safe(failure.log_path)} (inside the lower image)"
                                              if failure.log_path else "no build log was named"))
         if not self._annotated and not self._failures and e.message:

@@ -33,6 +33,8 @@ class Invocation:
     shell: str | None = None  # completion SHELL
     top: int = 10  # report --top N
     builds: tuple[str, ...] = ()  # diff-builds A B
+    bind: str = "127.0.0.1"  # binhost serve --bind
+    arches: tuple[str, ...] = ()  # matrix --arch ...
 
     @property
     def action(self) -> str:
@@ -50,7 +52,8 @@ class Invocation:
                    action_given=args.action_given, headless=args.headless, events=args.events,
                    json=args.json, port=args.port, color=args.color, timestamps=args.timestamps,
                    files=tuple(getattr(args, "files", ())), shell=getattr(args, "shell", None),
-                   top=args.top, builds=tuple(getattr(args, "builds", ())))
+                   top=args.top, builds=tuple(getattr(args, "builds", ())),
+                   bind=args.bind, arches=tuple(getattr(args, "matrix_arches", ())))
 
     @property
     def namespace(self) -> argparse.Namespace:
@@ -67,6 +70,7 @@ class Invocation:
             headless=self.headless, directory=self.directory, mirror=r.mirror, overlay_url=r.overlay_url,
             force=r.force, reuse_upper=r.reuse_upper, events=self.events, json=self.json, port=self.port, shell=self.shell,
             color=self.color, timestamps=self.timestamps, history_limit=r.history_limit, top=self.top,
+            binhost=r.binhost, distcc=r.distcc, bind=self.bind,
         )
 
 
@@ -83,4 +87,5 @@ def build_request(artifact_dir: Path, args: argparse.Namespace) -> BuildRequest:
         keyring=str(args.keyring.absolute()) if args.keyring else None,  # the worker runs in /
         force=args.force, reuse_upper=args.reuse_upper, command=list(args.command),
         history_limit=getattr(args, "history_limit", None),
+        binhost=getattr(args, "binhost", None), distcc=getattr(args, "distcc", None),
     )

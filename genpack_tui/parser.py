@@ -66,6 +66,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                 "Build (the first time, a few minutes) or reuse the offline test bed and serve it on "
                 "127.0.0.1 (--port N, default: a free port); prints the --mirror, --overlay-url and "
                 "--keyring options a build should use."),
+    "binhost": ("binhost serve: serve the binary package cache to other machines' --binhost",
+                "binhost serve: Portage regenerates the Packages index of the binary package cache "
+                "(~/.cache/genpack/<arch>/binpkgs, or the lower image's with --independent-binpkgs) in the "
+                "lower container, then the cache is served read-only over HTTP (GET and HEAD; no links, no "
+                "listing) on --bind ADDR (default 127.0.0.1) and --port N, one line per request, until "
+                "Ctrl-C. Other machines build with --binhost http://ADDR:N/. docs/binhost.md puts a static "
+                "web server in front of the same directory instead."),
     "check": ("validate genpack.json5 files: one 'file:line:col: severity: message' line per problem",
               "Validate the given configuration files (default: the artifact's) and print one line per "
               "problem, 'file:line:col: severity: path: message'. Exit status 0 when no file has an "
@@ -91,6 +98,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                     "with changed USE, the size delta per package and in total, files added, removed or "
                     "changed (size, mode, owner, content) and the phase times. --json prints one object. "
                     "Needs no root."),
+    "matrix": ("print the (variant, arch) builds as a CI matrix (--json for GitHub Actions' fromJSON)",
+               "Print the builds a CI matrix should run: one per variant and arch, and one without "
+               "--variant (no variant key) unless default_variant is set. The arches are those given with --arch (repeatable), else this "
+               "machine's and every arch named in an 'arch' block of the configuration. --json prints "
+               "{\"include\": [{\"variant\": ..., \"arch\": ...}, ...]} for GitHub Actions' fromJSON and "
+               "GitLab's parallel:matrix (docs/ci.md); without it, a table. Exit status 1 when the "
+               "configuration has an error for any of them."),
     "doctor": ("check that this host can build (root, loop devices, nspawn, filesystems, disk, keyring)",
                "Check this host: root (and not in a user namespace, as in an unprivileged container), loop "
                "devices, systemd-nspawn, the ext4/overlay/squashfs filesystems, binfmt_misc for the other "
@@ -99,7 +113,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {  # name: (one line for the list, the
                "every needed check passes, 1 otherwise."),
 }
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
-JSON_ACTIONS = ("config", "plan", "report", "diff-builds")  # the subcommands --json is for
+JSON_ACTIONS = ("config", "plan", "matrix", "report", "diff-builds")  # the subcommands --json is for
+BINHOST_ACTIONS = ("serve",)
 
 EXIT_STATUS = """\
 exit status:
@@ -117,6 +132,8 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("GENPACK_MIRROR", "Gentoo mirror base URL when --mirror is not given"),
     ("GENPACK_OVERLAY_URL", "genpack-overlay tarball URL when --overlay-url is not given"),
     ("GENPACK_KEYRING", "OpenPGP keyring when --keyring is not given"),
+    ("GENPACK_BINHOST", "binhost URL for build/lower when --binhost is not given"),
+    ("GENPACK_DISTCC_HOSTS", "distcc hosts for build/lower when --distcc is not given"),
     ("XDG_CACHE_HOME", "the test bed's cache is $XDG_CACHE_HOME/genpack-tui/testbed (default: ~/.cache)"),
     ("SUDO_UID, SUDO_GID, SUDO_USER", "under sudo, outputs and caches are given to this user"),
     ("NO_COLOR", "--headless and config print without colour (unless --color always)"),
@@ -137,8 +154,8 @@ Global options may come before or after the subcommand, except after 'bash'. 'ge
 
 Without --headless the TUI workbench opens on the artifact (and runs the subcommand, if one was named);
 it needs a terminal: with stdin or stdout not a terminal, or TERM=dumb, genpack-tui exits with status 2
-and asks for --headless (config, plan, check, schema, testbed, doctor, completion, report and
-diff-builds print without it).
+and asks for --headless (config, plan, check, schema, matrix, testbed, doctor, completion, report
+and diff-builds print without it).
 
 """ + EXIT_STATUS + "\n" + ENVIRONMENT_HELP
 
@@ -182,6 +199,12 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
                                  help="artifact directory (default: the current directory)")),
     (("--mirror",), dict(metavar="URL", help="Gentoo mirror base URL (env GENPACK_MIRROR)")),
     (("--overlay-url",), dict(metavar="URL", help="genpack-overlay tarball URL (env GENPACK_OVERLAY_URL)")),
+    (("--binhost",), dict(metavar="URL", help="build/lower: fetch binary packages from this binhost (emerge "
+                                              "--getbinpkg; env GENPACK_BINHOST); see docs/binhost.md")),
+    (("--distcc",), dict(metavar="HOSTS", help="build/lower: compile with distcc on HOSTS, e.g. '10.0.0.2/8' "
+                                               "(FEATURES=distcc; env GENPACK_DISTCC_HOSTS)")),
+    (("--bind",), dict(metavar="ADDR", default="127.0.0.1",
+                       help="binhost serve: address to listen on (default: 127.0.0.1)")),
     (("-f", "--force"), dict(action="store_true", help="rerun phases even when up to date")),
     (("--reuse-upper",), dict(action="store_true",
                               help="build/upper: skip the upper phase (and then pack) when its inputs did not "
@@ -191,12 +214,13 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
                         help="colour the output of --headless and config (default auto: on a terminal, unless "
                              "NO_COLOR is set or TERM=dumb; FORCE_COLOR forces it)")),
     (("--timestamps",), dict(action="store_true", help="--headless: prefix each output line with its UTC time")),
-    (("--json",), dict(action="store_true", help="config, plan, report, diff-builds: print one JSON object")),
+    (("--json",), dict(action="store_true", help="config, plan, matrix, report, diff-builds: print one JSON object")),
     (("--history-limit",), dict(metavar="N", type=_builds, help="builds kept in work/history/ per variant and arch "
                                                                "(env GENPACK_HISTORY_LIMIT; default 20; 0: none "
                                                                "recorded)")),
     (("--top",), dict(metavar="N", type=_positive, default=10, help="report: rows per table (default 10)")),
-    (("--port",), dict(type=int, default=0, help="testbed: port to serve on (default: a free one)")),
+    (("--port",), dict(type=int, default=0, help="testbed, binhost serve: port to serve on (default: a free "
+                                                 "one)")),
 ]
 _ALL_OPTIONS = _GENPACK_OPTIONS + _TUI_OPTIONS
 # the options that take the next word as their value: needed to find where the subcommand sits in argv
@@ -212,12 +236,14 @@ def version() -> str:
         return "unknown (not installed)"
 
 
-def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    """The global options on ``parser``. A subcommand's copies default to SUPPRESS, so an option given
-    before the subcommand is not reset by the subcommand's parser."""
+def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool, skip: tuple[str, ...] = ()) -> None:
+    """The global options on ``parser`` (but ``skip``). A subcommand's copies default to SUPPRESS, so an
+    option given before the subcommand is not reset by the subcommand's parser."""
     for title, options in (("genpack options", _GENPACK_OPTIONS), ("genpack-tui options", _TUI_OPTIONS)):
         group = parser.add_argument_group(title)
         for flags, keywords in options:
+            if flags[0] in skip:
+                continue
             keywords = dict(keywords)
             if suppress:
                 keywords["default"] = argparse.SUPPRESS
@@ -242,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
                                            + {"bash": " [--] [command ...]",
                                               "check": " [global options] [FILE ...]",
                                               "diff-builds": " [global options] [A [B]]",
-                                              "completion": f" {{{','.join(COMPLETION_SHELLS)}}}"}
+                                              "completion": f" {{{','.join(COMPLETION_SHELLS)}}}",
+                                              "binhost": " serve [global options]"}
                                            .get(name, " [global options]"))
         if name == "check":
             sub.add_argument("files", nargs="*", type=Path, metavar="FILE",
@@ -250,11 +277,20 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "diff-builds":
             sub.add_argument("builds", nargs="*", metavar="A B",
                              help="the builds to compare, older first: record ids or indexes (default: -2 -1)")
+        if name == "binhost":
+            sub.add_argument("binhost_action", choices=BINHOST_ACTIONS, metavar="serve",
+                             help="what to do with the binary package cache (serve)")
         if name == "completion":
             sub.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete for")
         if name == "bash":  # what follows 'bash' is never parsed (parse_args splits it off): the command only
             sub.add_argument("command", nargs="*", help="the command to run in the lower container "
                                                         "(default: an interactive bash)")
+        elif name == "matrix":  # its --arch takes several: the global one (before 'matrix') still counts
+            sub.add_argument("--arch", dest="matrix_arches", action="append", choices=sorted(ARCHES),
+                             default=argparse.SUPPRESS, metavar="ARCH",
+                             help="an arch of the matrix (repeatable; default: this machine's and those "
+                                  "named in 'arch' blocks)")
+            _add_global_options(sub, suppress=True, skip=("--arch",))
         else:
             _add_global_options(sub, suppress=True)
     return parser
@@ -319,4 +355,6 @@ def _parsed(argv: Sequence[str]) -> argparse.Namespace:
                      + " subcommands")
     if len(getattr(args, "builds", ())) > 2:
         parser.error("diff-builds compares two builds: give at most A and B")
+    if args.action == "matrix":
+        args.matrix_arches = ([args.arch] if args.arch else []) + getattr(args, "matrix_arches", [])
     return args

@@ -18,6 +18,11 @@ class EmergeOptions:
     binpkg_excludes: tuple[str, ...] = ()
     deep_depclean: bool = False
     independent_binpkgs: bool = False
+    getbinpkg: bool = False  # a binhost is configured (engine/build/binhost.py)
+
+    @property
+    def binpkg(self) -> list[str]:
+        return [*BINPKG_FLAGS, "--getbinpkg"] if self.getbinpkg else list(BINPKG_FLAGS)
 
     @property
     def parallel(self) -> list[str]:
@@ -48,13 +53,14 @@ def emerge(*args: str) -> list[str]:
 def circulardep_breaker_step(packages: list[str], use: str | None, opts: EmergeOptions) -> Step:
     env = {"USE": use} if use else {}
     return Step("circulardep-breaker", "Emerging circular dependency breaker packages...",
-                emerge(*BINPKG_FLAGS, "-u", "--keep-going", *opts.parallel, *opts.excludes, *packages),
+                emerge(*opts.binpkg, "-u", "--keep-going", *opts.parallel, *opts.excludes, *packages),
                 setenv=env)
 
 
-def genpack_progs_step() -> Step:
+def genpack_progs_step(opts: EmergeOptions | None = None) -> Step:
+    binpkg = opts.binpkg if opts else BINPKG_FLAGS
     return Step("genpack-progs", "Checking for circular dependencies...",
-                emerge("--oneshot", "--update", "--nodeps", *BINPKG_FLAGS, "genpack/genpack-progs"))
+                emerge("--oneshot", "--update", "--nodeps", *binpkg, "genpack/genpack-progs"))
 
 
 def automatic_breaker_step(opts: EmergeOptions) -> Step:
@@ -64,13 +70,13 @@ def automatic_breaker_step(opts: EmergeOptions) -> Step:
 
 def buildtime_first_step(opts: EmergeOptions) -> Step:
     return Step("emerge-buildtime-first", "Emerging buildtime_packages first (buildtime_packages_first=true)...",
-                emerge(*BINPKG_FLAGS, "-uDN", "--keep-going", *opts.parallel, *opts.excludes, "@genpack-buildtime"))
+                emerge(*opts.binpkg, "-uDN", "--keep-going", *opts.parallel, *opts.excludes, "@genpack-buildtime"))
 
 
 def main_emerge_step(opts: EmergeOptions) -> Step:
     sets = ["@world", "@genpack-runtime", "@genpack-buildtime"]
     return Step("emerge-world", "Emerging all packages...",
-                emerge(*BINPKG_FLAGS, "-uDN", "--keep-going", *opts.parallel, *opts.excludes, *sets))
+                emerge(*opts.binpkg, "-uDN", "--keep-going", *opts.parallel, *opts.excludes, *sets))
 
 
 def post_emerge_steps(opts: EmergeOptions) -> list[Step]:
@@ -78,7 +84,7 @@ def post_emerge_steps(opts: EmergeOptions) -> list[Step]:
         Step("rebuild-kernel-modules", "Rebuilding kernel modules if necessary...",
              ["rebuild-kernel-modules-if-necessary"]),
         Step("preserved-rebuild", "Rebuilding preserved packages...",
-             emerge(*BINPKG_FLAGS, *opts.parallel, *opts.excludes, "@preserved-rebuild")),
+             emerge(*opts.binpkg, *opts.parallel, *opts.excludes, "@preserved-rebuild")),
         Step("unmerge-masked", "Unmerging masked packages...",
              ["genpack-unmerge-masked-packages", *opts.parallel]),
     ]

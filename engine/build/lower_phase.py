@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from genpack_tui.engine.build import adoption, portage_config
 from genpack_tui.engine.build.artifact_trees import LOWER_TREES, require_real_trees
+from genpack_tui.engine.build.binhost import Binhost, BinhostError, chosen_binhost, probe
 from genpack_tui.engine.build.context import BuildContext, PhaseFailed
-from genpack_tui.engine.build.emerge_output import EmergeOutputParser
+from genpack_tui.engine.build.distcc import MASQUERADE_CHECK, Distcc, DistccError, chosen_distcc, merged_features
+from genpack_tui.engine.build.emerge_output import EmergeOutputParser, cpv_name
 from genpack_tui.engine.build.fingerprint import Fingerprint, describe_changes, lower_fingerprint, source_components
 from genpack_tui.engine.build.plan import PlanStep
 from genpack_tui.engine.build.profile_check import require_profile
@@ -20,6 +23,7 @@ from genpack_tui.engine.runtime.images import create_ext4_image, create_work_roo
 from genpack_tui.engine.runtime.mounts import mounted_image
 from genpack_tui.engine.sources.fetch_all import update_sources
 from genpack_tui.engine.sources.identity import SourceIdentity, load_identity, save_identity
+from genpack_tui.engine.sources.locations import distfiles_mirror_env
 
 GIB = 1024 ** 3
 
@@ -27,7 +31,24 @@ GIB = 1024 ** 3
 def lower_inputs(ctx: BuildContext) -> dict[str, Any]:
     inputs = dict(ctx.derived.phase_inputs["lower"])
     inputs["devel"] = ctx.request.devel
+    binhost = _binhost(ctx)
+    if binhost is not None:  # only when given, so a build without one keeps its old fingerprint
+        inputs["binhost"] = binhost.url
     return inputs
+
+
+def _binhost(ctx: BuildContext) -> Binhost | None:
+    try:
+        return chosen_binhost(ctx.request.binhost)
+    except BinhostError as exc:
+        raise PhaseFailed(str(exc)) from None
+
+
+def _distcc(ctx: BuildContext) -> Distcc | None:
+    try:
+        return chosen_distcc(ctx.request.distcc)
+    except DistccError as exc:
+        raise PhaseFailed(str(exc)) from None
 
 
 def current_fingerprint(ctx: BuildContext, identity: SourceIdentity | None) -> Fingerprint:
@@ -39,6 +60,7 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
     """Bring the lower image up to date; returns False when it was already (and ``always`` is false)."""
     paths = ctx.paths
     require_real_trees(paths.artifact_dir, LOWER_TREES)  # before anything is fetched or copied
+    binhost, distcc = _binhost(ctx), _distcc(ctx)  # a bad URL or host list stops here, before any work
     create_work_root(paths.work_dir)
     _in_work(paths.arch_dir, ConfinedDir.make_dirs)
     genpack_image = adoption.is_genpack_image(paths)
@@ -95,7 +117,10 @@ def run_lower(ctx: BuildContext, *, always: bool) -> bool:
             portage_config.set_profile(ctx, image)
             portage_config.write_portage_files(ctx, image)
             portage_config.sync_portage_dirs(ctx, image)
-        _run_container_steps(ctx, root)
+            portage_config.write_binrepos(image, binhost.binrepos_conf() if binhost else None)
+        usable_binhost = binhost if binhost is not None and _binhost_answers(ctx, binhost) else None
+        distcc = distcc if distcc is None else _distcc_usable(ctx, root, distcc)
+        _run_container_steps(ctx, root, binhost=usable_binhost, distcc=distcc)
     write_stamp(done, fingerprint)
     _in_work(paths.lower_fresh, ConfinedDir.unlink)
     return True
@@ -163,8 +188,9 @@ def _replace_changed_trees(ctx: BuildContext, image: ConfinedDir, recorded: Sour
             _extract_tree(ctx, image, portage_config.OVERLAY_REPO, ctx.paths.overlay_tarball)
 
 
-def _run_container_steps(ctx: BuildContext, root: Path) -> None:
-    """The lower plan's container steps in order (engine/build/plan.py), each when its condition holds."""
+def _run_container_steps(ctx: BuildContext, root: Path, *, binhost: Binhost | None, distcc: Distcc | None) -> None:
+    """The lower plan's container steps in order (engine/build/plan.py), each when its condition holds;
+    emerge takes binary packages from ``binhost`` and compiles on ``distcc`` when they are usable."""
     fresh = ctx.paths.lower_fresh.exists() or ctx.request.break_circular_deps
     results: dict[str, int] = {}
     for step in ctx.plan.lower:
@@ -184,17 +210,61 @@ def _run_container_steps(ctx: BuildContext, root: Path) -> None:
         if step.name == "circulardep-breaker" and "USE" not in step.setenv:
             ctx.sink(WarningEvent(message="circulardep_breaker use is not set, proceeding without setting USE flags.",
                                   phase="lower"))
-        results[step.name] = rc = _run_step(ctx, root, step)
+        results[step.name] = rc = _run_step(ctx, root, step, binhost=binhost, distcc=distcc)
         if step.name == "manifests" and rc != 0:
             package = "/".join(Path(step.argv[1]).parts[-3:-1])
             ctx.sink(WarningEvent(message=f"ebuild manifest failed for {package} (exit {rc})", phase="lower"))
 
 
-def _run_step(ctx: BuildContext, root: Path, step: PlanStep) -> int:
-    parser = EmergeOutputParser("lower") if step.emerge else None
+
+
+def _binhost_answers(ctx: BuildContext, binhost: Binhost) -> bool:
+    with ctx.step("binhost", f"Checking the binhost {binhost.url}..."):
+        problem = probe(binhost)
+    if problem is None:
+        ctx.say(f"Binary packages from {binhost.url} (emerge --getbinpkg)", "binhost")
+        return True
+    ctx.sink(WarningEvent(phase="lower", message=f"binhost {binhost.url} ({binhost.origin}) is not usable: "
+                          f"{problem}; building from the local cache and from source"))
+    return False
+
+
+def _distcc_usable(ctx: BuildContext, root: Path, distcc: Distcc) -> Distcc | None:
+    """``distcc`` when the lower has distcc and its masquerade directory; else a warning and None."""
+    if ctx.container(root, ["sh", "-c", MASQUERADE_CHECK], step="distcc", quiet=True) == 0:
+        ctx.say(f"Compiling with distcc on {' '.join(distcc.hosts)} ({distcc.origin})", "distcc")
+        return distcc
+    ctx.sink(WarningEvent(phase="lower", message=f"{distcc.origin}: distcc is not installed in the lower image "
+                          "(no distcc program or /usr/lib*/distcc masquerade directory; the genpack-overlay "
+                          "profile or buildtime_packages must provide sys-devel/distcc); compiling locally"))
+    return None
+
+
+def _run_step(ctx: BuildContext, root: Path, step: PlanStep, *, binhost: Binhost | None = None,
+              distcc: Distcc | None = None) -> int:
+    """Run one plan step; a binary package Portage refuses (from a binhost) is built from source in a
+    second run of the step."""
+    if binhost is None:  # not configured, or it did not answer: the plan's --getbinpkg is dropped
+        step = replace(step, argv=tuple(a for a in step.argv if a != "--getbinpkg"))
+    binhost_url = binhost.url if binhost is not None else None
+    parser = EmergeOutputParser("lower", binhost_url=binhost_url) if step.emerge else None
+    try:
+        return _run_once(ctx, root, step, parser, distcc)
+    except PhaseFailed:
+        if parser is None or not parser.rejected or not step.check:
+            raise
+    retry = _rebuilding_rejected(ctx, step, parser.rejected)
+    return _run_once(ctx, root, retry, EmergeOutputParser("lower", binhost_url=binhost_url), distcc)
+
+
+def _run_once(ctx: BuildContext, root: Path, step: PlanStep, parser: EmergeOutputParser | None,
+              distcc: Distcc | None) -> int:
+    env = {**step.setenv, **distfiles_mirror_env(ctx.request.mirror)}
+    if step.binpkgs:  # the steps that emerge
+        env = merged_features(env, distcc)
 
     def run() -> int:
-        return ctx.container(root, step.argv, step=step.name, env=step.setenv, binpkgs=step.binpkgs,
+        return ctx.container(root, step.argv, step=step.name, env=env, binpkgs=step.binpkgs,
                              download=step.download, overlay_override=step.overlay_override, parser=parser,
                              quiet=step.quiet)
 
@@ -203,7 +273,18 @@ def _run_step(ctx: BuildContext, root: Path, step: PlanStep) -> int:
     with ctx.step(step.name, step.title):
         rc = run()
         if step.check and rc != 0:
-            failed = [f.package for f in (parser.failures if parser else [])]
+            failed = [f"{f.package} ({f.reason})" if f.reason else f.package for f in (parser.failures if parser else [])]
             detail = f" (failed: {', '.join(failed)})" if failed else ""
             raise PhaseFailed(f"{step.title.rstrip('.')} failed with exit status {rc}{detail}")
         return rc
+
+
+def _rebuilding_rejected(ctx: BuildContext, step: PlanStep, rejected: dict[str, str]) -> PlanStep:
+    """``step`` again, the binary packages Portage refused excluded, so they are built from source."""
+    names = sorted({cpv_name(package) for package in rejected})
+    for package, why in sorted(rejected.items()):
+        ctx.sink(WarningEvent(phase="lower", message=f"Portage refused the binary package of {package} ({why}); "
+                              "building it from source"))
+    argv = (*step.argv[:-1], "--usepkg-exclude", " ".join(names), step.argv[-1])
+    return replace(step, name=f"{step.name}-rebuild",
+                   title=f"{step.title.rstrip('.')}, refused binary packages from source...", argv=argv)

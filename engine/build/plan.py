@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from genpack_tui.engine.build.artifact_trees import has_tree
+from genpack_tui.engine.build.binhost import BinhostError, chosen_binhost
 from genpack_tui.engine.build.emerge_commands import (
     EmergeOptions,
     Step,
@@ -147,11 +148,21 @@ def portage_files(derived: Derived, devel: bool) -> dict[str, str]:
 
 def emerge_options(request: BuildRequest, derived: Derived, cpu_count: int) -> EmergeOptions:
     return EmergeOptions(
+        getbinpkg=_binhost_given(request),
         parallel_jobs=cpu_count if request.parallel else None,
         binpkg_excludes=tuple(derived.binpkg_excludes),
         deep_depclean=request.deep_depclean,
         independent_binpkgs=request.independent_binpkgs or derived.independent_binpkgs,
     )
+
+
+def _binhost_given(request: BuildRequest) -> bool:
+    """A binhost is configured (--binhost, GENPACK_BINHOST): emerge gets --getbinpkg, which the lower
+    phase drops when the binhost does not answer (engine/build/lower_phase.py)."""
+    try:
+        return chosen_binhost(request.binhost) is not None
+    except BinhostError:  # the lower phase refuses it, naming it, before anything runs
+        return False
 
 
 def emulation_env(emulated: bool) -> dict[str, str]:

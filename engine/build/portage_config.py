@@ -166,3 +166,18 @@ def _image_uid(image: ConfinedDir, name: str) -> int | None:
     except (OSError, ValueError, UnsafePathError):  # ValueError: not UTF-8, or not a number
         return None
     return None
+
+
+BINREPOS_CONF = "etc/portage/binrepos.conf/genpack-tui-binhost.conf"
+
+
+def write_binrepos(image: ConfinedDir, text: str | None) -> None:
+    """Our binrepos.conf entry (engine/build/binhost.py), or none when the build has no binhost; the
+    stage3's own entries in /etc/portage/binrepos.conf are left as they are."""
+    if text is None:
+        image.unlink(BINREPOS_CONF)
+        return
+    if image.is_file("etc/portage/binrepos.conf", follow=True):
+        raise PhaseFailed("/etc/portage/binrepos.conf is a file in the lower image; --binhost adds a file to "
+                          "that directory (a single-file binrepos.conf cannot take a second entry)")
+    image.write_text(BINREPOS_CONF, text, mode=0o644, make_parents=True)

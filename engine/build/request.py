@@ -33,6 +33,8 @@ class BuildRequest:
     force: bool = False
     reuse_upper: bool = False  # build/upper: skip an upper whose fingerprint is unchanged (genpack always reruns it)
     history_limit: int | None = None  # builds kept in work/history/; None: GENPACK_HISTORY_LIMIT, else 20
+    binhost: str | None = None  # --binhost URL; None: GENPACK_BINHOST (engine/build/binhost.py)
+    distcc: str | None = None  # --distcc HOSTS; None: GENPACK_DISTCC_HOSTS (engine/build/distcc.py)
     command: list[str] = field(default_factory=list)
 
     @property

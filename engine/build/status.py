@@ -44,8 +44,9 @@ def work_paths_for(resolution: Resolution, cache_home: Path | None = None) -> Wo
 
 
 def phase_statuses(resolution: Resolution, *, devel: bool = False, compression: str | None = None,
-                   paths: WorkPaths | None = None) -> list[PhaseStatus]:
-    """Status of lower, upper and pack for this resolution; empty when the configuration has errors."""
+                   paths: WorkPaths | None = None, binhost: str | None = None) -> list[PhaseStatus]:
+    """Status of lower, upper and pack for this resolution; empty when the configuration has errors.
+    ``binhost``: the URL a build would use (engine/build/binhost.py), part of lower's inputs when set."""
     if resolution.derived is None or not resolution.ok:
         return []
     paths = paths or work_paths_for(resolution)
@@ -55,6 +56,8 @@ def phase_statuses(resolution: Resolution, *, devel: bool = False, compression: 
     except IdentityError:
         identity = None
     lower_inputs = {**derived.phase_inputs["lower"], "devel": devel}
+    if binhost is not None:  # as engine/build/lower_phase.py:lower_inputs
+        lower_inputs["binhost"] = binhost
     try:
         lower = lower_fingerprint(lower_inputs, paths.artifact_dir, source_components(identity))
         upper = upper_fingerprint(derived.phase_inputs["upper"], paths.artifact_dir, lower)

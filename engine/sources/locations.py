@@ -78,3 +78,12 @@ def digests_urls(stage3_url: str) -> tuple[str, ...]:
     """Where a mirror may publish the stage3's digests: ``.DIGESTS`` (clear-signed since 2023) first,
     then the older signed copy ``.DIGESTS.asc``."""
     return (digests_url(stage3_url), digests_url(stage3_url) + ".asc")
+
+
+def distfiles_mirror_env(mirror: str | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``GENTOO_MIRRORS`` for emerge when a mirror was chosen (``--mirror``, ``GENPACK_MIRROR``): a
+    Gentoo mirror serves ``distfiles/`` next to the stage3, so Portage fetches source tarballs from
+    it first. With genpack's default mirror, Portage's own setting (make.conf) is left alone."""
+    env = os.environ if environ is None else environ
+    chosen = _chosen(mirror, "--mirror", env, MIRROR_ENV, DEFAULT_MIRROR)
+    return {} if chosen.rstrip("/") == DEFAULT_MIRROR.rstrip("/") else {"GENTOO_MIRRORS": chosen.rstrip("/")}

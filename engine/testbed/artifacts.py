@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .distfiles import CACHE_SUBDIR
 from .overlay import build_overlay
 from .signing import SigningKey
 from .snapshot import build_snapshot
@@ -32,6 +33,11 @@ class TestbedArtifacts:
     def keyring(self) -> Path | None:
         """The public keyring that verifies the test bed mirror's signatures (``--keyring``)."""
         return self.signing_key.keyring if self.signing_key is not None else None
+
+    @property
+    def distfiles_dir(self) -> Path:
+        """The source tarballs of the compiled packages, served under the mirror's ``distfiles/``."""
+        return self.directory / CACHE_SUBDIR
 
     @property
     def stage3_timestamp(self) -> str:

@@ -15,6 +15,7 @@ from ..runtime.mounts import remove_tree_detaching_mounts
 from ..runtime.ownership import ensure_user_dir, give_back, invoking_user
 from . import recipe
 from .artifacts import TestbedArtifacts
+from .distfiles import CACHE_SUBDIR, write_distfiles
 from .host_check import testbed_build_problems
 from .overlay import OVERLAY_NAME, build_overlay
 from .signing import SIGNING_PROGRAMS, SigningError, SigningKey, make_signing_key
@@ -129,6 +130,7 @@ def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = 
             if on_line:
                 on_line(f"testbed: stage3 built in {time.monotonic() - start:.1f} s: {stage3}")
         directory = _build_trees(cache_root, on_line)
+        write_distfiles(directory / CACHE_SUBDIR)  # cheap and idempotent: a cache made before them gets them
         signing_key = _signing_key(cache_root)
         for used in (stage3.parent, directory):
             os.utime(used)

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import mirror_layout
+from . import distfiles, mirror_layout
 from .artifacts import TestbedArtifacts
 from .signing import Signer, SigningKey
 from .stage3 import timestamp_of
@@ -79,6 +79,8 @@ class MirrorServer:
             self.publish_stage3(artifacts.stage3)
             self.publish_snapshot(artifacts.portage_snapshot)
             self.publish(mirror_layout.OVERLAY, artifacts.overlay_tarball)
+            if artifacts.distfiles_dir.is_dir():
+                self.publish_distfiles(artifacts.distfiles_dir)
 
     # -- addresses ---------------------------------------------------------------------------
     @property
@@ -147,6 +149,23 @@ class MirrorServer:
 
     def publish_overlay(self, tarball: Path) -> str:
         return self.publish(mirror_layout.OVERLAY, tarball)
+
+    def publish_distfiles(self, directory: Path) -> None:
+        """Serve every file of ``directory`` under ``distfiles/`` (flat, as its ``layout.conf`` says),
+        where Portage looks for them through ``GENTOO_MIRRORS``."""
+        self.publish(distfiles.LAYOUT_CONF, distfiles.LAYOUT_CONF_TEXT)
+        for file in sorted(directory.iterdir()):
+            if file.is_file() and not file.name.endswith(".part"):
+                self.publish(distfiles.mirror_path(file.name), file)
+
+    def corrupt_distfile(self, name: str) -> None:
+        """Serve ``distfiles/<name>`` with one byte changed (same size): Portage's digest check
+        must refuse it. Publish the file again to undo."""
+        path = distfiles.mirror_path(name)
+        with self._lock:
+            resource = self._resources[_normalise(path)]
+        data = resource.data if resource.data is not None else b"".join(resource.chunks())
+        self.publish(path, distfiles.corrupted(data))
 
     def resource_headers(self, path: str) -> dict[str, str]:
         with self._lock:

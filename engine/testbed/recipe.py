@@ -15,10 +15,13 @@ OVERLAY_DATA = DATA_DIR / "genpack-overlay"
 
 DEBIAN_SUITE = "bookworm"
 # Debian minbase plus what Portage, ebuilds, upper (users, services, build scripts, copy-up) and
-# pack (mksquashfs, mtools) use inside the container.
+# pack (mksquashfs, mtools) use inside the container; gcc and libc6-dev compile the C packages
+# (compiled_packages.py) and wget is Portage's default FETCHCOMMAND for their distfiles.
+# wget also fetches binary packages from a binhost (--binhost), distcc serves --distcc.
 DEBIAN_PACKAGES = (
     "python3", "python3-venv", "python-is-python3", "bzip2", "xz-utils", "zstd", "patch", "make",
     "pax-utils", "file", "rsync", "passwd", "systemd", "squashfs-tools", "mtools", "mount",
+    "gcc", "libc6-dev", "wget", "distcc",
 )
 PORTAGE_VERSION = "3.0.83"
 STAGE3_ARCH = "amd64"
@@ -68,6 +71,7 @@ def stage3_hash() -> str:
 def trees_hash() -> str:
     return _digest_values(
         digest_tree(GENTOO_REPO_DATA, OVERLAY_DATA), _source("snapshot"), _source("overlay"),
+        _source("distfiles"), _source("compiled_packages"), _source("treetar"),
     )[:16]
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import recipe
+from .distfiles import manifests
 from .treetar import TreeFile, read_tree, write_tarball
 
 SNAPSHOT_NAME = "portage-latest.tar.xz"
@@ -26,6 +27,8 @@ def tree_files(bumps: dict[str, str] | None = None) -> dict[str, TreeFile]:
     """The repository's files, with ``bumps`` ({"app-misc/hello": "1.1"}) added as new versions
     (a copy of the newest ebuild), and metadata/timestamp.* reflecting the content."""
     files = read_tree(recipe.GENTOO_REPO_DATA)
+    for path, text in manifests().items():  # thin Manifests: the DIST entries of the distfiles
+        files[path] = (text.encode(), False)
     for cp, version in sorted((bumps or {}).items()):
         _bump(files, cp, version)
     digest = hashlib.sha1()

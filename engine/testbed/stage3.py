@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,10 +27,12 @@ LineSink = Callable[[str], None]
 STAGE3_GLOB = f"stage3-{recipe.STAGE3_ARCH}-systemd-*.tar.xz"
 TIMINGS_FILE = "timings.json"
 
-# Slimming: Portage needs none of these; they make a third of the root.
+# Slimming: Portage needs none of these; they make a third of the root. The test bed's C packages
+# need neither link-time optimisation (lto1, lto-dump: 60 MiB) nor the sanitizer runtimes.
 _SLIM_GLOBS = (
     "var/lib/apt/lists/*", "var/cache/apt/*.bin", "var/cache/apt/archives/*.deb",
     "usr/share/doc/*", "usr/share/man/*", "usr/share/info/*", "usr/share/locale/*",
+    "usr/lib/gcc/*/*/lto1", "usr/bin/*lto-dump*", "usr/lib/*/lib[altu]*san.so*", "usr/lib/gcc/*/*/lib[altu]*san*",
 )
 
 
@@ -134,6 +137,24 @@ def _configure(root: Path) -> None:
     os.chown(root / "var/cache/distfiles", 250, 250)
 
 
+# the compilers distcc masquerades as (not gcc-ar, gcc-nm, gcc-ranlib): cc, gcc-12, x86_64-linux-gnu-g++
+_COMPILER = re.compile(r"(?:[a-z0-9_]+-linux-gnu-)?(?:cc|c\+\+|gcc|g\+\+)(?:-[0-9]+)?")
+
+
+def _distcc_masquerade(root: Path) -> None:
+    """distcc's masquerade links for the root's compilers, as Debian's update-distcc-symlinks makes them:
+    in debootstrap distcc is configured before gcc, and finds none (Portage's FEATURES=distcc puts
+    /usr/lib/distcc first in PATH, so each compiler name there must run distcc)."""
+    masquerade = root / "usr/lib/distcc"
+    if not (root / "usr/bin/distcc").exists():
+        return
+    masquerade.mkdir(parents=True, exist_ok=True)
+    for name in sorted(p.name for p in (root / "usr/bin").iterdir() if _COMPILER.fullmatch(p.name)):
+        link = masquerade / name
+        if not link.is_symlink():
+            link.symlink_to("../../bin/distcc")
+
+
 def _slim(root: Path) -> None:
     for pattern in _SLIM_GLOBS:
         for p in root.glob(pattern):
@@ -178,6 +199,7 @@ def build_stage3(cache_root: Path, on_line: LineSink | None = None) -> Path:
         wheel = portage_wheel(cache_root, on_line)
         timed("portage install", lambda: _install_portage(root, wheel, on_line))
         _configure(root)
+        _distcc_masquerade(root)
         _slim(root)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         tarball = work / stage3_name(stamp)

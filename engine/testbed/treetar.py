@@ -35,6 +35,15 @@ def _directories(paths: list[str]) -> list[str]:
 def write_tarball(dest: Path, top: str, files: Mapping[str, TreeFile], *, mtime: int,
                   compression: str, pax_comment: str | None = None) -> None:
     """Write ``files`` under ``top/`` to ``dest`` (compression "xz" or "gz"), atomically."""
+    packed = tarball_bytes(top, files, mtime=mtime, compression=compression, pax_comment=pax_comment)
+    tmp = dest.with_name(f"{dest.name}.part-{os.getpid()}-{threading.get_ident()}")
+    tmp.write_bytes(packed)
+    tmp.replace(dest)
+
+
+def tarball_bytes(top: str, files: Mapping[str, TreeFile], *, mtime: int, compression: str,
+                  pax_comment: str | None = None) -> bytes:
+    """The bytes of ``files`` under ``top/`` as a tarball: the same input always gives the same bytes."""
     buf = io.BytesIO()
     headers = {"comment": pax_comment} if pax_comment else {}
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT, pax_headers=headers) as tar:
@@ -54,6 +63,4 @@ def write_tarball(dest: Path, top: str, files: Mapping[str, TreeFile], *, mtime:
         packed = gzip.compress(raw, compresslevel=9, mtime=0)
     else:
         raise ValueError(f"unknown compression {compression!r}")
-    tmp = dest.with_name(f"{dest.name}.part-{os.getpid()}-{threading.get_ident()}")
-    tmp.write_bytes(packed)
-    tmp.replace(dest)
+    return packed

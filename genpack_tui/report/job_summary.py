@@ -34,6 +34,7 @@ class RunSummary:
     title: str = "genpack-tui"
     phases: list[tuple[str, str, str]] = field(default_factory=list)  # (phase, result, duration)
     packages: dict[str, bool] = field(default_factory=dict)  # package: installed from a binary package
+    origins: dict[str, str] = field(default_factory=dict)  # package: EmergeProgress.where
     failures: list[EmergeFailure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     finished: BuildFinished | None = None
@@ -48,6 +49,7 @@ class RunSummary:
             self.phases.append((event.phase, "done" if event.ok else "**failed**", human_duration(event.duration)))
         elif isinstance(event, EmergeProgress):
             self.packages[event.package] = event.binary
+            self.origins[event.package] = event.where
         elif isinstance(event, EmergeFailure):
             self.failures.append(event)
         elif isinstance(event, ErrorEvent):
@@ -69,8 +71,10 @@ class RunSummary:
         if self.packages:
             source = sorted(p for p, binary in self.packages.items() if not binary)
             binary = sorted(p for p, binary in self.packages.items() if binary)
+            fetched = sum(1 for where in self.origins.values() if where == "binhost")
+            from_binhost = f" ({fetched} from the binhost)" if fetched else ""
             lines.append(f"Packages: {len(source)} built from source, {len(binary)} installed from binary "
-                         f"packages.")
+                         f"packages{from_binhost}.")
             lines.append("")
             for label, names in (("Built from source", source), ("From binary packages", binary)):
                 if names:
@@ -86,6 +90,7 @@ class RunSummary:
             lines += [f"- error: {md(error)}" for error in self.errors]
             for failure in self.failures:
                 phase = f" in the {md(failure.ebuild_phase)} phase" if failure.ebuild_phase else ""
+                reason = f": {md(failure.reason)}" if failure.reason else ""
                 log = f"; log: {md(failure.log_path)} (inside the lower image)" if failure.log_path else ""
-                lines.append(f"- failed package: {md(failure.package)}{phase}{log}")
+                lines.append(f"- failed package: {md(failure.package)}{phase}{reason}{log}")
         return "\n".join(lines).rstrip("\n") + "\n\n"

@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 
 
 class Resolver:
-    def __init__(self, artifact_dir: Path, *, devel: bool) -> None:
+    def __init__(self, artifact_dir: Path, *, devel: bool, binhost: str | None = None) -> None:
         self.artifact_dir = Path(artifact_dir)
         self.devel = devel
+        self.binhost = _binhost_url(binhost)
         self.watching = False  # the artifact directory is watched: later edits arrive as changes
         self._requested = 0
         self._shown = -1
@@ -60,7 +61,7 @@ class Resolver:
 
         if not self.watching:
             self._unwatched_inputs = input_signature(self.artifact_dir)
-        return phase_statuses(resolution, devel=self.devel)
+        return phase_statuses(resolution, devel=self.devel, binhost=self.binhost)
 
     def watch_began(self) -> None:
         self.watching = True
@@ -70,3 +71,14 @@ class Resolver:
         seen_config, seen_inputs = self._unwatched_config, self._unwatched_inputs
         return (seen_config is not None and config_signature(self.artifact_dir) != seen_config) or (
             seen_inputs is not None and input_signature(self.artifact_dir) != seen_inputs)
+
+
+def _binhost_url(option: str | None) -> str | None:
+    """The binhost a build from here would use (--binhost, else GENPACK_BINHOST); a bad one counts as
+    none here, the build itself reports it."""
+    from genpack_tui.engine.build.binhost import BinhostError, chosen_binhost
+    try:
+        binhost = chosen_binhost(option)
+    except BinhostError:
+        return None
+    return binhost.url if binhost else None

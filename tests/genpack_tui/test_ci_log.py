@@ -204,3 +204,17 @@ def test_a_planted_command_on_stderr_is_stopped_in_the_same_stream():
     view = read_github_log(out)
     assert err == "" and not view.of("warning") and [e.properties for e in view.of("error")] == [{"title": "genpack-tui failed"}]
     assert "::warning::from stderr" in view.plain and "::error::in the detail" in view.plain
+
+
+def test_a_fetch_failures_reason_reaches_the_annotation_and_the_job_summary(tmp_path):
+    summary = tmp_path / "summary.md"
+    reason = "digest verification failed for tbcalc-1.0.tar.gz: Failed on BLAKE2B verification"
+    out, _ = render([
+        EmergeFailure(phase="lower", package="app-misc/tbcalc-1.0", log_path="/var/tmp/portage/t/build.log",
+                      ebuild_phase="fetch", reason=reason),
+        BuildFinished(ok=False, duration=3.0),
+    ], {**GITHUB, "GITHUB_STEP_SUMMARY": str(summary)})
+    titles = [e.properties.get("title") for e in read_github_log(out).of("error")]
+    assert f"app-misc/tbcalc-1.0 failed in fetch phase: {reason}" in titles
+    assert (f"- failed package: app-misc/tbcalc-1.0 in the fetch phase: {reason.replace('_', chr(92) + '_')}; "
+            "log: ") in summary.read_text()

@@ -74,3 +74,14 @@ def test_failure_summary_names_packages_and_logs():
 def test_units():
     assert human_size(512) == "512 B" and human_size(1536) == "1.5 KiB" and human_size(5 * 1024 ** 3) == "5.0 GiB"
     assert human_duration(3.25) == "3.2s" and human_duration(61) == "1m01s" and human_duration(3700) == "1h01m40s"
+
+
+def test_a_fetch_failure_gives_its_reason():
+    reason = "digest verification failed for tbcalc-1.0.tar.gz: Failed on BLAKE2B verification"
+    _, err = render([
+        EmergeFailure(phase="lower", package="app-misc/tbcalc-1.0", log_path="/var/tmp/portage/t/build.log",
+                      ebuild_phase="fetch", reason=reason),
+        BuildFinished(ok=False, duration=3.0),
+    ], tty=False)
+    assert (f"  failed package: app-misc/tbcalc-1.0 in fetch phase: {reason}, log: /var/tmp/portage/t/build.log "
+            "(inside the lower image)") in err

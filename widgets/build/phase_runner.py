@@ -11,6 +11,7 @@ batches on the UI thread through ``handle_events`` (live builds and replayed ``-
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
@@ -22,12 +23,13 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, ContentSwitcher, Input, ProgressBar, Select, Static, Tab, Tabs
 
+from genpack_tui.engine.config.printable import escape_controls
 from genpack_tui.engine.config.schema import COMPRESSIONS
 from genpack_tui.engine.events import BuildFinished, BuildStarted, EmergeProgress, Event
 from genpack_tui.engine.report.eta import EtaTracker
 from genpack_tui.engine.report.format import human_duration, human_size
 from genpack_tui.widgets.build.options import RunOptions
-from genpack_tui.widgets.build.run_state import PHASE_LOGS, Failure, PhaseState, RunState
+from genpack_tui.widgets.build.run_state import ORIGIN_LABELS, PHASE_LOGS, Failure, PhaseState, RunState
 from genpack_tui.widgets.log.view import BuildLog, SearchError
 from genpack_tui.widgets.safe_select import SafeSelect
 
@@ -285,6 +287,10 @@ class PhaseRunner(Vertical):
             if phase.state == "skipped":
                 detail = f"skipped ({phase.reason})"
             text.append(f"{mark} {phase.phase} {detail}", style)
+        if s.origins:
+            counts = Counter(s.origins.values())
+            text.append("\npackages: ", "bold")
+            text.append(" · ".join(f"{counts[where]} {ORIGIN_LABELS.get(where, where)}" for where in sorted(counts)))
         if self.finished is not None and self.finished.ok and self.finished.outputs:
             text.append("\n")
             text.append("image: ", "bold")
@@ -313,9 +319,8 @@ class PhaseRunner(Vertical):
             p = self.progress
             done = p.index if p.stage == "completed" else p.index - 1
             bar.update(total=p.total, progress=done)
-            kind = "binary" if p.binary else "source"
             eta = f" · {self.eta_text()}" if self.eta_text() else ""
-            label.update(f"emerge {p.index}/{p.total} {p.package} · {kind} · {p.stage}{eta}")
+            label.update(f"emerge {p.index}/{p.total} {p.package} · {p.where} · {p.stage}{eta}")
             row.add_class("-active")
         elif self.state.download is not None:
             d = self.state.download
@@ -345,6 +350,8 @@ class PhaseRunner(Vertical):
             text.append(f"{failure.package}", "bold")
             text.append(f" failed{f' in {failure.ebuild_phase}' if failure.ebuild_phase else ''}"
                         f" during {failure.phase or 'the build'}")
+            if failure.reason:
+                text.append(f"\n  {escape_controls(failure.reason)}")
             if failure.log_path:
                 text.append("\n  log: ")
                 text.append(failure.log_path, "underline")

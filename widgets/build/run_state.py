@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from genpack_tui.engine.config.printable import escape_controls
 from genpack_tui.engine.events import (
     BuildFinished,
     BuildStarted,
@@ -31,6 +32,9 @@ from genpack_tui.engine.report.format import human_duration, human_size
 
 PHASE_LOGS = ("setup", "lower", "upper", "pack")  # one log per phase; "setup" takes everything else
 SHELL_FOR_PHASE = {"lower": "bash", "upper": "upper-bash", "pack": "upper-bash"}
+# EmergeProgress.where as the runner says it (engine/build/emerge_output.py)
+ORIGIN_LABELS = {"source": "built from source", "cache": "from the local binary cache", "binhost": "from the binhost",
+                 "binary": "binary package"}
 
 
 def log_for(phase: str | None) -> str:
@@ -52,6 +56,7 @@ class Failure:
     log_path: str | None = None
     ebuild_phase: str | None = None
     messages: tuple[str, ...] = ()
+    reason: str | None = None  # what emerge said beyond the phase (a distfile failing its digests, ...)
 
     @property
     def shell_action(self) -> str:
@@ -74,6 +79,7 @@ class RunState:
     phases: dict[str, PhaseState] = field(default_factory=dict)
     steps: dict[tuple[str, str], str] = field(default_factory=dict)
     progress: EmergeProgress | None = None
+    origins: dict[str, str] = field(default_factory=dict)  # package -> source, cache, binhost (or binary)
     download: DownloadProgress | None = None
     failure: Failure | None = None
     errors: list[str] = field(default_factory=list)
@@ -134,11 +140,16 @@ class RunState:
             elif isinstance(event, EmergeProgress):
                 self.progress = event
                 self.download = None
+                self.origins[event.package] = event.where
+                if event.stage == "completed":
+                    out(event.phase, f"\x1b[2m   {event.package}: {ORIGIN_LABELS.get(event.where, event.where)}\x1b[0m")
             elif isinstance(event, EmergeFailure):
-                self.failure = Failure(event.phase, event.package, event.log_path, event.ebuild_phase)
+                self.failure = Failure(event.phase, event.package, event.log_path, event.ebuild_phase,
+                                       reason=event.reason)
                 where = f" in {event.ebuild_phase}" if event.ebuild_phase else ""
+                why = f": {escape_controls(event.reason)}" if event.reason else ""
                 log = f"; log: {event.log_path}" if event.log_path else ""
-                out(event.phase, f"\x1b[1;31m✖ {event.package} failed{where}{log}\x1b[0m")
+                out(event.phase, f"\x1b[1;31m✖ {event.package} failed{where}{why}{log}\x1b[0m")
             elif isinstance(event, DownloadProgress):
                 self.download = event
             elif isinstance(event, DownloadFinished):

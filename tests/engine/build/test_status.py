@@ -53,3 +53,14 @@ def test_a_genpack_lower_image_is_shown_as_adopted_by_the_next_build(tmp_path: P
     assert [(s.phase, s.state, s.reason) for s in statuses] == [
         ("lower", WILL_RERUN, "built by genpack: adopted by the next build"),
         ("upper", NEVER_BUILT, "never built"), ("pack", NEVER_BUILT, "never built")]
+
+
+def test_the_binhost_a_build_would_use_counts_in_the_lower_badge(tmp_path: Path):
+    artifact = tmp_path / "hello"
+    shutil.copytree(EXAMPLE, artifact)
+    resolution = resolve(artifact, arch="x86_64")
+    paths = work_paths_for(resolution, tmp_path / "cache")
+    record_successful_build(resolution, paths)
+    binhost = "http://10.0.0.1:8080/"
+    statuses = phase_statuses(resolution, paths=paths, binhost=binhost)
+    assert (statuses[0].state, statuses[0].reason) == (WILL_RERUN, "binhost changed → lower")

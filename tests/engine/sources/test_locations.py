@@ -8,6 +8,7 @@ from genpack_tui.engine.sources.locations import (
     DEFAULT_MIRROR,
     DEFAULT_OVERLAY_URL,
     digests_url,
+    distfiles_mirror_env,
     resolve_locations,
     snapshot_url,
     stage3_list_url,
@@ -57,3 +58,13 @@ def test_url_builders():
     )
     assert snapshot_url(mirror) == mirror + "snapshots/portage-latest.tar.xz"
     assert digests_url(mirror + "a/s.tar.xz") == mirror + "a/s.tar.xz.DIGESTS"
+
+
+def test_a_chosen_mirror_is_where_emerge_fetches_distfiles_and_the_default_changes_nothing():
+    assert distfiles_mirror_env(None, {}) == {}
+    assert distfiles_mirror_env("https://distfiles.gentoo.org", {}) == {}
+    assert distfiles_mirror_env("http://127.0.0.1:8080/", {}) == {"GENTOO_MIRRORS": "http://127.0.0.1:8080"}
+    assert distfiles_mirror_env(None, {"GENPACK_MIRROR": "http://mirror.example/gentoo/"}) == {
+        "GENTOO_MIRRORS": "http://mirror.example/gentoo"}
+    assert distfiles_mirror_env("http://a.example/", {"GENPACK_MIRROR": "http://b.example/"}) == {
+        "GENTOO_MIRRORS": "http://a.example"}

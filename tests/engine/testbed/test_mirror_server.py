@@ -187,3 +187,26 @@ def test_a_server_without_a_key_publishes_unsigned(tmp_path) -> None:
         assert httpx.get(url + ".DIGESTS").text.startswith("# BLAKE2B HASH\n")
         server.publish_snapshot(tarball)
         assert httpx.get(server.url(mirror_layout.SNAPSHOT_SIGNATURE)).status_code == 404
+
+
+def test_distfiles_are_served_flat_as_the_manifest_says(testbed_mirror: MirrorServer) -> None:
+    from genpack_tui.engine.testbed.compiled_packages import COMPILED_PACKAGES
+    from genpack_tui.engine.testbed.distfiles import distfile_bytes, manifests
+    layout = httpx.get(testbed_mirror.url("distfiles/layout.conf"))
+    assert layout.status_code == 200 and layout.text == "[structure]\n0=flat\n"
+    for package in COMPILED_PACKAGES:
+        got = httpx.get(testbed_mirror.url(f"distfiles/{package.distfile}"))
+        assert got.status_code == 200 and got.content == distfile_bytes(package)
+        assert f"BLAKE2B {hashlib.blake2b(got.content).hexdigest()} " in manifests()[f"{package.cp}/Manifest"]
+
+
+def test_a_corrupted_distfile_has_its_size_but_not_its_digest(private_mirror: MirrorServer,
+                                                              testbed_artifacts: TestbedArtifacts) -> None:
+    from genpack_tui.engine.testbed.compiled_packages import compiled_package
+    from genpack_tui.engine.testbed.distfiles import distfile_bytes
+    good = distfile_bytes(compiled_package("app-misc/tbcalc"))
+    private_mirror.corrupt_distfile("tbcalc-1.0.tar.gz")
+    bad = httpx.get(private_mirror.url("distfiles/tbcalc-1.0.tar.gz")).content
+    assert len(bad) == len(good) and hashlib.blake2b(bad).digest() != hashlib.blake2b(good).digest()
+    private_mirror.publish_distfiles(testbed_artifacts.distfiles_dir)
+    assert httpx.get(private_mirror.url("distfiles/tbcalc-1.0.tar.gz")).content == good

@@ -197,3 +197,29 @@ async def test_reuse_upper_checkbox_reaches_the_request_and_fits_at_80_columns(
         assert await app.start_action(runner.options())
         assert await wait_for(lambda: len(sent) == 2)
     assert [r.reuse_upper for r in sent] == [False, True]
+
+
+async def test_the_runner_says_where_each_package_came_from(hello_artifact: Path, tmp_path: Path) -> None:
+    from genpack_tui.engine.build.emerge_output import EmergeOutputParser
+    from genpack_tui.engine.events import BuildStarted, PhaseStarted
+
+    # real Portage output of a build from a binhost (tests/data), one package refused and built from source
+    parser = EmergeOutputParser("lower", binhost_url="http://127.0.0.1:18765/")
+    data = Path(__file__).resolve().parents[2] / "data" / "emerge-binhost-refused.log"
+    events = [BuildStarted(action="build", artifact="hello", variant=None, arch="x86_64"), PhaseStarted(phase="lower")]
+    events += [e for line in data.read_text().splitlines() for e in parser.feed(line)]
+    rebuild = EmergeOutputParser("lower")  # the rerun's lines, as Portage printed them
+    events += [e for line in (">>> Emerging (1 of 1) app-misc/hello-1.0::gentoo",
+                              ">>> Completed (1 of 1) app-misc/hello-1.0::gentoo") for e in rebuild.feed(line)]
+    events_file = write_events(tmp_path / "ci.jsonl", events)
+    app = make_app(hello_artifact)
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert await app.replay(events_file)
+        await pilot.pause()
+        runner = app.query_one(PhaseRunner)
+        assert "packages: 7 from the binhost · 1 built from source" in runner.summary_text()
+        lower = log_text(runner, "lower")
+        assert "genpack/paravirt-20260101: from the binhost" in lower
+        assert "app-misc/hello-1.0: built from source" in lower
+        label = str(runner.query_one("#progress-label").content)
+        assert label == "emerge 1/1 app-misc/hello-1.0 · source · completed"

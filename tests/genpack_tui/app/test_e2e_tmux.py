@@ -86,7 +86,7 @@ def test_build_then_shell_in_a_real_terminal(tmux: Tmux, testbed_mirror, tmp_pat
     tmux.wait_for(lambda s: s.count("never built") == 3, 30, "three 'never built' badges")
 
     tmux.keys("b")  # run the Build pane's action: build
-    progress = re.compile(r"emerge (\d+)/(\d+) (\S+) · (binary|source) · (\w+)")
+    progress = re.compile(r"emerge (\d+)/(\d+) (\S+) · (source|cache|binhost|binary) · (\w+)")
     seen_progress: set[str] = set()
     progress_rows: list[str] = []
 

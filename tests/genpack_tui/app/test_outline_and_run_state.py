@@ -56,3 +56,13 @@ def test_run_state_from_a_replayed_stream(tmp_path: Path) -> None:
     assert sections[0] == "lower" and "emerge @world @genpack-runtime @genpack-buildtime" in sections
     assert sum(1 for op in ops if not op.section and op.log == "lower") > 50
     assert state.event_count == len(events)
+
+
+def test_run_state_keeps_a_failures_reason_and_shows_it_escaped() -> None:
+    from genpack_tui.engine.events import EmergeFailure
+    state = RunState()
+    ops, _ = state.apply([EmergeFailure(phase="lower", package="app-misc/tbcalc-1.0", ebuild_phase="fetch",
+                                        reason="digest verification failed for x\x1b[2J.tar.gz: Failed on SHA512 verification")])
+    assert state.failure.reason is not None and state.failure.reason.startswith("digest verification failed")
+    (line,) = [op.text for op in ops if not op.section]
+    assert "failed in fetch: digest verification failed for x\\x1b[2J.tar.gz" in line and "\x1b[2J" not in line

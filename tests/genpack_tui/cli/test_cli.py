@@ -33,7 +33,7 @@ def test_json_only_with_config(capsys):
     with pytest.raises(SystemExit) as exc:
         parse_args(["build", "--json"])
     assert exc.value.code == 2
-    assert "--json is only supported with the 'config', 'plan', 'report', 'diff-builds' subcommands" in capsys.readouterr().err
+    assert "--json is only supported with the 'config', 'plan', 'matrix', 'report', 'diff-builds' subcommands" in capsys.readouterr().err
 
 
 def test_choices_are_checked(capsys):

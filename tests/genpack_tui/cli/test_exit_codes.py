@@ -26,7 +26,7 @@ def genpack_tui(*args: str) -> subprocess.CompletedProcess[str]:
     (["--headless", "build", "--no-such-option"], "unrecognized arguments: --no-such-option"),
     (["--headless", "build", "extra"], "unrecognized arguments: extra"),
     (["--headless", "upper-bash", "ls"], "unrecognized arguments: ls"),
-    (["--headless", "build", "--json"], "--json is only supported with the 'config', 'plan', 'report', 'diff-builds' subcommands"),
+    (["--headless", "build", "--json"], "--json is only supported with the 'config', 'plan', 'matrix', 'report', 'diff-builds' subcommands"),
     (["--headless", "-C", "/nonexistent/artifact", "build"], "artifact directory /nonexistent/artifact does not exist"),
 ])
 def test_usage_errors_exit_2_with_the_reason(argv: list[str], message: str) -> None:

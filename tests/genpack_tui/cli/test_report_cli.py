@@ -147,7 +147,7 @@ def test_a_truncated_record_is_skipped_with_a_warning(artifact: Path):
 @pytest.mark.parametrize("args, message", [
     (("report", "--top", "0"), "expected a whole number above 0"),
     (("diff-builds", "-1", "-2", "-3"), "diff-builds compares two builds"),
-    (("build", "--json"), "--json is only supported with the 'config', 'plan', 'report', 'diff-builds' subcommands"),
+    (("build", "--json"), "--json is only supported with the 'config', 'plan', 'matrix', 'report', 'diff-builds' subcommands"),
     (("--history-limit", "-1", "build"), "expected a whole number of builds"),
 ])
 def test_usage_errors(tmp_path: Path, args, message):
