@@ -188,7 +188,8 @@ def _replace_changed_trees(ctx: BuildContext, image: ConfinedDir, recorded: Sour
             _extract_tree(ctx, image, portage_config.OVERLAY_REPO, ctx.paths.overlay_tarball)
 
 
-def _run_container_steps(ctx: BuildContext, root: Path, *, binhost: Binhost | None, distcc: Distcc | None) -> None:
+def _run_container_steps(ctx: BuildContext, root: Path, *, binhost: Binhost | None = None,
+                         distcc: Distcc | None = None) -> None:
     """The lower plan's container steps in order (engine/build/plan.py), each when its condition holds;
     emerge takes binary packages from ``binhost`` and compiles on ``distcc`` when they are usable."""
     fresh = ctx.paths.lower_fresh.exists() or ctx.request.break_circular_deps

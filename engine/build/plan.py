@@ -237,7 +237,7 @@ def emerge_steps(request: BuildRequest, derived: Derived, *, emulated: bool, cpu
     breaker = derived.circulardep_breaker or {}
     if breaker.get("packages"):
         steps.append((circulardep_breaker_step(list(breaker["packages"]), breaker.get("use"), opts), None))
-    steps.append((genpack_progs_step(), "fresh-or-forced"))
+    steps.append((genpack_progs_step(opts), "fresh-or-forced"))
     steps.append((BREAKER_PROBE, "fresh-or-forced"))
     steps.append((automatic_breaker_step(opts), "breaker-available"))
     if derived.buildtime_packages_first and derived.buildtime_packages:
