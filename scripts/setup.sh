@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # gpgv checks the mirror's signatures; gpg and gpg-agent sign the test bed's mirror
 apt_packages=(python3-venv systemd-container squashfs-tools e2fsprogs mtools rsync debootstrap zstd xz-utils tar tmux
               librsvg2-bin gpgv gpg gpg-agent
-              zsh fish)  # the completion tests load the scripts into real shells
+              zsh fish  # the completion tests load the scripts into real shells
+              g++ libmount-dev libblkid-dev)  # the build differential compiles the reference genpack-helper
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
