@@ -70,7 +70,7 @@ def stage3_hash() -> str:
 def trees_hash(real_genpack_progs: Path | None = None) -> str:
     """With ``real_genpack_progs`` (a genpack-overlay checkout), the overlay carries its programs: the
     hash takes their contents, so both variants (and two checkouts) have cache entries of their own."""
-    progs: tuple[str, ...] = ()
+    progs: tuple[object, ...] = ()
     if real_genpack_progs is not None:
         from .real_progs import programs_digest
         progs = ("real genpack-progs", programs_digest(real_genpack_progs), _source("real_progs"))

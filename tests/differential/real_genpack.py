@@ -26,9 +26,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REFERENCE = Path("/work/shared/reference")
-GENPACK_SRC = REFERENCE / "genpack" / "src"
-ARGPARSE_HEADER = REFERENCE / "argparse" / "argparse.hpp"
+from tests.fixtures.config import REFERENCE_DIR, REFERENCE_ENV
+
+GENPACK_SRC = REFERENCE_DIR / "genpack" / "src"
+ARGPARSE_HEADER = REFERENCE_DIR / "argparse" / "argparse.hpp"
 REPO = Path(__file__).resolve().parents[2]
 HEADERS = (Path("/usr/include/libmount/libmount.h"), Path("/usr/include/blkid/blkid.h"))
 
@@ -37,7 +38,7 @@ def reason_unavailable() -> str | None:
     """Why the real genpack cannot run here, or None."""
     for needed in (GENPACK_SRC / "genpack.py", GENPACK_SRC / "genpack-helper.cpp", ARGPARSE_HEADER):
         if not needed.is_file():
-            return f"the reference genpack is absent: no {needed}"
+            return f"the reference genpack is absent: no {needed} (set {REFERENCE_ENV} to the reference directory)"
     if shutil.which("g++") is None:
         return "g++ is missing (genpack-helper is compiled from the reference; scripts/setup.sh installs it)"
     for header in HEADERS:
