@@ -2,9 +2,10 @@
 build the same artifacts on the same test bed; their images must not differ.
 
 Images are compared by ``unsquashfs -lln`` listing (mode, owner, size or device, path, link target;
-not times) and by the sha256 of every regular file. Expected: no difference at all (docs/compatibility.md
-lists no image difference). Each tool's container starts and wall time are printed per artifact.
-Then genpack-tui takes over the work tree genpack built (docs/compatibility.md).
+not times) and by the sha256 of every regular file. Expected: no difference at all (none of the
+differences docs/compatibility.md lists reaches these images; a deliberate one that did would be
+listed there and in EXPECTED_DIFFERENCES). Each tool's container starts and wall time are printed
+per artifact (``-s`` not needed). Then genpack-tui takes over the work tree genpack built.
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from tests.fixtures.testbed import reason_testbed_unavailable
 REPO = Path(__file__).resolve().parents[2]
 HELLO = REPO / "examples" / "hello"
 FULL = REPO / "tests" / "data" / "artifacts" / "full"
-# Image differences between genpack and genpack-tui that are deliberate (docs/compatibility.md): none.
+# Image differences between genpack and genpack-tui that are deliberate (docs/compatibility.md): none
+# reaches these artifacts' images.
 EXPECTED_DIFFERENCES: dict[str, list[str]] = {"hello": [], "full-slim": []}
 # The file the real genpack-progs write in a run-dependent order (Python sets under hash
 # randomisation): compared in any order, since its order differs between two runs of either tool.
