@@ -107,3 +107,28 @@ def test_cli_refuses_a_directory_without_the_programs_before_building(tmp_path: 
     assert proc.stderr.startswith(f"genpack-tui testbed: error: --real-genpack-progs {tmp_path}: no genpack_pkg.py")
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert not cache.exists()  # nothing built, nothing cached
+
+
+def test_cli_serves_the_overlay_with_the_real_programs(real_progs_testbed_artifacts, tmp_path: Path) -> None:
+    """``genpack-tui testbed --real-genpack-progs DIR`` (the reference checkout) serves the overlay
+    carrying the reference's own genpack-copyup, and says so."""
+    import signal
+
+    import httpx
+
+    checkout = real_progs_testbed_artifacts.real_genpack_progs
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, "-m", "genpack_tui", "testbed", "--real-genpack-progs", str(checkout)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        overlay_url = proc.stdout.readline().strip().removeprefix("--overlay-url=")
+        served = tmp_path / "overlay.tar.gz"
+        served.write_bytes(httpx.get(overlay_url).content)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert f"testbed: the overlay carries the real genpack-progs of {checkout}" in err.splitlines()
+    assert _members(served)["genpack/genpack-progs/files/genpack-copyup.py"] == (checkout / "genpack-copyup.py").read_bytes()
