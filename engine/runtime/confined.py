@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from .errors import RuntimeEngineError
+from .syscalls import host_pid
 
 LinkPolicy = Literal["refuse", "in_root"]
 MAX_LINKS = 40  # as the kernel's own limit for one path lookup
@@ -285,7 +286,7 @@ class ConfinedDir:
         """Write ``relative`` atomically: a fresh temporary file beside it, fsynced, then renamed over
         whatever was there (a file or a link, never written through). On an exception nothing changes."""
         with self._parent(relative, create=make_parents) as (fd, name):
-            tmp = f".{name}.{os.getpid()}.genpack-tui-tmp"
+            tmp = f".{name}.{host_pid()}.genpack-tui-tmp"
             with _suppress_missing():
                 os.unlink(tmp, dir_fd=fd)
             file_fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode,
@@ -361,7 +362,7 @@ class ConfinedDir:
     def symlink(self, target: str, relative: str | os.PathLike[str]) -> None:
         """Make ``relative`` a symlink to ``target``, replacing whatever file or link was there."""
         with self._parent(relative) as (fd, name):
-            tmp = f".{name}.{os.getpid()}.genpack-tui-link"
+            tmp = f".{name}.{host_pid()}.genpack-tui-link"
             with _suppress_missing():
                 os.unlink(tmp, dir_fd=fd)
             os.symlink(target, tmp, dir_fd=fd)
@@ -559,7 +560,7 @@ def _copy_dir(src_fd: int, dst_fd: int, prefix: str, shown: str, delete: bool,
         if stat.S_ISLNK(st.st_mode):
             target = os.readlink(name, dir_fd=src_fd)
             if dst_st is None or not stat.S_ISLNK(dst_st.st_mode) or os.readlink(name, dir_fd=dst_fd) != target:
-                tmp = f".{name}.{os.getpid()}.genpack-tui-link"
+                tmp = f".{name}.{host_pid()}.genpack-tui-link"
                 with _suppress_missing():
                     os.unlink(tmp, dir_fd=dst_fd)
                 os.symlink(target, tmp, dir_fd=dst_fd)
@@ -578,7 +579,7 @@ def _copy_dir(src_fd: int, dst_fd: int, prefix: str, shown: str, delete: bool,
 
 
 def _copy_file(src_fd: int, dst_fd: int, name: str, st: os.stat_result) -> None:
-    tmp = f".{name}.{os.getpid()}.genpack-tui-tmp"
+    tmp = f".{name}.{host_pid()}.genpack-tui-tmp"
     with _suppress_missing():
         os.unlink(tmp, dir_fd=dst_fd)
     fin = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=src_fd)

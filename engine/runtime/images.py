@@ -8,7 +8,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from . import privileged
+from . import privileged, syscalls
 from .confined import UnsafePathError
 from .errors import PrivilegedOperationError
 from .work_area import confined
@@ -36,7 +36,7 @@ def create_ext4_image(path: Path, size_bytes: int, *, replace: bool = False) -> 
     with directory:
         if directory.exists(relative) and not replace:
             raise PrivilegedOperationError("create image", path, "already exists")
-        temp = str(Path(relative).with_name(f".{path.name}.creating-{os.getpid()}"))
+        temp = str(Path(relative).with_name(f".{path.name}.creating-{syscalls.host_pid()}"))
         directory.unlink(temp)
         try:
             privileged.create_sparse_image(directory.shown(temp), size_bytes)

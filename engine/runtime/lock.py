@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from .errors import RuntimeEngineError
+from .syscalls import host_pid
 from .work_area import confined
 
 LOCK_NAME = ".lock"
@@ -80,7 +81,7 @@ class BuildLock:
         except BlockingIOError:
             os.close(fd)
             raise BuildLocked(self.path, read_holder(self.path)) from None
-        record = json.dumps({"pid": os.getpid(), "command": self.command, "since": time.time()})
+        record = json.dumps({"pid": host_pid(), "command": self.command, "since": time.time()})
         os.ftruncate(fd, 0)
         os.pwrite(fd, (record + "\n").encode(), 0)
         self._fd = fd

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import PrivilegedOperationError
 from .host import HostInfo
+from .syscalls import host_pid
 
 CAPABILITIES = "CAP_MKNOD,CAP_SYS_ADMIN,CAP_NET_ADMIN"
 CONSOLE_MODES = frozenset({"interactive", "read-only", "passive", "pipe", "autopipe"})
@@ -37,7 +38,7 @@ _counter = itertools.count(1)
 def new_machine_name() -> str:
     """``genpack-<pid>[-n]``: unique per container started by this process."""
     n = next(_counter)
-    return f"genpack-{os.getpid()}" + (f"-{n}" if n > 1 else "")
+    return f"genpack-{host_pid()}" + (f"-{n}" if n > 1 else "")
 
 
 def escape_bind_path(path: str | Path) -> str:

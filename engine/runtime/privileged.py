@@ -16,6 +16,7 @@ the image, never a host path that a symlink in the image could redirect.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -351,6 +352,22 @@ def enter_private_mount_namespace(scratch: str | os.PathLike[str] | None = None)
             target,
             ["mount", "-t", "tmpfs", "-o", "mode=0700,size=16m", "tmpfs", target],
         )
+
+
+def mount_own_proc() -> None:
+    """Mount, in this process's private mount namespace, a procfs of its own PID namespace on /proc.
+
+    The worker's job is pid 1 of a PID namespace of its own (engine/runtime/README.md); under the
+    host's /proc, systemd-nspawn looks itself up by that pid and fails ("Failed to get container
+    cgroup path"). binfmt_misc, mounted (or automounted) under the host's /proc, is mounted again.
+    """
+    binfmt = "/proc/sys/fs/binfmt_misc"
+    had_binfmt = os.path.ismount(binfmt)
+    _run("mount /proc", "/proc", ["mount", "-t", "proc", "-o", "nosuid,nodev,noexec", "proc", "/proc"])
+    if had_binfmt and not os.path.ismount(binfmt):
+        # qemu-user emulation only needs the kernel's registrations; this mount lets binfmt.py read them
+        with contextlib.suppress(PrivilegedOperationError):
+            _run("mount binfmt_misc", binfmt, ["mount", "-t", "binfmt_misc", "binfmt_misc", binfmt])
 
 
 def _nspawn_argv(spec: NspawnSpec, host: HostInfo | None) -> list[str]:

@@ -1,8 +1,9 @@
 """Build worker process: ``python -I -m genpack_tui.engine.runtime.worker_main`` (isolated: see worker.py).
 
 Reads a JSON job ``{"target": "package.module:function", "args": {...}}`` from stdin, enters a
-private mount namespace (so no mount or loop device outlives this process, SIGKILL included),
-calls ``function(sink, **args)`` and writes every event as a JSON line to stdout.
+private mount namespace (so no mount or loop device outlives this process, SIGKILL included) as
+the init of a PID namespace of its own (so no process it started, a build container included,
+outlives it either), calls ``function(sink, **args)`` and writes every event as a JSON line to stdout.
 
 fd 1 is then pointed at stderr, so nothing a child process prints can corrupt the event stream;
 children's output is meant to arrive as OutputLine events (process.run_streaming). With
@@ -16,6 +17,7 @@ import argparse
 import importlib
 import json
 import os
+import select
 import signal
 import sys
 import traceback
@@ -92,12 +94,56 @@ def _guard_against_orphanhood() -> None:
         os._exit(EXIT_FAILED)  # the parent died before we could ask to follow it
 
 
+def _continue_as_namespace_init(*, forward_sigint: bool) -> int | None:
+    """Fork into the PID namespace just unshared. The child, its pid 1, returns None and runs the job; this
+    process waits, relays termination signals to it, and returns its exit code.
+
+    If this process dies, even by SIGKILL, the child gets SIGKILL (its parent-death signal) and the
+    kernel then kills every process left in the namespace. Without this, a container's payload
+    (``systemd-nspawn --as-pid2`` keeps a stub init) outlives a SIGKILLed worker and keeps the
+    images' loop devices attached until it ends by itself.
+    """
+    parent_alive, parent_alive_writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(parent_alive_writer)
+        syscalls.set_parent_death_signal(signal.SIGKILL)
+        if select.select([parent_alive], [], [], 0)[0]:  # end of file: the parent died before prctl
+            os._exit(EXIT_FAILED)
+        os.close(parent_alive)
+        return None
+    os.close(parent_alive)
+
+    def relay(signum: int, frame: object) -> None:
+        os.kill(child, signum)
+
+    for relayed in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(relayed, relay)
+    # on a terminal, ^C reaches the child from the terminal itself; relaying it would deliver it twice
+    signal.signal(signal.SIGINT, relay if forward_sigint else signal.SIG_IGN)
+    _, status = os.waitpid(child, 0)  # retried after each relayed signal (PEP 475)
+    if os.WIFSIGNALED(status):  # die the same way, so our parent sees what happened to the job
+        signum = os.WTERMSIG(status)
+        if signum not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    return os.waitstatus_to_exitcode(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     _guard_against_orphanhood()
     parser = argparse.ArgumentParser(prog=f"python -I -m {__spec__.name if __spec__ else __name__}")
     parser.add_argument("--interactive", metavar="JOB_JSON", help="job from argv; keep the terminal")
     parser.add_argument("--quiet", action="store_true", help="with --interactive: discard events")
     options = parser.parse_args(argv)
+    try:
+        syscalls.unshare_pid_namespace()
+    except OSError as exc:
+        print(f"genpack-tui worker: cannot make its own PID namespace: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    exit_code = _continue_as_namespace_init(forward_sigint=options.interactive is None)
+    if exit_code is not None:
+        return exit_code
 
     events: IO[str]
     if options.interactive is None:
@@ -121,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         sink(ErrorEvent(message=f"invalid worker job: {exc}"))
         return EXIT_BAD_JOB
     try:
+        syscalls.pin_host_pid()  # before /proc becomes our namespace's, where we are pid 1
         privileged.enter_private_mount_namespace(SCRATCH_ROOT)
+        privileged.mount_own_proc()
         mounts.use_scratch_root(SCRATCH_ROOT)
     except RuntimeEngineError as exc:
         sink(ErrorEvent(message=str(exc)))

@@ -199,6 +199,7 @@ def _step_finished_ok(events: Path, step: str) -> bool:
 def test_interrupted_build_leaves_nothing_behind(builder, tmp_path, phase, step, sig):
     artifact = copy_example(tmp_path)
     config = artifact / "genpack.json5"
+    original = config.read_text()
     if phase == "upper":  # the step must still be running when the signal lands, however far the
         # renderer lags behind the worker (the upper layer's own steps take well under a second each)
         config.write_text(config.read_text().replace("setup_commands: [", "setup_commands: [\n    'sleep 600',"))
@@ -228,6 +229,8 @@ def test_interrupted_build_leaves_nothing_behind(builder, tmp_path, phase, step,
     assert not leftover_mounts(artifact)
     assert not leftover_loops(artifact)
     assert not (artifact / f"work/x86_64/{phase}.done").exists()
+    if phase == "upper":
+        config.write_text(original)  # the next run must not sleep
     run = builder.run(artifact, "build")
     assert run.returncode == 0, run.stderr[-2000:]
     assert (artifact / "hello-x86_64.squashfs").is_file()

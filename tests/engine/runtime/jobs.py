@@ -11,6 +11,7 @@ from genpack_tui.engine.events import EventSink, OutputLine, StepFinished, StepS
 from genpack_tui.engine.runtime import mounts, privileged
 from genpack_tui.engine.runtime.nspawn import NspawnSpec
 from genpack_tui.engine.runtime.process import lines_to_events
+from genpack_tui.engine.runtime.syscalls import host_pid
 
 
 def say(sink: EventSink, text: str) -> int:
@@ -37,6 +38,7 @@ def stray_output(sink: EventSink) -> int:
 def where_am_i(sink: EventSink) -> int:
     sink(OutputLine(phase="test", step="ns", text=os.readlink("/proc/self/ns/mnt")))
     sink(OutputLine(phase="test", step="pid", text=str(os.getpid())))
+    sink(OutputLine(phase="test", step="pidns", text=os.readlink("/proc/self/ns/pid")))
     return 0
 
 
@@ -44,7 +46,7 @@ def mount_and_wait(sink: EventSink, image: str, seconds: float = 60.0) -> int:
     """Mount ``image``, announce pid and mount point, then wait to be signalled."""
     with mounts.mounted_image(Path(image)) as mnt:
         try:
-            sink(StepStarted(phase="test", step="mounted", title=f"{os.getpid()} {mnt}"))
+            sink(StepStarted(phase="test", step="mounted", title=f"{host_pid()} {mnt}"))
             deadline = time.monotonic() + seconds
             while time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -58,7 +60,7 @@ def nspawn_in_image(sink: EventSink, image: str, command: list[str], announce: b
     """Mount ``image`` and run ``command`` in a container on it, streaming its output as events."""
     with mounts.mounted_image(Path(image)) as mnt:
         if announce:
-            sink(StepStarted(phase="test", step="container", title=f"{os.getpid()} {mnt}"))
+            sink(StepStarted(phase="test", step="container", title=f"{host_pid()} {mnt}"))
         try:
             return privileged.run_nspawn(
                 NspawnSpec(root=mnt, command=command), lines_to_events(sink, "test", "container")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -37,6 +38,9 @@ def test_job_runs_in_its_own_mount_namespace(runtime_host) -> None:
     events: list[Event] = []
     assert run_job("tests.engine.runtime.jobs:where_am_i", {}, events.append, python=jobs_python()) == 0
     assert outputs(events, "ns")[0] != os.readlink("/proc/self/ns/mnt")
+    # the job is the init of a PID namespace of its own: whatever it starts dies with it
+    assert outputs(events, "pid") == ["1"]
+    assert outputs(events, "pidns")[0] != os.readlink("/proc/self/ns/pid")
 
 
 def test_exit_code_and_exception(runtime_host) -> None:
@@ -159,6 +163,36 @@ def test_cancel_during_a_container_run(busybox_image: Path, runtime_host) -> Non
     assert not thread.is_alive()  # the container's `sleep 60` did not run out: cancel stopped it
     assert result["rc"] == 130 and outputs(events, "cleanup") == [f"unmounting {mountpoint}"]
     _assert_no_leftovers(busybox_image, mountpoint)
+
+
+def test_sigkill_of_the_worker_takes_its_running_container_and_loop_device(busybox_image: Path, runtime_host) -> None:
+    """A container outlived a SIGKILLed worker (nspawn's stub init is nobody's child then) and held
+    the image's loop device until its payload ended: the worker is now its PID namespace's init."""
+    seconds = str(random.randrange(100_000, 999_999))  # no other process on the machine sleeps as long
+    thread, events, result, pid, mountpoint = _start_mounted_job(
+        "tests.engine.runtime.jobs:nspawn_in_image",
+        {"image": str(busybox_image), "command": ["sh", "-c", f"echo started; exec sleep {seconds}"], "announce": True},
+    )
+    for _ in range(200):
+        if "started" in outputs(events, "container"):
+            break
+        time.sleep(0.05)
+    assert "started" in outputs(events, "container")
+    parent = int(Path(f"/proc/{pid}/status").read_text().split("PPid:")[1].split()[0])
+    worker = pid if parent == os.getpid() else parent  # the process run_job started
+    os.kill(worker, signal.SIGKILL)
+    thread.join(30)
+    assert result["rc"] == -signal.SIGKILL
+    _assert_no_leftovers(busybox_image, mountpoint)
+    sleepers = [p for p in Path("/proc").glob("[0-9]*/cmdline") if _cmdline(p) == ["sleep", seconds]]
+    assert not sleepers, "the container's payload outlived the worker"
+
+
+def _cmdline(path: Path) -> list[str]:
+    try:
+        return path.read_bytes().decode(errors="replace").split("\0")[:-1]
+    except OSError:
+        return []
 
 
 def test_sigkill_of_the_parent_takes_the_worker_and_its_mounts(make_image, runtime_host) -> None:
