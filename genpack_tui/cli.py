@@ -77,7 +77,7 @@ def dispatch(invocation: Invocation) -> int:
         return run_matrix(request.artifact_path, invocation.arches, invocation.json, sys.stdout, sys.stderr)
     if invocation.action == "testbed":
         from genpack_tui.commands.testbed import run_testbed
-        return run_testbed(invocation.port)
+        return run_testbed(invocation.port, invocation.real_genpack_progs)
     if not invocation.headless:
         missing = missing_terminal(sys.stdin, sys.stdout, os.environ)
         if missing:

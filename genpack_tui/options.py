@@ -27,6 +27,7 @@ class Invocation:
     events: Path | None = None
     json: bool = False  # config --json
     port: int = 0  # testbed --port
+    real_genpack_progs: Path | None = None  # testbed --real-genpack-progs
     color: ColorChoice = "auto"  # --headless --color
     timestamps: bool = False  # --headless --timestamps
     files: tuple[Path, ...] = ()  # check FILE ...
@@ -50,7 +51,8 @@ class Invocation:
     def from_namespace(cls, args: argparse.Namespace) -> "Invocation":
         return cls(request=build_request(args.directory.resolve(), args), directory=args.directory,
                    action_given=args.action_given, headless=args.headless, events=args.events,
-                   json=args.json, port=args.port, color=args.color, timestamps=args.timestamps,
+                   json=args.json, port=args.port, real_genpack_progs=args.real_genpack_progs,
+                   color=args.color, timestamps=args.timestamps,
                    files=tuple(getattr(args, "files", ())), shell=getattr(args, "shell", None),
                    top=args.top, builds=tuple(getattr(args, "builds", ())),
                    bind=args.bind, arches=tuple(getattr(args, "matrix_arches", ())))
@@ -68,7 +70,8 @@ class Invocation:
             compression=r.compression, devel=r.devel, parallel=r.parallel,
             break_circular_deps=r.break_circular_deps, keyring=Path(r.keyring) if r.keyring else None,
             headless=self.headless, directory=self.directory, mirror=r.mirror, overlay_url=r.overlay_url,
-            force=r.force, reuse_upper=r.reuse_upper, events=self.events, json=self.json, port=self.port, shell=self.shell,
+            force=r.force, reuse_upper=r.reuse_upper, events=self.events, json=self.json, port=self.port,
+            real_genpack_progs=self.real_genpack_progs, shell=self.shell,
             color=self.color, timestamps=self.timestamps, history_limit=r.history_limit, top=self.top,
             binhost=r.binhost, distcc=r.distcc, bind=self.bind,
         )

@@ -221,6 +221,10 @@ _TUI_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--top",), dict(metavar="N", type=_positive, default=10, help="report: rows per table (default 10)")),
     (("--port",), dict(type=int, default=0, help="testbed, binhost serve: port to serve on (default: a free "
                                                  "one)")),
+    (("--real-genpack-progs",), dict(metavar="DIR", type=Path,
+                                     help="testbed: put the real in-container programs of the genpack-overlay "
+                                          "checkout DIR (or of its genpack/genpack-progs/files) into the test "
+                                          "bed's overlay instead of its test doubles")),
 ]
 _ALL_OPTIONS = _GENPACK_OPTIONS + _TUI_OPTIONS
 # the options that take the next word as their value: needed to find where the subcommand sits in argv

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 apt_packages=(python3-venv systemd-container squashfs-tools e2fsprogs mtools rsync debootstrap zstd xz-utils tar tmux
               librsvg2-bin gpgv gpg gpg-agent
               zsh fish  # the completion tests load the scripts into real shells
-              iproute2 distcc)  # the two-machine tests: network namespaces, distccd on machine A
+              iproute2 distcc  # the two-machine tests: network namespaces, distccd on machine A
+              g++ libmount-dev libblkid-dev)  # the build differential compiles the reference genpack-helper
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,6 +28,15 @@ class TestbedArtifacts:
     directory: Path           # <cache>/<recipe_hash>/
     signing_key: SigningKey | None = None  # <cache>/signing-key/: the mirror signs with it
     timings: dict[str, float] = field(default_factory=dict)
+    # the genpack-overlay checkout whose real genpack-progs the overlay carries; None: the test doubles
+    real_genpack_progs: Path | None = None
+
+    @property
+    def genpack_progs(self) -> str:
+        """Which in-container programs the overlay carries, said in one phrase (logs, test headers)."""
+        if self.real_genpack_progs is None:
+            return "genpack-progs test doubles"
+        return f"the real genpack-progs of {self.real_genpack_progs}"
 
     @property
     def keyring(self) -> Path | None:
@@ -58,7 +67,7 @@ class TestbedArtifacts:
         dest = self.directory / "variants" / f"genpack-overlay-r{revision}.tar.gz"
         if not dest.is_file():
             dest.parent.mkdir(parents=True, exist_ok=True)
-            build_overlay(dest, revision)
+            build_overlay(dest, revision, self.real_genpack_progs)
         return dest
 
     def restamped_stage3(self, timestamp: str) -> Path:
@@ -79,5 +88,6 @@ class TestbedArtifacts:
         return json.dumps({"stage3": str(self.stage3), "portage_snapshot": str(self.portage_snapshot),
                            "overlay_tarball": str(self.overlay_tarball), "recipe_hash": self.recipe_hash,
                            "directory": str(self.directory),
-                           "keyring": str(self.keyring) if self.keyring else None, "timings": self.timings},
+                           "keyring": str(self.keyring) if self.keyring else None, "timings": self.timings,
+                           "real_genpack_progs": str(self.real_genpack_progs) if self.real_genpack_progs else None},
                           indent=1)

@@ -18,6 +18,7 @@ from .artifacts import TestbedArtifacts
 from .distfiles import CACHE_SUBDIR, write_distfiles
 from .host_check import testbed_build_problems
 from .overlay import OVERLAY_NAME, build_overlay
+from .real_progs import progs_directory
 from .signing import SIGNING_PROGRAMS, SigningError, SigningKey, make_signing_key
 from .snapshot import SNAPSHOT_NAME, build_snapshot
 from .stage3 import TIMINGS_FILE, build_stage3, find_cached_stage3
@@ -84,8 +85,8 @@ def check_can_build() -> None:
         raise TestbedUnavailable("cannot build the test bed stage3: " + "; ".join(problems))
 
 
-def _build_trees(cache_root: Path, on_line: LineSink | None) -> Path:
-    target = cache_root / recipe.recipe_hash()
+def _build_trees(cache_root: Path, on_line: LineSink | None, real_genpack_progs: Path | None) -> Path:
+    target = cache_root / recipe.recipe_hash(real_genpack_progs)
     if (target / SNAPSHOT_NAME).is_file() and (target / OVERLAY_NAME).is_file():
         return target
     work = cache_root / f".tmp-{target.name}-{os.getpid()}"
@@ -93,7 +94,7 @@ def _build_trees(cache_root: Path, on_line: LineSink | None) -> Path:
     work.mkdir(parents=True)
     try:
         build_snapshot(work / SNAPSHOT_NAME)
-        build_overlay(work / OVERLAY_NAME)
+        build_overlay(work / OVERLAY_NAME, real_genpack_progs=real_genpack_progs)
         if on_line:
             on_line(f"testbed: tree snapshot and overlay tarball written to {target}")
         shutil.rmtree(target, ignore_errors=True)
@@ -113,10 +114,17 @@ def _signing_key(cache_root: Path) -> SigningKey:
         raise TestbedUnavailable(f"cannot make the test bed's signing key: {exc}") from None
 
 
-def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = None) -> TestbedArtifacts:
+def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = None,
+                  real_genpack_progs: Path | None = None) -> TestbedArtifacts:
     """Build (first time, about a minute, needs root and the Debian mirror) or reuse the test bed,
-    with its signing key (made on first use, also in a cache built before test beds had one)."""
+    with its signing key (made on first use, also in a cache built before test beds had one).
+
+    ``real_genpack_progs``: a genpack-overlay checkout (or its ``genpack/genpack-progs/files``) whose
+    real in-container programs the overlay carries instead of the test doubles; a directory that does
+    not hold them raises RealProgsError before anything is built."""
     cache_root = (cache_root or default_cache_root()).resolve()
+    if real_genpack_progs is not None:
+        real_genpack_progs = progs_directory(real_genpack_progs)
     user = invoking_user()
     if not user.is_root and cache_root.is_relative_to(user.home):
         ensure_user_dir(cache_root, user)  # the directories on the way are the user's, never a link out
@@ -129,7 +137,7 @@ def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = 
             stage3 = build_stage3(cache_root, on_line=on_line)
             if on_line:
                 on_line(f"testbed: stage3 built in {time.monotonic() - start:.1f} s: {stage3}")
-        directory = _build_trees(cache_root, on_line)
+        directory = _build_trees(cache_root, on_line, real_genpack_progs)
         write_distfiles(directory / CACHE_SUBDIR)  # cheap and idempotent: a cache made before them gets them
         signing_key = _signing_key(cache_root)
         for used in (stage3.parent, directory):
@@ -141,5 +149,6 @@ def build_testbed(cache_root: Path | None = None, *, on_line: LineSink | None = 
     timings_file = stage3.parent / TIMINGS_FILE
     timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
     return TestbedArtifacts(stage3=stage3, portage_snapshot=directory / SNAPSHOT_NAME,
-                            overlay_tarball=directory / OVERLAY_NAME, recipe_hash=recipe.recipe_hash(),
-                            directory=directory, signing_key=signing_key, timings=timings)
+                            overlay_tarball=directory / OVERLAY_NAME, recipe_hash=recipe.recipe_hash(real_genpack_progs),
+                            directory=directory, signing_key=signing_key, timings=timings,
+                            real_genpack_progs=real_genpack_progs)

@@ -23,6 +23,8 @@ DEBIAN_PACKAGES = (
     "pax-utils", "file", "rsync", "passwd", "systemd", "squashfs-tools", "mtools", "mount",
     "gcc", "libc6-dev", "wget", "distcc",
 )
+# What genpack-overlay's real in-container programs import from the system python (real_progs.py).
+REAL_PROGS_DEBIAN_PACKAGES = ("python3-tqdm",)
 PORTAGE_VERSION = "3.0.83"
 STAGE3_ARCH = "amd64"
 # xz level for the stage3 tarball: measured on the 2-core builder, see the H2 report.
@@ -63,17 +65,23 @@ def _source(module_name: str) -> bytes:
 
 def stage3_hash() -> str:
     return _digest_values(
-        DEBIAN_SUITE, DEBIAN_PACKAGES, PORTAGE_VERSION, STAGE3_ARCH, XZ_LEVEL, PORTAGE_TOOLS,
+        DEBIAN_SUITE, DEBIAN_PACKAGES, REAL_PROGS_DEBIAN_PACKAGES, PORTAGE_VERSION, STAGE3_ARCH, XZ_LEVEL, PORTAGE_TOOLS,
         digest_tree(STAGE3_DATA), _source("stage3"),
     )[:16]
 
 
-def trees_hash() -> str:
+def trees_hash(real_genpack_progs: Path | None = None) -> str:
+    """With ``real_genpack_progs`` (a genpack-overlay checkout), the overlay carries its programs: the
+    hash takes their contents, so both variants (and two checkouts) have cache entries of their own."""
+    progs: tuple[object, ...] = ()
+    if real_genpack_progs is not None:
+        from .real_progs import programs_digest
+        progs = ("real genpack-progs", programs_digest(real_genpack_progs), _source("real_progs"))
     return _digest_values(
         digest_tree(GENTOO_REPO_DATA, OVERLAY_DATA), _source("snapshot"), _source("overlay"),
-        _source("distfiles"), _source("compiled_packages"), _source("treetar"),
+        _source("distfiles"), _source("compiled_packages"), _source("treetar"), *progs,
     )[:16]
 
 
-def recipe_hash() -> str:
-    return _digest_values(stage3_hash(), trees_hash())[:16]
+def recipe_hash(real_genpack_progs: Path | None = None) -> str:
+    return _digest_values(stage3_hash(), trees_hash(real_genpack_progs))[:16]

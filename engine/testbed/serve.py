@@ -10,9 +10,10 @@ from .build import build_testbed
 from .mirror import MirrorServer
 
 
-def serve_testbed(port: int = 0, cache_root: Path | None = None, out: TextIO = sys.stdout) -> None:
+def serve_testbed(port: int = 0, cache_root: Path | None = None, out: TextIO = sys.stdout,
+                  real_genpack_progs: Path | None = None) -> None:
     """Print ``--mirror=URL``, ``--overlay-url=URL`` and ``--keyring=FILE`` (one per line) and serve
-    until Ctrl-C.
+    until Ctrl-C. ``real_genpack_progs``: see build_testbed.
 
     Build progress goes to stderr as short ``testbed:`` lines, debootstrap's stages among them (its
     ``I:`` lines: retrieving, validating, extracting, installing); the rest of its output stays off
@@ -24,7 +25,8 @@ def serve_testbed(port: int = 0, cache_root: Path | None = None, out: TextIO = s
         elif line.startswith("I: "):
             print(f"testbed: debootstrap: {line[3:]}", file=sys.stderr, flush=True)
 
-    artifacts = build_testbed(cache_root, on_line=progress)
+    artifacts = build_testbed(cache_root, on_line=progress, real_genpack_progs=real_genpack_progs)
+    print(f"testbed: the overlay carries {artifacts.genpack_progs}", file=sys.stderr, flush=True)
     with MirrorServer(artifacts, port=port) as server:
         print(f"--mirror={server.mirror_url}", file=out, flush=True)
         print(f"--overlay-url={server.overlay_url}", file=out, flush=True)

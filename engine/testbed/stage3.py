@@ -135,6 +135,10 @@ def _configure(root: Path) -> None:
     # what a Gentoo stage3 ships: a link into the (not yet extracted) tree
     profile.symlink_to(f"../../var/db/repos/gentoo/profiles/default/linux/{recipe.STAGE3_ARCH}/23.0/systemd")
     os.chown(root / "var/cache/distfiles", 250, 250)
+    # Gentoo's sh is bash: scripts run with "sh" (genpack's own, the real genpack-progs') see bash, not dash
+    sh = root / "usr/bin/sh"
+    sh.unlink()
+    sh.symlink_to("bash")
 
 
 # the compilers distcc masquerades as (not gcc-ar, gcc-nm, gcc-ranlib): cc, gcc-12, x86_64-linux-gnu-g++
@@ -195,7 +199,8 @@ def build_stage3(cache_root: Path, on_line: LineSink | None = None) -> Path:
         root = work / "root"
         mirror = debian_mirror(recipe.DEBIAN_SUITE)
         timed("debootstrap", lambda: privileged.debootstrap(
-            root, recipe.DEBIAN_SUITE, mirror, recipe.DEBIAN_PACKAGES, _streamed(on_line)))
+            root, recipe.DEBIAN_SUITE, mirror, recipe.DEBIAN_PACKAGES + recipe.REAL_PROGS_DEBIAN_PACKAGES,
+            _streamed(on_line)))
         wheel = portage_wheel(cache_root, on_line)
         timed("portage install", lambda: _install_portage(root, wheel, on_line))
         _configure(root)

@@ -33,10 +33,10 @@ def test_recipe_hash_follows_the_inputs(tmp_path: Path) -> None:
 
 def test_reuse_is_quick_and_stable(testbed_artifacts: TestbedArtifacts) -> None:
     start = time.monotonic()
-    again = build_testbed()
+    again = build_testbed(real_genpack_progs=testbed_artifacts.real_genpack_progs)
     print(f"\nreusing the cached test bed: {time.monotonic() - start:.2f} s")
     assert again == testbed_artifacts
-    assert again.recipe_hash == recipe.recipe_hash()
+    assert again.recipe_hash == recipe.recipe_hash(testbed_artifacts.real_genpack_progs)
     assert again.directory.name == again.recipe_hash
     assert set(again.timings) >= {"debootstrap", "portage install"}
 
@@ -51,7 +51,7 @@ def test_interrupted_build_is_never_reused(testbed_artifacts: TestbedArtifacts, 
     done = cache / "stage3" / recipe.stage3_hash()
     done.mkdir()
     os.link(testbed_artifacts.stage3, done / testbed_artifacts.stage3.name)
-    artifacts = build_testbed(cache)
+    artifacts = build_testbed(cache, real_genpack_progs=testbed_artifacts.real_genpack_progs)
     assert artifacts.stage3 == done / testbed_artifacts.stage3.name
     assert artifacts.signing_key is not None and artifacts.signing_key.exists()
     assert not leftover.exists()
@@ -60,7 +60,9 @@ def test_interrupted_build_is_never_reused(testbed_artifacts: TestbedArtifacts, 
 
 
 def test_serve_testbed_prints_urls_and_stops_on_ctrl_c(testbed_artifacts: TestbedArtifacts) -> None:
-    code = "from genpack_tui.engine.testbed import serve_testbed; serve_testbed()"
+    progs = testbed_artifacts.real_genpack_progs
+    code = ("from pathlib import Path; from genpack_tui.engine.testbed import serve_testbed; "
+            f"serve_testbed(real_genpack_progs={str(progs) if progs else None!r} and Path({str(progs)!r}))")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
@@ -140,7 +142,7 @@ def test_entries_of_other_recipes_are_pruned_once_unused_for_a_while(tmp_path: P
 def test_build_testbed_touches_what_it_uses(testbed_artifacts: TestbedArtifacts) -> None:
     for used in (testbed_artifacts.stage3.parent, testbed_artifacts.directory):
         os.utime(used, (0, 0))
-    again = build_testbed()
+    again = build_testbed(real_genpack_progs=testbed_artifacts.real_genpack_progs)
     for used in (again.stage3.parent, again.directory):
         assert time.time() - used.stat().st_mtime < 60, used
 
@@ -153,14 +155,14 @@ def test_a_cache_made_before_signing_gets_a_key_once(testbed_artifacts: TestbedA
     done = cache / "stage3" / recipe.stage3_hash()
     done.mkdir(parents=True)
     os.link(testbed_artifacts.stage3, done / testbed_artifacts.stage3.name)
-    trees = cache / recipe.recipe_hash()
+    trees = cache / recipe.recipe_hash(testbed_artifacts.real_genpack_progs)
     trees.mkdir()
     for tarball in (testbed_artifacts.portage_snapshot, testbed_artifacts.overlay_tarball):
         os.link(tarball, trees / tarball.name)
     assert not (cache / SIGNING_KEY_DIR).exists()
-    first = build_testbed(cache)
+    first = build_testbed(cache, real_genpack_progs=testbed_artifacts.real_genpack_progs)
     assert first.keyring == cache / SIGNING_KEY_DIR / "keyring.gpg" and first.keyring.is_file()
     assert first.portage_snapshot.stat().st_ino == testbed_artifacts.portage_snapshot.stat().st_ino  # not rebuilt
     keys = first.keyring.read_bytes()
-    assert build_testbed(cache).keyring.read_bytes() == keys  # the same key next time
+    assert build_testbed(cache, real_genpack_progs=testbed_artifacts.real_genpack_progs).keyring.read_bytes() == keys  # the same key next time
     assert not list(cache.glob(".tmp-*"))

@@ -12,7 +12,7 @@ class Stop(Exception):
 
 def test_progress_shows_steps_and_debootstrap_stages_only(monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    def build(cache_root, *, on_line):  # the lines a first build reports, then stop before serving
+    def build(cache_root, *, on_line, real_genpack_progs=None):  # the lines a first build reports, then stop before serving
         for line in ("testbed: debootstrap bookworm (minbase)", "I: Retrieving InRelease",
                      "W: a warning debootstrap prints", "dpkg: unpacking libc6", "I: Extracting libc6...",
                      "testbed: portage installed"):
