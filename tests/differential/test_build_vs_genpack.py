@@ -117,7 +117,6 @@ def test_the_real_programs_made_both_images(builds, tools):
                    for row in listing(image)), tool
 
 
-@pytest.mark.xfail(strict=False, reason="adoption lands with branch compat")
 def test_genpack_tui_takes_over_the_work_tree_genpack_built(builds, tools):
     """genpack-tui build in the directory the real genpack built examples/hello in: the lower image
     is adopted (the same file, nothing emerged), not recreated."""

@@ -79,7 +79,7 @@ def test_status_line_in_a_real_terminal(github_build, builder, term, redrawn):
     assert ("\r\x1b[2K[lower] emerge 1/" in text) == redrawn
     assert ("\x1b" in text) == redrawn
     if not redrawn:
-        assert re.search(r"^\[lower\] emerge 1/\d+ \S+ \((binary|source)\) emerging( · (about \S+ left|no history yet))?\r?$", text, re.M)
+        assert re.search(r"^\[lower\] emerge 1/\d+ \S+ \((cache|binhost|source|binary)\) emerging( · (about \S+ left|no history yet))?\r?$", text, re.M)
 
 
 def test_a_failed_package_under_github_actions(builder, tmp_path):

@@ -8,7 +8,7 @@ import re
 
 from tests.fixtures.build import copy_example
 
-ETA = re.compile(r"^\[lower\] emerge (\d+)/(\d+) (\S+) \((binary|source)\) emerging · (about (\S+) left|no history yet)$",
+ETA = re.compile(r"^\[lower\] emerge (\d+)/(\d+) (\S+) \((cache|binhost|source|binary)\) emerging · (about (\S+) left|no history yet)$",
                  re.M)
 
 
