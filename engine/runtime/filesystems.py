@@ -64,8 +64,9 @@ def _make_dirs(scratch: Path, *names: str) -> None:
 def _probe_ext4(scratch: Path) -> None:
     image = images.create_ext4_image(scratch / "probe.img", PROBE_IMAGE_SIZE)
     _make_dirs(scratch, "mnt")
-    with mounts.mounted_image(image, scratch / "mnt", readonly=True):
-        pass
+    with mounts.mounted_image(image, scratch / "mnt", readonly=True) as mountpoint:
+        if not privileged.is_mountpoint(mountpoint):
+            raise RuntimeEngineError(f"the trial ext4 mount of {image} did not appear at {mountpoint}")
 
 
 def _probe_overlay(scratch: Path) -> None:
