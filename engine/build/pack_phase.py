@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from genpack_tui.engine.build.stamps import clear_stamp, read_stamp, write_stamp
 from genpack_tui.engine.build.upper_phase import UPPER_SUBDIR
 from genpack_tui.engine.events import PhaseSkipped
 from genpack_tui.engine.runtime import privileged, work_area
-from genpack_tui.engine.runtime.confined import ConfinedDir, UnsafePathError
+from genpack_tui.engine.runtime.confined import ConfinedDir, UnsafePathError, kind_of
 from genpack_tui.engine.runtime.mounts import mounted_image
 from genpack_tui.engine.runtime.nspawn import HOST_DIR
 from genpack_tui.engine.runtime.ownership import give_back
@@ -145,9 +144,7 @@ def _kind(work: ConfinedDir, relative: str) -> str:
         mode = work.lstat(relative).st_mode
     except FileNotFoundError:
         return "nothing"
-    if stat.S_ISREG(mode):
-        return "a regular file"
-    return "a symbolic link" if stat.S_ISLNK(mode) else "a directory" if stat.S_ISDIR(mode) else "a special file"
+    return kind_of(mode)
 
 
 def _move_into_artifact(ctx: BuildContext, made: Path, target: Path) -> None:

@@ -45,7 +45,8 @@ class UnsafePathError(RuntimeEngineError):
     """A path that would leave its directory (through a symlink, ``..`` or an absolute path)."""
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a file of ``mode`` is, for messages: "a directory", "a symbolic link", "a FIFO", ..."""
     for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISREG, "a regular file"), (stat.S_ISLNK, "a symbolic link"),
                        (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device")):
@@ -154,7 +155,7 @@ class ConfinedDir:
         shown = self.shown("/".join(walked + [name]))
         st = os.lstat(name, dir_fd=dir_fd)
         if not stat.S_ISLNK(st.st_mode):
-            raise NotADirectoryError(errno.ENOTDIR, f"is {_kind(st.st_mode)}, not a directory", shown)
+            raise NotADirectoryError(errno.ENOTDIR, f"is {kind_of(st.st_mode)}, not a directory", shown)
         target = os.readlink(name, dir_fd=dir_fd)
         if self.links == "refuse":
             raise UnsafePathError(f"{shown} is a symbolic link (to {target}); as root, genpack-tui does not "
@@ -252,7 +253,7 @@ class ConfinedDir:
                 if exc.errno == errno.ELOOP:
                     raise UnsafePathError(f"{self.shown(relative)} is a symbolic link; not followed") from None
                 if exc.errno == errno.ENXIO:  # a FIFO without a reader, a socket
-                    kind = _kind(os.lstat(name, dir_fd=fd).st_mode)
+                    kind = kind_of(os.lstat(name, dir_fd=fd).st_mode)
                     raise UnsafePathError(f"{self.shown(relative)} is {kind}, not a regular file") from None
                 raise
 
@@ -263,7 +264,7 @@ class ConfinedDir:
         st = os.fstat(file_fd)
         if not stat.S_ISREG(st.st_mode):
             os.close(file_fd)
-            raise UnsafePathError(f"{self.shown(relative)} is {_kind(st.st_mode)}, not a regular file")
+            raise UnsafePathError(f"{self.shown(relative)} is {kind_of(st.st_mode)}, not a regular file")
         os.set_blocking(file_fd, True)
         return file_fd
 
@@ -427,7 +428,7 @@ class ConfinedDir:
                         raise
                     st = os.lstat(name, dir_fd=stack[-1])
                     if not stat.S_ISLNK(st.st_mode):
-                        raise NotADirectoryError(errno.ENOTDIR, f"is {_kind(st.st_mode)}, not a directory",
+                        raise NotADirectoryError(errno.ENOTDIR, f"is {kind_of(st.st_mode)}, not a directory",
                                                  shown) from None
                     target = os.readlink(name, dir_fd=stack[-1])
                     fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=stack[-1])
@@ -574,7 +575,7 @@ def _copy_dir(src_fd: int, dst_fd: int, prefix: str, shown: str, delete: bool,
             else:
                 os.chmod(name, stat.S_IMODE(st.st_mode), dir_fd=dst_fd)
         else:
-            raise UnsafePathError(f"{shown}/{rel} is {_kind(st.st_mode)}; only {_COPIED_KINDS} are copied")
+            raise UnsafePathError(f"{shown}/{rel} is {kind_of(st.st_mode)}; only {_COPIED_KINDS} are copied")
         copied.append(rel)
 
 
