@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from genpack_tui.engine.runtime.nspawn import EXTRA_DIR, HOST_DIR
+
 COMPRESSION_OPTIONS = {
     "gzip": ["-Xcompression-level", "1"],
     "xz": ["-comp", "xz", "-b", "1M"],
@@ -21,13 +23,13 @@ SUPERFLOPPY_HEADROOM = 100 * 1024 * 1024
 MIB = 1024 * 1024
 CREATE_IMAGE = "genpack-create-image"
 CREATE_IMAGE_PATH = f"usr/bin/{CREATE_IMAGE}"
-UPPER_IN_LOWER_CONTAINER = "/mnt/extra/upper"  # the upper image is bound at /mnt/extra; its layer is upper/
+UPPER_IN_LOWER_CONTAINER = f"{EXTRA_DIR}/upper"  # the upper image is bound at /mnt/extra; its layer is upper/
 
 
 def create_image_argv(outfile: str, compression: str) -> list[str]:
     """genpack's pack in the lower container: ``genpack-create-image <upper> /mnt/host/<name> --compression C``."""
     name = Path(outfile).name.removesuffix(".squashfs")
-    return [CREATE_IMAGE, UPPER_IN_LOWER_CONTAINER, f"/mnt/host/{name}", "--compression", compression]
+    return [CREATE_IMAGE, UPPER_IN_LOWER_CONTAINER, f"{HOST_DIR}/{name}", "--compression", compression]
 
 
 def mksquashfs_options(compression: str) -> list[str]:
